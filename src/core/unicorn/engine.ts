@@ -1,0 +1,410 @@
+import koffi from 'koffi';
+import type { TypeObject } from 'koffi';
+import { UC_ARCH, UC_ARM64_REG, UC_CTL, UC_CPU_ARM64, UC_ERR, UC_HOOK, UC_MODE, UC_TLB } from './constants.js';
+import { UnicornError } from './errors.js';
+import type { UnicornLibrary } from './library.js';
+
+/** An AArch64 system register as the MRS/MSR encoding names it (op0, op1, CRn, CRm, op2). */
+export interface SysRegEncoding {
+  readonly op0: number;
+  readonly op1: number;
+  readonly crn: number;
+  readonly crm: number;
+  readonly op2: number;
+}
+
+/** Kind of memory access unicorn reports to hooks (uc_mem_type subset we use). */
+export type MemAccessType = 'read' | 'write' | 'fetch';
+
+/** What a TLB-fill callback answers: a physical page and its permissions, or a miss (the access faults). */
+export type TlbFillAnswer = { paddr: bigint; perms: number } | null;
+
+/** A handle to a hook, for removeHook. */
+export interface HookHandle {
+  readonly id: bigint;
+  readonly callback: unknown;
+  /** live is cleared by removeHook: unicorn may still call a deleted hook from code translated before, so wrappers check it. */
+  readonly state: { live: boolean };
+}
+
+/** Result of one uc_emu_start: 'ok' (stopped, exits, until or count reached) or a unicorn error code we expect (e.g. EXCEPTION after a failed TLB fill). */
+export type EmuStartResult = { kind: 'ok' } | { kind: 'error'; err: number; strerror: string };
+
+/** Saved CPU context (uc_context). */
+export interface SavedContext {
+  readonly ptr: unknown;
+}
+
+const MEM_TYPE_NAME: Record<number, MemAccessType> = { 16: 'read', 17: 'write', 18: 'fetch' };
+const CTL_IO_WRITE = 1;
+
+/** The uc_ctl control word: UC_CTL(type, nr_args, io) from unicorn.h. */
+export function ucCtlWord(type: number, nrArgs: number, io: number): number {
+  return (type | (nrArgs << 26) | (io << 30)) >>> 0;
+}
+
+/** A typed wrapper over one unicorn AArch64 engine: bigint values, typed errors, hooks that cannot crash the process. */
+export class UnicornEngine {
+  private readonly u64 = new BigUint64Array(1);
+  private readonly vec = new Uint8Array(16);
+  private readonly cpReg = Buffer.alloc(32);
+  private readonly hooks = new Set<HookHandle>();
+  private readonly callbacks = new Set<unknown>();
+  private closed = false;
+  /** An exception thrown by a JS hook; the hook stops the run and start() rethrows it. */
+  private pendingHookError: unknown = undefined;
+
+  private constructor(
+    readonly lib: UnicornLibrary,
+    readonly handle: unknown,
+  ) {}
+
+  /** Opens an AArch64 engine with the given CPU model (default: 'max', the model QEMU's `-cpu max` is). */
+  static open(lib: UnicornLibrary, cpuModel: keyof typeof UC_CPU_ARM64 = 'MAX'): UnicornEngine {
+    const out: unknown[] = [null];
+    check(lib, 'uc_open', lib.fn.uc_open(UC_ARCH.ARM64, UC_MODE.ARM, out));
+    const engine = new UnicornEngine(lib, out[0]);
+    engine.ctl('uc_ctl(CPU_MODEL)', ucCtlWord(UC_CTL.CPU_MODEL, 1, CTL_IO_WRITE), 'int', UC_CPU_ARM64[cpuModel]);
+    return engine;
+  }
+
+  /** The raw engine pointer as an integer, so another thread can call uc_emu_stop on it. */
+  get address(): bigint {
+    return koffi.address(this.handle);
+  }
+
+  /** Closes the engine and releases every registered callback. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    check(this.lib, 'uc_close', this.lib.fn.uc_close(this.handle));
+    for (const cb of this.callbacks) koffi.unregister(cb as bigint);
+    this.callbacks.clear();
+    this.hooks.clear();
+  }
+
+  /** Reads a 64-bit (or narrower) register by unicorn id. */
+  readReg(regid: number): bigint {
+    check(this.lib, `uc_reg_read(${regid})`, this.lib.fn.uc_reg_read_u64(this.handle, regid, this.u64));
+    return this.u64[0]!;
+  }
+
+  /** Writes a 64-bit (or narrower) register by unicorn id. */
+  writeReg(regid: number, value: bigint): void {
+    this.u64[0] = BigInt.asUintN(64, value);
+    check(this.lib, `uc_reg_write(${regid})`, this.lib.fn.uc_reg_write_u64(this.handle, regid, this.u64));
+  }
+
+  /** Reads a 128-bit SIMD&FP register (Q/V) as 16 little-endian bytes. */
+  readVector(regid: number): Uint8Array {
+    check(this.lib, `uc_reg_read(${regid})`, this.lib.fn.uc_reg_read_buf(this.handle, regid, this.vec));
+    return this.vec.slice();
+  }
+
+  /** Writes a 128-bit SIMD&FP register from 16 little-endian bytes. */
+  writeVector(regid: number, bytes: Uint8Array): void {
+    if (bytes.length !== 16) throw new RangeError('a vector register takes 16 bytes');
+    this.vec.set(bytes);
+    check(this.lib, `uc_reg_write(${regid})`, this.lib.fn.uc_reg_write_buf(this.handle, regid, this.vec));
+  }
+
+  /** Reads a system register through UC_ARM64_REG_CP_REG. Never use this for CurrentEL: it aborts unicorn. */
+  readSysReg(enc: SysRegEncoding): bigint {
+    this.encodeCpReg(enc, 0n);
+    check(this.lib, `uc_reg_read(CP_REG ${fmtEnc(enc)})`, this.lib.fn.uc_reg_read_buf(this.handle, UC_ARM64_REG.CP_REG, this.cpReg));
+    return this.cpReg.readBigUInt64LE(24);
+  }
+
+  /** Writes a system register through UC_ARM64_REG_CP_REG. */
+  writeSysReg(enc: SysRegEncoding, value: bigint): void {
+    this.encodeCpReg(enc, BigInt.asUintN(64, value));
+    check(this.lib, `uc_reg_write(CP_REG ${fmtEnc(enc)})`, this.lib.fn.uc_reg_write_buf(this.handle, UC_ARM64_REG.CP_REG, this.cpReg));
+  }
+
+  private encodeCpReg(enc: SysRegEncoding, value: bigint): void {
+    this.cpReg.writeUInt32LE(enc.crn, 0);
+    this.cpReg.writeUInt32LE(enc.crm, 4);
+    this.cpReg.writeUInt32LE(enc.op0, 8);
+    this.cpReg.writeUInt32LE(enc.op1, 12);
+    this.cpReg.writeUInt32LE(enc.op2, 16);
+    this.cpReg.writeBigUInt64LE(value, 24);
+  }
+
+  /** Prepares a reusable batch read/write of the given 64-bit registers (one FFI call per batch). */
+  registerBatch(regids: readonly number[]): RegisterBatch {
+    return new RegisterBatch(this, regids);
+  }
+
+  /** Maps RAM-like memory (unicorn allocates it). */
+  mapMemory(address: bigint, size: bigint, perms: number): void {
+    check(this.lib, `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`, this.lib.fn.uc_mem_map(this.handle, address, size, perms));
+  }
+
+  /** Maps an MMIO window whose reads and writes call back into JS (offset is relative to address). */
+  mapMmio(
+    address: bigint,
+    size: bigint,
+    read: (offset: bigint, size: number) => bigint,
+    write: (offset: bigint, size: number, value: bigint) => void,
+  ): void {
+    const readCb = this.register((_uc: unknown, offset: number | bigint, sz: number) => {
+      try {
+        return BigInt.asUintN(64, read(BigInt(offset), sz));
+      } catch (e) {
+        this.failFromHook(e);
+        return 0n;
+      }
+    }, this.lib.types.mmioRead);
+    const writeCb = this.register((_uc: unknown, offset: number | bigint, sz: number, value: number | bigint) => {
+      try {
+        write(BigInt(offset), sz, BigInt.asUintN(64, BigInt(value)));
+      } catch (e) {
+        this.failFromHook(e);
+      }
+    }, this.lib.types.mmioWrite);
+    check(this.lib, `uc_mmio_map(0x${address.toString(16)}, 0x${size.toString(16)})`, this.lib.fn.uc_mmio_map(this.handle, address, size, readCb, null, writeCb, null));
+  }
+
+  /** Reads physical memory (the engine's address space). */
+  readMemory(address: bigint, length: number): Uint8Array {
+    const out = new Uint8Array(length);
+    if (length === 0) return out;
+    check(this.lib, `uc_mem_read(0x${address.toString(16)}, ${length})`, this.lib.fn.uc_mem_read(this.handle, address, out, BigInt(length)));
+    return out;
+  }
+
+  /** Reads physical memory into an existing buffer; false if any byte is unmapped. */
+  tryReadMemoryInto(address: bigint, out: Uint8Array): boolean {
+    return this.lib.fn.uc_mem_read(this.handle, address, out, BigInt(out.length)) === UC_ERR.OK;
+  }
+
+  /** Writes physical memory. */
+  writeMemory(address: bigint, bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    check(this.lib, `uc_mem_write(0x${address.toString(16)}, ${bytes.length})`, this.lib.fn.uc_mem_write(this.handle, address, bytes, BigInt(bytes.length)));
+  }
+
+  /** Writes physical memory; false if any byte is unmapped. */
+  tryWriteMemory(address: bigint, bytes: Uint8Array): boolean {
+    return this.lib.fn.uc_mem_write(this.handle, address, bytes, BigInt(bytes.length)) === UC_ERR.OK;
+  }
+
+  /** Hooks instructions in [begin, end] (inclusive); begin > end means everywhere. Use narrow ranges: a JS hook per instruction caps the guest at a few MIPS. */
+  addCodeHook(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
+    const state = { live: true };
+    const native = this.register((_uc: unknown, address: number | bigint, size: number) => {
+      if (!state.live) return;
+      try {
+        cb(BigInt(address), size);
+      } catch (e) {
+        this.failFromHook(e);
+      }
+    }, this.lib.types.hookCode);
+    return this.addHook(UC_HOOK.CODE, native, begin, end, 'UC_HOOK_CODE', state);
+  }
+
+  /** Hooks translated-block entries in [begin, end]; the callback gets the block's address and size in bytes. */
+  addBlockHook(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
+    const state = { live: true };
+    const native = this.register((_uc: unknown, address: number | bigint, size: number) => {
+      if (!state.live) return;
+      try {
+        cb(BigInt(address), size);
+      } catch (e) {
+        this.failFromHook(e);
+      }
+    }, this.lib.types.hookCode);
+    return this.addHook(UC_HOOK.BLOCK, native, begin, end, 'UC_HOOK_BLOCK', state);
+  }
+
+  /** Hooks CPU exceptions (QEMU exception numbers: 1 UDEF, 2 SVC, 3 prefetch abort, 4 data abort, ...). */
+  addInterruptHook(cb: (intno: number) => void): HookHandle {
+    const state = { live: true };
+    const native = this.register((_uc: unknown, intno: number) => {
+      if (!state.live) return;
+      try {
+        cb(intno);
+      } catch (e) {
+        this.failFromHook(e);
+      }
+    }, this.lib.types.hookIntr);
+    return this.addHook(UC_HOOK.INTR, native, 1n, 0n, 'UC_HOOK_INTR', state);
+  }
+
+  /** Hooks data accesses of the given UC_HOOK_MEM_* type mask in [begin, end]. */
+  addMemoryHook(type: number, begin: bigint, end: bigint, cb: (access: MemAccessType, address: bigint, size: number, value: bigint) => void): HookHandle {
+    const state = { live: true };
+    const native = this.register((_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) => {
+      if (!state.live) return;
+      try {
+        cb(MEM_TYPE_NAME[t] ?? 'read', BigInt(address), size, BigInt.asUintN(64, BigInt(value)));
+      } catch (e) {
+        this.failFromHook(e);
+      }
+    }, this.lib.types.hookMem);
+    return this.addHook(type, native, begin, end, 'UC_HOOK_MEM', state);
+  }
+
+  /** Installs the TLB-fill callback (needs setTlbType('virtual')): it gets the page VA and access type and answers the physical page, or null to fault. */
+  addTlbFillHook(cb: (vaddr: bigint, access: MemAccessType) => TlbFillAnswer): HookHandle {
+    const entryType = this.lib.types.tlbEntry;
+    const state = { live: true };
+    const native = this.register((_uc: unknown, vaddr: number | bigint, type: number, result: unknown) => {
+      if (!state.live) return false;
+      try {
+        const answer = cb(BigInt(vaddr), MEM_TYPE_NAME[type] ?? 'read');
+        if (answer === null) return false;
+        koffi.encode(result, entryType, { paddr: answer.paddr, perms: answer.perms });
+        return true;
+      } catch (e) {
+        this.failFromHook(e);
+        return false;
+      }
+    }, this.lib.types.tlbFill);
+    return this.addHook(UC_HOOK.TLB_FILL, native, 1n, 0n, 'UC_HOOK_TLB_FILL', state);
+  }
+
+  /** Removes a hook added by one of the add*Hook methods. */
+  removeHook(hook: HookHandle): void {
+    if (!this.hooks.delete(hook)) return;
+    hook.state.live = false;
+    check(this.lib, 'uc_hook_del', this.lib.fn.uc_hook_del(this.handle, hook.id));
+    // unicorn frees deleted hooks lazily; keep the callback registered until close() so it is never called after unregister.
+  }
+
+  private addHook(type: number, native: unknown, begin: bigint, end: bigint, what: string, state: { live: boolean }): HookHandle {
+    const hh = new BigUint64Array(1);
+    check(this.lib, `uc_hook_add(${what})`, this.lib.fn.uc_hook_add(this.handle, hh, type, native, null, begin, end));
+    const hook: HookHandle = { id: hh[0]!, callback: native, state };
+    this.hooks.add(hook);
+    return hook;
+  }
+
+  private register(fn: (...args: never[]) => unknown, type: TypeObject): unknown {
+    const ptr = koffi.register(fn as (...args: unknown[]) => unknown, type);
+    this.callbacks.add(ptr);
+    return ptr;
+  }
+
+  private failFromHook(e: unknown): void {
+    if (this.pendingHookError === undefined) this.pendingHookError = e;
+    this.lib.fn.uc_emu_stop(this.handle);
+  }
+
+  /** Selects unicorn's TLB: 'cpu' (its own walker) or 'virtual' (our TLB-fill hook translates). */
+  setTlbType(type: 'cpu' | 'virtual'): void {
+    this.ctl('uc_ctl(TLB_TYPE)', ucCtlWord(UC_CTL.TLB_TYPE, 1, CTL_IO_WRITE), 'int', type === 'virtual' ? UC_TLB.VIRTUAL : UC_TLB.CPU);
+  }
+
+  /** Enables or disables the multiple-exits mechanism (needed before setExits). */
+  useExits(on: boolean): void {
+    this.ctl('uc_ctl(USE_EXITS)', ucCtlWord(UC_CTL.UC_USE_EXITS, 1, CTL_IO_WRITE), 'int', on ? 1 : 0);
+  }
+
+  /** Sets the exit addresses: emulation stops before executing any of them. */
+  setExits(exits: readonly bigint[]): void {
+    const arr = new BigUint64Array(exits.length === 0 ? 1 : exits.length);
+    exits.forEach((e, i) => (arr[i] = e));
+    this.ctl('uc_ctl(EXITS)', ucCtlWord(UC_CTL.UC_EXITS, 2, CTL_IO_WRITE), 'uint64_t *', arr, 'size_t', exits.length);
+  }
+
+  /** Invalidates every translated block (after patching code behind unicorn's back). */
+  flushTranslationBlocks(): void {
+    this.ctl('uc_ctl(TB_FLUSH)', ucCtlWord(UC_CTL.TB_FLUSH, 0, 0));
+  }
+
+  /** Invalidates every TLB entry and translated block (after the stage-1 or stage-2 mapping changes). */
+  flushTlb(): void {
+    this.ctl('uc_ctl(TLB_FLUSH)', ucCtlWord(UC_CTL.TLB_FLUSH, 0, 0));
+  }
+
+  private ctl(what: string, word: number, ...args: unknown[]): void {
+    check(this.lib, what, this.lib.fn.uc_ctl_int(this.handle, word, ...args));
+  }
+
+  /** Saves the CPU context (registers, not memory). */
+  saveContext(into?: SavedContext): SavedContext {
+    let ctx = into;
+    if (!ctx) {
+      const out: unknown[] = [null];
+      check(this.lib, 'uc_context_alloc', this.lib.fn.uc_context_alloc(this.handle, out));
+      ctx = { ptr: out[0] };
+    }
+    check(this.lib, 'uc_context_save', this.lib.fn.uc_context_save(this.handle, ctx.ptr));
+    return ctx;
+  }
+
+  /** Restores a context saved by saveContext. */
+  restoreContext(ctx: SavedContext): void {
+    check(this.lib, 'uc_context_restore', this.lib.fn.uc_context_restore(this.handle, ctx.ptr));
+  }
+
+  /** Frees a saved context. */
+  freeContext(ctx: SavedContext): void {
+    check(this.lib, 'uc_context_free', this.lib.fn.uc_context_free(ctx.ptr));
+  }
+
+  /**
+   * Runs from `begin` until stopped. An error a guest can cause (EXCEPTION after a failed TLB fill, unmapped access)
+   * is returned as a value; a JS hook that threw is rethrown here.
+   */
+  start(begin: bigint, options: { until?: bigint; timeoutUs?: number; count?: number } = {}): EmuStartResult {
+    this.pendingHookError = undefined;
+    const rc = this.lib.fn.uc_emu_start(this.handle, begin, options.until ?? 0n, BigInt(options.timeoutUs ?? 0), BigInt(options.count ?? 0));
+    if (this.pendingHookError !== undefined) {
+      const e = this.pendingHookError;
+      this.pendingHookError = undefined;
+      throw e;
+    }
+    if (rc === UC_ERR.OK) return { kind: 'ok' };
+    if (rc === UC_ERR.HANDLE || rc === UC_ERR.ARG || rc === UC_ERR.NOMEM) check(this.lib, 'uc_emu_start', rc);
+    return { kind: 'error', err: rc, strerror: this.lib.fn.uc_strerror(rc) };
+  }
+
+  /** Requests the running emulation to stop (safe from hooks; from another thread use the engine address). */
+  stop(): void {
+    check(this.lib, 'uc_emu_stop', this.lib.fn.uc_emu_stop(this.handle));
+  }
+}
+
+/** A prepared uc_reg_read_batch / uc_reg_write_batch over fixed 64-bit registers. */
+export class RegisterBatch {
+  private readonly ids: Int32Array;
+  private readonly block: unknown;
+  private readonly values: BigUint64Array;
+  private readonly pointers: BigUint64Array;
+
+  constructor(
+    private readonly engine: UnicornEngine,
+    regids: readonly number[],
+  ) {
+    this.ids = Int32Array.from(regids);
+    this.block = koffi.alloc('uint64_t', Math.max(1, regids.length));
+    const base = koffi.address(this.block);
+    this.pointers = new BigUint64Array(regids.length);
+    for (let i = 0; i < regids.length; i++) this.pointers[i] = base + BigInt(i * 8);
+    this.values = new BigUint64Array(koffi.view(this.block, Math.max(8, regids.length * 8)));
+  }
+
+  /** Reads all registers; the returned view is reused by the next read. */
+  read(): BigUint64Array {
+    const { lib, handle } = this.engine;
+    check(lib, 'uc_reg_read_batch', lib.fn.uc_reg_read_batch(handle, this.ids, this.pointers, this.ids.length));
+    return this.values;
+  }
+
+  /** Writes all registers from values (same order as the ids). */
+  write(values: ArrayLike<bigint>): void {
+    const { lib, handle } = this.engine;
+    for (let i = 0; i < this.ids.length; i++) this.values[i] = BigInt.asUintN(64, values[i]!);
+    check(lib, 'uc_reg_write_batch', lib.fn.uc_reg_write_batch(handle, this.ids, this.pointers, this.ids.length));
+  }
+}
+
+function check(lib: UnicornLibrary, call: string, rc: number): void {
+  if (rc !== UC_ERR.OK) throw new UnicornError(call, rc, lib.fn.uc_strerror(rc));
+}
+
+function fmtEnc(e: SysRegEncoding): string {
+  return `S${e.op0}_${e.op1}_C${e.crn}_C${e.crm}_${e.op2}`;
+}

@@ -1,6 +1,6 @@
 import koffi from 'koffi';
 import type { TypeObject } from 'koffi';
-import { UC_ARCH, UC_ARM64_REG, UC_CTL, UC_CPU_ARM64, UC_ERR, UC_HOOK, UC_MODE, UC_TLB } from './constants.js';
+import { UC_ARCH, UC_ARM64_REG, UC_CTL, UC_CPU_ARM64, UC_ERR, UC_HOOK, UC_MEM, UC_MODE, UC_TLB } from './constants.js';
 import { UnicornError } from './errors.js';
 import type { UnicornLibrary } from './library.js';
 
@@ -35,8 +35,11 @@ export interface SavedContext {
   readonly ptr: unknown;
 }
 
-const MEM_TYPE_NAME: Record<number, MemAccessType> = { 16: 'read', 17: 'write', 18: 'fetch' };
+const MEM_TYPE_NAME: Record<number, MemAccessType> = { [UC_MEM.READ]: 'read', [UC_MEM.WRITE]: 'write', [UC_MEM.FETCH]: 'fetch' };
+const UNMAPPED_TYPE_NAME: Record<number, MemAccessType> = { [UC_MEM.READ_UNMAPPED]: 'read', [UC_MEM.WRITE_UNMAPPED]: 'write', [UC_MEM.FETCH_UNMAPPED]: 'fetch' };
 const CTL_IO_WRITE = 1;
+/** TLB page size every engine is opened with: the AArch64 4 KiB granule. TLB-fill callbacks get VAs aligned to it. */
+export const UC_PAGE_SIZE = 4096;
 
 /** The uc_ctl control word: UC_CTL(type, nr_args, io) from unicorn.h. */
 export function ucCtlWord(type: number, nrArgs: number, io: number): number {
@@ -65,6 +68,8 @@ export class UnicornEngine {
     check(lib, 'uc_open', lib.fn.uc_open(UC_ARCH.ARM64, UC_MODE.ARM, out));
     const engine = new UnicornEngine(lib, out[0]);
     engine.ctl('uc_ctl(CPU_MODEL)', ucCtlWord(UC_CTL.CPU_MODEL, 1, CTL_IO_WRITE), 'int', UC_CPU_ARM64[cpuModel]);
+    // unicorn's ARM target defaults to 1 KiB TLB pages (ARMv5 tiny pages); AArch64 granules start at 4 KiB. Must precede any map.
+    engine.ctl('uc_ctl(PAGE_SIZE)', ucCtlWord(UC_CTL.UC_PAGE_SIZE, 1, CTL_IO_WRITE), 'uint32_t', UC_PAGE_SIZE);
     return engine;
   }
 
@@ -245,6 +250,21 @@ export class UnicornEngine {
     return this.addHook(type, native, begin, end, 'UC_HOOK_MEM', state);
   }
 
+  /** Hooks accesses to physical addresses nothing is mapped at; the access then fails (the callback only observes). */
+  addUnmappedHook(cb: (access: MemAccessType, address: bigint, size: number) => void): HookHandle {
+    const state = { live: true };
+    const native = this.register((_uc: unknown, t: number, address: number | bigint, size: number) => {
+      if (!state.live) return false;
+      try {
+        cb(MEM_TYPE_NAME[t] ?? UNMAPPED_TYPE_NAME[t] ?? 'read', BigInt(address), size);
+      } catch (e) {
+        this.failFromHook(e);
+      }
+      return false;
+    }, this.lib.types.hookMemEvent);
+    return this.addHook(UC_HOOK.MEM_READ_UNMAPPED | UC_HOOK.MEM_WRITE_UNMAPPED | UC_HOOK.MEM_FETCH_UNMAPPED, native, 1n, 0n, 'UC_HOOK_MEM_UNMAPPED', state);
+  }
+
   /** Installs the TLB-fill callback (needs setTlbType('virtual')): it gets the page VA and access type and answers the physical page, or null to fault. */
   addTlbFillHook(cb: (vaddr: bigint, access: MemAccessType) => TlbFillAnswer): HookHandle {
     const entryType = this.lib.types.tlbEntry;
@@ -310,12 +330,12 @@ export class UnicornEngine {
 
   /** Invalidates every translated block (after patching code behind unicorn's back). */
   flushTranslationBlocks(): void {
-    this.ctl('uc_ctl(TB_FLUSH)', ucCtlWord(UC_CTL.TB_FLUSH, 0, 0));
+    this.ctl('uc_ctl(TB_FLUSH)', ucCtlWord(UC_CTL.TB_FLUSH, 0, CTL_IO_WRITE));
   }
 
   /** Invalidates every TLB entry and translated block (after the stage-1 or stage-2 mapping changes). */
   flushTlb(): void {
-    this.ctl('uc_ctl(TLB_FLUSH)', ucCtlWord(UC_CTL.TLB_FLUSH, 0, 0));
+    this.ctl('uc_ctl(TLB_FLUSH)', ucCtlWord(UC_CTL.TLB_FLUSH, 0, CTL_IO_WRITE));
   }
 
   private ctl(what: string, word: number, ...args: unknown[]): void {

@@ -50,6 +50,7 @@ export interface UnicornLibrary {
     hookCode: TypeObject;
     hookIntr: TypeObject;
     hookMem: TypeObject;
+    hookMemEvent: TypeObject;
     mmioRead: TypeObject;
     mmioWrite: TypeObject;
   };
@@ -74,6 +75,18 @@ export function resolveUnicornPath(env: NodeJS.ProcessEnv = process.env): { path
   if (existsSync(bundled)) return { path: bundled, source: '.deps' };
   return { path: 'libunicorn.so.2', source: 'system' };
 }
+
+/** koffi callback types. koffi registers type names process-wide, so they are declared once, here. */
+const CALLBACK_TYPES: UnicornLibrary['types'] = {
+  tlbEntry: koffi.struct('el2dbg_uc_tlb_entry', { paddr: 'uint64_t', perms: 'int' }),
+  tlbFill: koffi.pointer(koffi.proto('bool el2dbg_tlb_fill_cb(void *uc, uint64_t vaddr, int type, void *result, void *user_data)')),
+  hookCode: koffi.pointer(koffi.proto('void el2dbg_hook_code_cb(void *uc, uint64_t address, uint32_t size, void *user_data)')),
+  hookIntr: koffi.pointer(koffi.proto('void el2dbg_hook_intr_cb(void *uc, uint32_t intno, void *user_data)')),
+  hookMem: koffi.pointer(koffi.proto('void el2dbg_hook_mem_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data)')),
+  hookMemEvent: koffi.pointer(koffi.proto('bool el2dbg_hook_mem_event_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data)')),
+  mmioRead: koffi.pointer(koffi.proto('uint64_t el2dbg_mmio_read_cb(void *uc, uint64_t offset, unsigned int size, void *user_data)')),
+  mmioWrite: koffi.pointer(koffi.proto('void el2dbg_mmio_write_cb(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *user_data)')),
+};
 
 /** Loads libunicorn, binds its functions and refuses versions below 2.1 with a message saying how to fix it. */
 export function loadUnicorn(path: string = resolveUnicornPath().path): UnicornLibrary {
@@ -128,17 +141,7 @@ export function loadUnicorn(path: string = resolveUnicornPath().path): UnicornLi
   };
   assertSupportedVersion(version.major, version.minor, version.text, path);
 
-  const tlbEntry = koffi.struct({ paddr: 'uint64_t', perms: 'int' });
-  const types = {
-    tlbEntry,
-    tlbFill: koffi.pointer(koffi.proto('bool el2dbg_tlb_fill_cb(void *uc, uint64_t vaddr, int type, void *result, void *user_data)')),
-    hookCode: koffi.pointer(koffi.proto('void el2dbg_hook_code_cb(void *uc, uint64_t address, uint32_t size, void *user_data)')),
-    hookIntr: koffi.pointer(koffi.proto('void el2dbg_hook_intr_cb(void *uc, uint32_t intno, void *user_data)')),
-    hookMem: koffi.pointer(koffi.proto('void el2dbg_hook_mem_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data)')),
-    mmioRead: koffi.pointer(koffi.proto('uint64_t el2dbg_mmio_read_cb(void *uc, uint64_t offset, unsigned int size, void *user_data)')),
-    mmioWrite: koffi.pointer(koffi.proto('void el2dbg_mmio_write_cb(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *user_data)')),
-  };
-  return { path, version, fn, types };
+  return { path, version, fn, types: CALLBACK_TYPES };
 }
 
 /** Throws VersionTooOld for anything below 2.1 (2.0.x lacks the TLB-fill hook el2dbg's MMU model needs). */

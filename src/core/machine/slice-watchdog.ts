@@ -1,0 +1,40 @@
+import { Worker } from 'node:worker_threads';
+import { WATCHDOG } from './slice-watchdog-layout.js';
+
+/** Bounds every uc_emu_start to a time slice by stopping it from a worker thread (see slice-watchdog-worker.ts). */
+export class SliceWatchdog {
+  private readonly words: Int32Array;
+  private readonly times: BigInt64Array;
+  private readonly worker: Worker;
+
+  constructor(libraryPath: string, engineAddress: bigint, sliceUs: number) {
+    const shared = new SharedArrayBuffer(WATCHDOG.BYTES);
+    this.words = new Int32Array(shared, 0, WATCHDOG.WORDS);
+    this.times = new BigInt64Array(shared, WATCHDOG.TIMES_OFFSET, 1);
+    Atomics.store(this.words, WATCHDOG.SLICE_US, sliceUs);
+    this.worker = new Worker(new URL('./slice-watchdog-worker.js', import.meta.url), {
+      workerData: { libraryPath, engineAddress, shared },
+    });
+    this.worker.unref();
+  }
+
+  /** Starts a slice: runs (uc_emu_start calls) from now on are stopped once `sliceStartNs` + the slice is past. */
+  beginSlice(sliceStartNs: bigint): void {
+    Atomics.store(this.times, 0, sliceStartNs);
+    Atomics.store(this.words, WATCHDOG.RUNNING, 1);
+    Atomics.notify(this.words, WATCHDOG.RUNNING);
+  }
+
+  /** Ends the slice: the machine is back in its event loop (or halted). */
+  endSlice(): void {
+    Atomics.store(this.words, WATCHDOG.RUNNING, 0);
+  }
+
+  /** Ends the worker. */
+  async close(): Promise<void> {
+    Atomics.store(this.words, WATCHDOG.QUIT, 1);
+    Atomics.notify(this.words, WATCHDOG.RUNNING);
+    Atomics.notify(this.words, WATCHDOG.SLEEP);
+    await this.worker.terminate();
+  }
+}

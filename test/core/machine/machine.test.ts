@@ -1,0 +1,201 @@
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { parseImage } from '../../../src/core/loader/image-loader.js';
+import { Machine } from '../../../src/core/machine/machine.js';
+import type { MachineEvent } from '../../../src/core/machine/events.js';
+import { SYSREG } from '../../../src/core/machine/sysregs.js';
+import { UC_ARM64_REG } from '../../../src/core/unicorn/constants.js';
+import { loadUnicorn } from '../../../src/core/unicorn/library.js';
+import { assemble } from '../../helpers/asm.js';
+import { guestPath } from '../../helpers/guests.js';
+
+const lib = loadUnicorn();
+const RAM = { base: 0x4000_0000n, size: 0x4000_0000n };
+
+function machineFor(bytes: Uint8Array, name = 'test') {
+  const out: number[] = [];
+  const image = parseImage(bytes, { name, loadAddr: 0x4008_0000n, ram: RAM });
+  const m = new Machine({ lib, image, ramSize: RAM.size, console: { write: (b) => out.push(...b) } });
+  return { m, text: () => Buffer.from(out).toString('latin1') };
+}
+
+describe('core/machine: guests run end to end in unicorn', function () {
+  const machines: Machine[] = [];
+  const track = (x: ReturnType<typeof machineFor>) => (machines.push(x.m), x);
+  afterEach(async () => {
+    for (const m of machines.splice(0)) await m.close();
+  });
+
+  it('hello prints its greeting over the PL011 and powers off with PSCI SYSTEM_OFF', async () => {
+    const { m, text } = track(machineFor(readFileSync(guestPath('hello'))));
+    const halt = await m.run();
+    expect(halt).to.deep.equal({ kind: 'power-off', via: 'hvc' });
+    expect(text()).to.equal('Hello from el2dbg guest!\n');
+  });
+
+  it('mmu turns stage-1 on with T0SZ=16 (walk from level 0) and prints through a TTBR1 address', async () => {
+    const { m, text } = track(machineFor(readFileSync(guestPath('mmu'))));
+    const halt = await m.run();
+    expect(text()).to.equal('MMU on: T0SZ=16 walk from level 0\nHello from the high half (0xffff000009000000)!\n');
+    expect(halt.kind).to.equal('power-off');
+    const t = m.translate(0xffff_0000_0900_0000n);
+    expect(t.kind).to.equal('ok');
+    expect(t.kind === 'ok' && t.ipa).to.equal(0x0900_0000n);
+    expect(t.kind === 'ok' && t.walk.map((s) => s.level)).to.deep.equal([0, 1, 2, 3]);
+  });
+
+  it('enters at EL1h with x0 = the DTB address and the DTB in RAM', () => {
+    const { m } = track(machineFor(readFileSync(guestPath('hello'))));
+    expect(m.uc.readReg(UC_ARM64_REG.X0)).to.equal(m.dtbAddress);
+    expect(m.uc.readReg(UC_ARM64_REG.PSTATE)).to.equal(0x3c5n);
+    expect(m.uc.readSysReg(SYSREG.SCTLR_EL1) & 1n).to.equal(0n);
+    const magic = m.uc.readMemory(m.dtbAddress, 4);
+    expect(Buffer.from(magic).readUInt32BE(0)).to.equal(0xd00dfeed);
+  });
+
+  it('the raw binary of hello runs the same as its ELF', async () => {
+    const { m, text } = track(machineFor(readFileSync(guestPath('hello', 'bin'))));
+    expect((await m.run()).kind).to.equal('power-off');
+    expect(text()).to.equal('Hello from el2dbg guest!\n');
+  });
+
+  it('stops a spinning guest on request and resumes it where it stopped', async () => {
+    const { m } = track(machineFor(assemble('1: add x1, x1, #1\n b 1b')));
+    const running = m.run();
+    setTimeout(() => m.requestStop('test'), 30);
+    expect(await running).to.deep.equal({ kind: 'stop-requested', why: 'test' });
+    const x1 = m.uc.readReg(UC_ARM64_REG.X1);
+    expect(x1 > 0n).to.equal(true);
+    const again = m.run();
+    setTimeout(() => m.requestStop('again'), 10);
+    await again;
+    expect(m.uc.readReg(UC_ARM64_REG.X1) > x1).to.equal(true);
+  });
+
+  it('stops after an instruction limit, counted per basic block', async () => {
+    const { m } = track(machineFor(assemble('1: add x1, x1, #1\n b 1b')));
+    const halt = await m.run({ maxInsns: 100_000n });
+    expect(halt.kind).to.equal('insn-limit');
+    const x1 = m.uc.readReg(UC_ARM64_REG.X1);
+    // two instructions per iteration; the limit is honoured within one block (2 instructions)
+    expect(Number(x1)).to.be.within(49_999, 50_001);
+  });
+
+  it('delivers an undefined instruction to the guest vector (EC 0x00, ELR on the instruction)', async () => {
+    const src = `
+      adr x0, vectors
+      msr vbar_el1, x0
+      isb
+    fault: udf #0
+      b .
+      .balign 0x800
+    vectors:
+      .skip 0x200
+      mrs x1, esr_el1
+      mrs x2, elr_el1
+      mrs x3, spsr_el1
+      movz x0, #0x0008
+      movk x0, #0x8400, lsl #16
+      hvc #0
+    `;
+    const { m } = track(machineFor(assemble(src)));
+    const events: MachineEvent[] = [];
+    m.on((e) => events.push(e));
+    const halt = await m.run();
+    expect(halt.kind).to.equal('power-off');
+    expect(m.uc.readReg(UC_ARM64_REG.X1)).to.equal(0x0200_0000n); // EC 0, IL 1, ISS 0
+    expect(m.uc.readReg(UC_ARM64_REG.X2)).to.equal(0x4008_000cn);
+    expect(m.uc.readReg(UC_ARM64_REG.X3)).to.equal(0x3c5n);
+    expect(events[0]).to.include({ kind: 'guest-exception', vector: 0x4008_0a00n });
+  });
+
+  it('turns a stage-1 translation fault into a data abort at the guest vector, PC exact', async () => {
+    // l0[0] -> l1; l1[1] = 1 GiB identity block over RAM; VA 0x08000000 (l1[0]) is invalid: level-1 fault, DFSC 0x05.
+    const src = `
+      adr x0, vectors
+      msr vbar_el1, x0
+      adr x0, l1
+      orr x0, x0, #3
+      adr x1, l0
+      str x0, [x1]
+      movz x0, #0x0401          // AF | block
+      movk x0, #0x4000, lsl #16
+      adr x1, l1
+      str x0, [x1, #8]
+      adr x0, l0
+      msr ttbr0_el1, x0
+      movz x0, #16              // T0SZ=16: the walk starts at level 0
+      movk x0, #0x2, lsl #32    // IPS 40-bit
+      msr tcr_el1, x0
+      isb
+      mrs x0, sctlr_el1
+      orr x0, x0, #1
+      msr sctlr_el1, x0
+      isb
+      adr x10, faulting
+      movz x0, #0x0800, lsl #16
+    faulting:
+      ldr x5, [x0]
+      b .
+      .balign 0x800
+    vectors:
+      .skip 0x200
+      mrs x1, esr_el1
+      mrs x2, elr_el1
+      mrs x3, far_el1
+      movz x0, #0x0008
+      movk x0, #0x8400, lsl #16
+      hvc #0
+      .balign 4096
+    l0: .skip 4096
+    l1: .skip 4096
+    `;
+    const { m } = track(machineFor(assemble(src)));
+    const halt = await m.run();
+    expect(halt).to.deep.equal({ kind: 'power-off', via: 'hvc' });
+    expect(m.uc.readReg(UC_ARM64_REG.X1)).to.equal((0x25n << 26n) | (1n << 25n) | 0x05n); // DABT same EL, IL, level-1 translation
+    expect(m.uc.readReg(UC_ARM64_REG.X2)).to.equal(m.uc.readReg(UC_ARM64_REG.X10)); // ELR_EL1 on the ldr
+    expect(m.uc.readReg(UC_ARM64_REG.X3)).to.equal(0x0800_0000n);
+  });
+
+  it('reports an exception with no vector table as a guest panic naming the fault', async () => {
+    const { m } = track(machineFor(assemble('nop\n udf #1')));
+    const halt = await m.run();
+    expect(halt.kind).to.equal('guest-panic');
+    expect(halt.kind === 'guest-panic' && halt.pc).to.equal(0x4008_0004n);
+    expect(halt.kind === 'guest-panic' && halt.description).to.match(/undefined instruction.*VBAR_EL1 = 0/);
+  });
+
+  it('reports an access to unmapped physical memory as an emulator error with the address', async () => {
+    const { m } = track(machineFor(assemble('movz x0, #0x0c00, lsl #16\n ldr x1, [x0]')));
+    const halt = await m.run();
+    expect(halt.kind).to.equal('emulator-error');
+    expect(halt.kind === 'emulator-error' && halt.description).to.match(/read of physical address 0xc000000/);
+  });
+
+  it('answers unknown SMCCC calls with NOT_SUPPORTED and PSCI_VERSION with 1.1, resuming after the HVC', async () => {
+    const src = 'movz x0, #0x8000, lsl #16\n hvc #0\n mov x7, x0\n movz x0, #0x8400, lsl #16\n hvc #0\n mov x8, x0\n movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0';
+    const { m } = track(machineFor(assemble(src)));
+    expect((await m.run()).kind).to.equal('power-off');
+    expect(m.uc.readReg(UC_ARM64_REG.X7)).to.equal(0xffff_ffff_ffff_ffffn);
+    expect(m.uc.readReg(UC_ARM64_REG.X8)).to.equal(0x1_0001n);
+  });
+
+  it('hands received bytes to the guest through the PL011 data register and flags', async () => {
+    const src = `
+      movz x0, #0x0900, lsl #16
+    1: ldr w1, [x0, #0x18]
+      tbnz w1, #4, 1b        // RXFE: wait for a byte
+      ldr w2, [x0]
+      add w2, w2, #1
+      str w2, [x0]
+      movz x0, #0x0008
+      movk x0, #0x8400, lsl #16
+      hvc #0`;
+    const { m, text } = track(machineFor(assemble(src)));
+    const running = m.run();
+    m.uart.pushInput(Uint8Array.of(0x41));
+    expect((await running).kind).to.equal('power-off');
+    expect(text()).to.equal('B');
+  });
+});

@@ -1,0 +1,100 @@
+import { Command, CommanderError, Option } from 'commander';
+import { CliError, EXIT } from './cli-error.js';
+import { doctorCommand } from './doctor-command.js';
+import { DEFAULT_LOAD_ADDR } from './load-guest.js';
+import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
+import { parseAddress, parseCount, parseSeconds, parseSize } from './parse-options.js';
+import { runCommand } from './run-command.js';
+
+const VERSION = '0.1.0';
+
+/** Builds the commander program; actions store their exit code in `result`. */
+function buildProgram(result: { code: number }): Command {
+  const program = new Command('el2dbg')
+    .description('GDB debug server for an emulated AArch64 machine with a modelled EL2 hypervisor (stage-2 traps, syndromes, trap frames)')
+    .version(VERSION)
+    .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr or --log-file, never stdout)').choices(LOG_LEVELS).default('warn'))
+    .option('--log-file <path>', 'write logs to this file instead of stderr')
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+
+  const logger = () => {
+    const o = program.opts<{ logLevel: LogLevel; logFile?: string }>();
+    return createLogger(o.logLevel, o.logFile);
+  };
+
+  program
+    .command('run')
+    .description('boot a guest image with its console on stdout, until it powers off')
+    .requiredOption('--image <file>', 'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary')
+    .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
+    .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
+    .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
+    .option('--max-insns <n>', 'stop the guest after about this many instructions, counted per basic block (exit 3)')
+    .addHelpText('after', `
+Exit codes: 0 guest powered off (PSCI SYSTEM_OFF), 1 emulator error, 2 bad arguments or image,
+3 timeout or instruction limit, 4 guest panic (exception with no vector table), 130 interrupted.
+Console input: bytes on stdin reach the guest's PL011. PSCI SYSTEM_RESET reboots the image.
+
+Example:
+  $ el2dbg run --image guests/build/hello.elf
+  Hello from el2dbg guest!`)
+    .action(async (o: { image: string; memory: string; loadAddr: string; timeout?: string; maxInsns?: string }) => {
+      const log = logger();
+      try {
+        result.code = await runCommand(
+          {
+            image: o.image,
+            memory: parseSize(o.memory, '--memory'),
+            loadAddr: parseAddress(o.loadAddr, '--load-addr'),
+            ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
+            ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
+          },
+          log,
+        );
+      } finally {
+        await closeLogger(log);
+      }
+    });
+
+  program
+    .command('doctor')
+    .description('check that node, libunicorn 2.1, gdb-multiarch, QEMU, binutils and dtc are usable, and say how to fix what is not')
+    .option('--json', 'print the checks as JSON')
+    .addHelpText('after', '\nExample:\n  $ el2dbg doctor\n  OK      libunicorn             2.1.4      /path/.deps/unicorn/lib/libunicorn.so.2 [...]')
+    .action((o: { json?: boolean }) => {
+      result.code = doctorCommand(o.json === true);
+    });
+
+  program
+    .command('serve')
+    .description('serve the guest to gdb over the GDB Remote Serial Protocol (arrives with the RSP server issue)')
+    .allowUnknownOption(true)
+    .addHelpText('after', '\nExample (once available):\n  $ el2dbg serve --port 1234')
+    .action(() => {
+      process.stderr.write('el2dbg serve: the GDB server is not part of this build yet; use `el2dbg run --image FILE` to boot a guest.\n');
+      result.code = EXIT.EMULATOR_ERROR;
+    });
+  return program;
+}
+
+/** Runs the CLI with the given argv and returns the exit code; errors become one line on stderr. */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const result = { code: EXIT.OK as number };
+  const program = buildProgram(result);
+  try {
+    await program.parseAsync([...argv]);
+    return result.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end here with code 0; every usage error is exit 2.
+      return e.exitCode === 0 ? EXIT.OK : EXIT.BAD_ARGUMENTS;
+    }
+    if (e instanceof CliError) {
+      process.stderr.write(`el2dbg: ${e.message}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`el2dbg: internal error: ${(e as Error).stack ?? String(e)}\n`);
+    return EXIT.EMULATOR_ERROR;
+  }
+}

@@ -1,0 +1,33 @@
+import { CliError, EXIT } from './cli-error.js';
+
+const SIZE_UNITS: Record<string, bigint> = { '': 1n, K: 1n << 10n, M: 1n << 20n, G: 1n << 30n };
+
+/** Parses a memory size such as 1G, 512M, 65536 or 0x4000000 (K/M/G are powers of 1024). */
+export function parseSize(text: string, flag: string): bigint {
+  const m = /^(0x[0-9a-f]+|\d+)\s*([kmg]?)(i?b)?$/i.exec(text.trim());
+  if (!m) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a size (examples: 1G, 512M, 0x40000000)`);
+  return BigInt(m[1]!) * SIZE_UNITS[m[2]!.toUpperCase()]!;
+}
+
+/** Parses an address (hex with 0x, or decimal). */
+export function parseAddress(text: string, flag: string): bigint {
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text.trim())) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not an address (example: 0x40080000)`);
+  return BigInt(text.trim());
+}
+
+/** Parses a positive number of seconds (fractions allowed). */
+export function parseSeconds(text: string, flag: string): number {
+  const v = Number(text);
+  if (!Number.isFinite(v) || v <= 0) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive number of seconds`);
+  return v;
+}
+
+/** Parses a positive whole count (instructions), allowing 1e6-style and _ separators. */
+export function parseCount(text: string, flag: string): bigint {
+  const clean = text.replace(/_/g, '');
+  let v: bigint | null = null;
+  if (/^\d+$/.test(clean)) v = BigInt(clean);
+  else if (/^\d+(\.\d+)?e\d+$/i.test(clean) && Number.isSafeInteger(Number(clean))) v = BigInt(Number(clean));
+  if (v === null || v <= 0n) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive whole number`);
+  return v;
+}

@@ -71,6 +71,13 @@ function reportHalt(halt: HaltReason): number {
     case 'guest-panic':
       process.stderr.write(`el2dbg: guest panic at pc ${hex(halt.pc)}: ${halt.description}; powered off\n`);
       return EXIT.GUEST_PANIC;
+    case 'step-done':
+    case 'breakpoint':
+    case 'watchpoint':
+    case 'trap-stop':
+      // Only a debugger sets these up; `run` never does.
+      process.stderr.write(`el2dbg: unexpected debugger stop (${halt.kind})\n`);
+      return EXIT.EMULATOR_ERROR;
     case 'emulator-error':
       process.stderr.write(`el2dbg: emulator error at pc ${hex(halt.pc)}: ${halt.description}\n`);
       return EXIT.EMULATOR_ERROR;

@@ -1,22 +1,23 @@
 import { RazWiDevice, type MmioDevice } from '../devices/device.js';
 import { Pl011, type SerialPort } from '../devices/pl011.js';
 import { Pl031 } from '../devices/pl031.js';
+import { El2State, type InjectMode } from '../el2/el2-state.js';
+import { Hypervisor } from '../el2/hypervisor.js';
 import type { LoadedImage } from '../loader/loaded-image.js';
-import { walkStage1, type Stage1Registers, type Stage1WalkResult, type TableRead } from '../mmu/stage1-walker.js';
 import { buildMachineDeviceTree } from '../platform/device-tree.js';
 import { virtRegion } from '../platform/virt-memory-map.js';
+import { buildAllowAllPolicy } from '../stage2/ritm-qemu-policy.js';
+import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.js';
+import { decodeMemoryAccess } from '../syndrome/a64-memory-access.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
-import { UC_PAGE_SIZE, UnicornEngine, type EmuStartResult, type MemAccessType, type TlbFillAnswer } from '../unicorn/engine.js';
+import { UnicornEngine, type EmuStartResult, type HookHandle, type MemAccessType } from '../unicorn/engine.js';
 import type { UnicornLibrary } from '../unicorn/library.js';
+import { AddressSpace, type FillStop, type FullTranslation, type Watchpoint } from './address-space.js';
 import { SILENT_LOGGER, type CoreLogger, type HaltReason, type MachineEvent } from './events.js';
-import {
-  EC_BRK64, EC_DABT_CURRENT, EC_DABT_LOWER, EC_IABT_CURRENT, EC_IABT_LOWER, EC_SVC64, EC_UNKNOWN,
-  enterEl1Exception, makeEsr,
-} from './exception-entry.js';
-import { handleHypercall } from './hypercall.js';
+import { EC_BRK64, EC_DABT_CURRENT, EC_DABT_LOWER, EC_IABT_CURRENT, EC_IABT_LOWER, EC_SVC64, EC_UNKNOWN, enterEl1Exception, makeEsr } from './exception-entry.js';
 import { classifyExceptionInstruction } from './instruction-classes.js';
 import { SliceWatchdog } from './slice-watchdog.js';
-import { PSTATE_EL1H_DAIF_MASKED, SCTLR_EL1_ENTRY, SYSREG, pstateEl } from './sysregs.js';
+import { PSTATE_EL1H_DAIF_MASKED, SCTLR_EL1_ENTRY, SYSREG } from './sysregs.js';
 
 /** Everything needed to build a machine around one guest image. */
 export interface MachineConfig {
@@ -26,6 +27,11 @@ export interface MachineConfig {
   readonly ramSize: bigint;
   /** Where the PL011 transmits. */
   readonly console: SerialPort;
+  /** The stage-2 policy of the EL2 model (default: allow everything, no traps). */
+  readonly policy?: Stage2Policy;
+  readonly policyName?: string;
+  /** How aborts the model does not emulate reach EL1 (default 'ritm'). */
+  readonly injectMode?: InjectMode;
   readonly logger?: CoreLogger;
   /** Longest uninterrupted run, in milliseconds, before the machine yields to the event loop (default 10). */
   readonly sliceMs?: number;
@@ -35,24 +41,21 @@ export interface MachineConfig {
 /** What a hook noticed during uc_emu_start, handled once the run has returned. */
 type PendingStop =
   | { kind: 'cpu-exception'; intno: number; pc: bigint }
-  | { kind: 'stage1-fault'; va: bigint; access: MemAccessType; el: 0 | 1; fault: Extract<Stage1WalkResult<WalkReadFault>, { kind: 'fault' }> }
+  | { kind: 'fill'; stop: FillStop }
   | { kind: 'unmapped'; access: MemAccessType; address: bigint }
   | { kind: 'insn-limit' };
-
-/** Why a descriptor read on the stage-1 walk failed (the stage-2 seam: stage-2 faults join this union). */
-export type WalkReadFault = { kind: 'no-memory'; pa: bigint };
 
 // QEMU exception numbers unicorn passes to UC_HOOK_INTR (target/arm/cpu.h).
 const EXCP_UDEF = 1;
 const EXCP_SWI = 2;
 const EXCP_BKPT = 7;
 
-const PAGE_MASK = ~BigInt(UC_PAGE_SIZE - 1);
 const MiB = 1n << 20n;
 
 /**
- * The emulated machine: a QEMU-virt memory map, devices, our stage-1 walker behind unicorn's TLB, exception entry
- * into EL1, hypercalls, and run control in bounded slices. Owns its unicorn engine; nothing is shared between machines.
+ * The emulated machine: a QEMU-virt memory map and devices, our stage-1 walker and the EL2 model's stage 2 behind
+ * unicorn's TLB, the hypervisor (traps, decisions, injection, HVC/SMC), guest exceptions into EL1, breakpoints,
+ * watchpoints, single steps, and run control in bounded slices. Owns its unicorn engine; nothing is shared.
  */
 export class Machine {
   readonly uc: UnicornEngine;
@@ -60,6 +63,9 @@ export class Machine {
   readonly devices: readonly MmioDevice[];
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;
+  readonly el2 = new El2State();
+  readonly space: AddressSpace;
+  readonly hypervisor: Hypervisor;
   private readonly dtb: Uint8Array;
   private readonly logger: CoreLogger;
   private readonly watchdog: SliceWatchdog;
@@ -69,8 +75,10 @@ export class Machine {
   private stopRequest: string | null = null;
   private executed = 0n;
   private insnLimit: bigint | null = null;
-  private countingHook: ReturnType<UnicornEngine['addBlockHook']> | null = null;
-  private halt: HaltReason | null = null;
+  private countingHook: HookHandle | null = null;
+  private countingWanted = false;
+  private breakpoints: bigint[] = [];
+  private halted: HaltReason | null = null;
   private closed = false;
 
   constructor(private readonly config: MachineConfig) {
@@ -88,12 +96,23 @@ export class Machine {
       }),
     ];
     this.mapPlatform();
+    const policy = config.policy ?? defaultPolicy(config.ramSize);
+    this.space = new AddressSpace(this.uc, this.el2, policy);
+    this.hypervisor = new Hypervisor(this.uc, this.el2, policy, this.space, config.injectMode ?? 'ritm', (e) => this.emit(e), this.logger, config.policyName ?? 'allow-all');
+    this.el2.onTranslationChange = () => this.uc.flushTlb();
     this.dtb = buildMachineDeviceTree({ ramBase: this.ram.base, ramSize: this.ram.size, cpus: 1, ...(config.bootargs ? { bootargs: config.bootargs } : {}) });
     this.dtbAddress = this.chooseDtbAddress();
     this.uc.setTlbType('virtual');
-    this.uc.addTlbFillHook((va, access) => this.fillTlb(va, access));
-    this.uc.addInterruptHook((intno) => this.onCpuException(intno));
+    this.uc.addTlbFillHook((va, access) => {
+      const r = this.space.fill(va, access);
+      if ('paddr' in r) return r;
+      this.pending ??= { kind: 'fill', stop: r };
+      return null;
+    });
+    this.uc.addInterruptHook((intno) => this.noteStop({ kind: 'cpu-exception', intno, pc: this.pc }));
     this.uc.addUnmappedHook((access, address) => this.noteStop({ kind: 'unmapped', access, address }));
+    this.uc.useExits(true);
+    this.uc.setExits([]);
     this.watchdog = new SliceWatchdog(config.lib.path, this.uc.address, Number(this.sliceNs / 1000n));
     this.reset();
   }
@@ -104,9 +123,12 @@ export class Machine {
     return () => this.listeners.delete(listener);
   }
 
-  /** Puts the machine in its power-on state: image and DTB reloaded, devices reset, CPU at the entry point at EL1h. */
+  private emit(e: MachineEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  /** Puts the machine in its power-on state: image and DTB reloaded, devices and EL2 reset, CPU at the entry at EL1h. */
   reset(): void {
-    this.uc.writeMemory(this.ram.base, new Uint8Array(0)); // ensures RAM is mapped; contents are rewritten below
     for (const seg of this.config.image.segments) {
       this.uc.writeMemory(seg.addr, seg.data);
       const zeros = seg.memSize - BigInt(seg.data.length);
@@ -114,15 +136,15 @@ export class Machine {
     }
     this.uc.writeMemory(this.dtbAddress, this.dtb);
     for (const d of this.devices) d.reset();
-    // EL1 entry state of el2-model.md: x0 = DTB, other GPRs zero, EL1h with DAIF masked, MMU off.
+    this.el2.reset();
+    this.hypervisor.reset();
+    // EL1 entry state of el2-model.md: x0 = DTB, other GPRs and SIMD registers zero, EL1h with DAIF masked, MMU off.
     for (let i = 0; i <= 28; i++) this.uc.writeReg(UC_ARM64_REG.X0 + i, 0n);
     this.uc.writeReg(UC_ARM64_REG.X29, 0n);
     this.uc.writeReg(UC_ARM64_REG.X30, 0n);
     this.uc.writeReg(UC_ARM64_REG.X0, this.dtbAddress);
     for (let i = 0; i < 32; i++) this.uc.writeVector(UC_ARM64_REG.Q0 + i, new Uint8Array(16));
-    this.uc.writeReg(UC_ARM64_REG.SP_EL0, 0n);
-    this.uc.writeReg(UC_ARM64_REG.SP_EL1, 0n);
-    this.uc.writeReg(UC_ARM64_REG.SP, 0n);
+    for (const r of [UC_ARM64_REG.SP_EL0, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.SP]) this.uc.writeReg(r, 0n);
     this.uc.writeReg(UC_ARM64_REG.PSTATE, PSTATE_EL1H_DAIF_MASKED);
     for (const r of ['TTBR0_EL1', 'TTBR1_EL1', 'TCR_EL1', 'MAIR_EL1', 'VBAR_EL1', 'ELR_EL1', 'SPSR_EL1', 'ESR_EL1', 'FAR_EL1'] as const) {
       this.uc.writeSysReg(SYSREG[r], 0n);
@@ -131,7 +153,7 @@ export class Machine {
     this.uc.writeReg(UC_ARM64_REG.PC, this.config.image.entry);
     this.uc.flushTlb();
     this.executed = 0n;
-    this.halt = null;
+    this.halted = null;
   }
 
   /** The guest's program counter. */
@@ -139,9 +161,20 @@ export class Machine {
     return this.uc.readReg(UC_ARM64_REG.PC);
   }
 
-  /** Instructions counted so far (only while counting: when an instruction limit is set). */
+  /** Instructions counted so far, per translated block (only while counting: an instruction limit or enableCounting). */
   get instructionsExecuted(): bigint {
     return this.executed;
+  }
+
+  /** Counts instructions from now on (a block hook: costs speed); used by traces and statistics. */
+  enableCounting(): void {
+    this.countingWanted = true;
+    this.updateCountingHook();
+  }
+
+  /** Why the last run ended, or null if it has not run or was reset. */
+  get lastHalt(): HaltReason | null {
+    return this.halted;
   }
 
   /** Asks a run in progress to stop at its next slice boundary (within one slice, 10 ms by default). */
@@ -149,20 +182,70 @@ export class Machine {
     this.stopRequest ??= why;
   }
 
-  /** Runs the guest until it halts (power off, panic, error), a stop is requested, or `maxInsns` instructions have run. */
+  /** Sets the breakpoint addresses (guest virtual): a run stops before executing any of them. */
+  setBreakpoints(addresses: readonly bigint[]): void {
+    this.breakpoints = [...new Set(addresses)];
+    this.uc.setExits(this.breakpoints);
+  }
+
+  /** Sets the watchpoints (guest virtual ranges): a run stops before an instruction that accesses one. */
+  setWatchpoints(list: readonly Watchpoint[]): void {
+    this.space.setWatchpoints(list);
+    this.uc.flushTlb();
+  }
+
+  /** Translates a guest virtual address through stage 1 and stage 2 without side effects. */
+  translate(va: bigint, access: MemAccessType = 'read'): FullTranslation {
+    return this.space.translate(va, access);
+  }
+
+  /** Runs the guest until it halts, stops at a breakpoint/watchpoint/trap rule, a stop is requested, or `maxInsns` ran. */
   async run(options: { maxInsns?: bigint } = {}): Promise<HaltReason> {
-    if (this.halt && (this.halt.kind === 'power-off' || this.halt.kind === 'guest-panic')) return this.halt;
+    if (this.halted && (this.halted.kind === 'power-off' || this.halted.kind === 'guest-panic')) return this.halted;
     this.stopRequest = null;
-    this.setInstructionLimit(options.maxInsns ?? null);
+    this.insnLimit = options.maxInsns ?? null;
+    this.updateCountingHook();
     try {
+      const first = this.resumeFromStop();
+      if (first) return (this.halted = first);
       for (;;) {
         const halt = this.runSlice();
-        if (halt) return (this.halt = halt);
+        if (halt) return (this.halted = halt);
         await new Promise<void>((resolve) => setImmediate(resolve)); // sockets, signals and timers get their turn
-        if (this.stopRequest !== null) return (this.halt = { kind: 'stop-requested', why: this.stopRequest });
+        if (this.stopRequest !== null) return (this.halted = { kind: 'stop-requested', why: this.stopRequest });
       }
     } finally {
-      this.setInstructionLimit(null);
+      this.insnLimit = null;
+      this.updateCountingHook();
+    }
+  }
+
+  /** Executes one instruction (an exception it raises counts as the step) and reports how it ended. */
+  step(): HaltReason {
+    if (this.halted && (this.halted.kind === 'power-off' || this.halted.kind === 'guest-panic')) return this.halted;
+    const held = this.hypervisor.heldTrap !== null;
+    const resumed = this.hypervisor.resumeHeld();
+    if (resumed) return (this.halted = resumed);
+    if (held) return (this.halted = { kind: 'step-done' }); // applying the held trap's decision was the step
+    return (this.halted = this.stepOnce() ?? { kind: 'step-done' });
+  }
+
+  /** Before running on: apply a held trap decision, and step off a breakpoint under PC. */
+  private resumeFromStop(): HaltReason | null {
+    if (this.hypervisor.heldTrap) return this.hypervisor.resumeHeld();
+    if (this.breakpoints.includes(this.pc)) return this.stepOnce();
+    return null;
+  }
+
+  private stepOnce(): HaltReason | null {
+    const pc = this.pc;
+    const atBreakpoint = this.breakpoints.includes(pc);
+    // unicorn runs nothing when started on an exit: take it out for this one instruction.
+    if (atBreakpoint) this.uc.setExits(this.breakpoints.filter((b) => b !== pc));
+    try {
+      return this.startOnce(1);
+    } finally {
+      if (atBreakpoint) this.uc.setExits(this.breakpoints);
     }
   }
 
@@ -172,7 +255,7 @@ export class Machine {
     try {
       do {
         if (this.stopRequest !== null) return { kind: 'stop-requested', why: this.stopRequest };
-        const halt = this.startOnce();
+        const halt = this.startOnce(0);
         if (halt) return halt;
       } while (process.hrtime.bigint() - sliceStart < this.sliceNs);
       return null;
@@ -181,12 +264,12 @@ export class Machine {
     }
   }
 
-  /** One uc_emu_start from the current PC and the handling of whatever ended it. */
-  private startOnce(): HaltReason | null {
+  /** One uc_emu_start from the current PC (count 0: until stopped) and the handling of whatever ended it. */
+  private startOnce(count: number): HaltReason | null {
     const pc = this.pc;
     let result: EmuStartResult;
     try {
-      result = this.uc.start(pc);
+      result = this.uc.start(pc, count ? { count } : {});
     } catch (e) {
       this.pending = null;
       return { kind: 'emulator-error', pc: this.pc, description: `internal error while running the guest: ${(e as Error).message}` };
@@ -195,6 +278,7 @@ export class Machine {
     this.pending = null;
     if (pending) return this.handlePending(pending);
     if (result.kind === 'error') return { kind: 'emulator-error', pc: this.pc, description: `unicorn stopped with ${result.strerror}` };
+    if (count === 0 && this.breakpoints.includes(this.pc)) return { kind: 'breakpoint', pc: this.pc };
     return null;
   }
 
@@ -204,8 +288,8 @@ export class Machine {
         return { kind: 'insn-limit', executed: this.executed };
       case 'unmapped':
         return { kind: 'emulator-error', pc: this.pc, description: `${p.access} of physical address 0x${p.address.toString(16)}, where nothing is mapped` };
-      case 'stage1-fault':
-        return this.deliverStage1Fault(p);
+      case 'fill':
+        return p.stop.kind === 'watch-page' ? this.handleWatchPage() : this.handleTranslationFault(p.stop);
       case 'cpu-exception':
         return this.handleCpuException(p.intno, p.pc);
       default: {
@@ -220,58 +304,83 @@ export class Machine {
     this.uc.stop();
   }
 
-  private onCpuException(intno: number): void {
-    // Leave PC where unicorn put it and stop: the exception is handled after the run returns.
-    this.noteStop({ kind: 'cpu-exception', intno, pc: this.pc });
+  private handleTranslationFault(stop: Extract<FillStop, { kind: 'translation' }>): HaltReason | null {
+    const pc = this.pc;
+    const f = stop.fault;
+    if (f.stage === 2) {
+      if (stop.access === 'fetch') return this.hypervisor.instructionAbort(pc, f.ipa & ~0xfffn, f.level, false);
+      return this.hypervisor.dataAbort(pc, { pageVa: stop.va, access: stop.access, ipaPage: f.ipa & ~0xfffn, level: f.level, s1ptw: false });
+    }
+    if (f.fault.type === 'stage2-on-walk' && f.fault.stage2.kind === 'stage2') {
+      const s2 = f.fault.stage2;
+      if (stop.access === 'fetch') return this.hypervisor.instructionAbort(pc, s2.ipa & ~0xfffn, s2.level, true);
+      return this.hypervisor.dataAbort(pc, { pageVa: stop.va, access: stop.access, ipaPage: s2.ipa & ~0xfffn, level: s2.level, s1ptw: true });
+    }
+    return this.deliverStage1Fault(stop, pc);
+  }
+
+  /** A watched page faulted: stop if the access really touches a watchpoint, else run that one instruction past it. */
+  private handleWatchPage(): HaltReason | null {
+    const pc = this.pc;
+    const insn = this.space.readInstruction(pc);
+    const regs = (n: number) => this.uc.readReg(n === 29 ? UC_ARM64_REG.X29 : n === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + n);
+    const access = insn === null ? null : decodeMemoryAccess(insn, { x: regs, sp: this.uc.readReg(UC_ARM64_REG.SP), pc });
+    if (access?.kind === 'memory') {
+      const hit = this.space.watchHit(access.address, access.totalSize, access.write);
+      if (hit) {
+        const addr = access.address > hit.addr ? access.address : hit.addr;
+        return { kind: 'watchpoint', pc, watch: hit.kind, addr };
+      }
+    }
+    this.space.watchBypass = true;
+    try {
+      return this.startOnce(1);
+    } finally {
+      this.space.watchBypass = false;
+      this.uc.flushTlb(); // drop the unwatched translation the bypass cached
+    }
   }
 
   private handleCpuException(intno: number, pc: bigint): HaltReason | null {
     if (intno === EXCP_UDEF) {
-      const insn = this.readInstruction(pc);
+      const insn = this.space.readInstruction(pc);
       const cls = insn === null ? { kind: 'other' as const } : classifyExceptionInstruction(insn);
-      if (cls.kind === 'hvc' || cls.kind === 'smc') return this.handleHypercall(cls.kind, pc);
-      return this.takeGuestException({ esr: makeEsr(EC_UNKNOWN, 0n), preferredReturn: pc }, pc, 'undefined instruction');
+      if (cls.kind === 'hvc') return this.hypervisor.hypercall('hvc', pc);
+      if (cls.kind === 'smc' && this.el2.smcTrapped) return this.hypervisor.hypercall('smc', pc);
+      return this.takeGuestException({ esr: makeEsr(EC_UNKNOWN, 0n), preferredReturn: pc }, pc, cls.kind === 'smc' ? 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)' : 'undefined instruction');
     }
     if (intno === EXCP_SWI) {
       // unicorn reports SVC with PC already past it; the preferred return is that next instruction.
-      const insn = this.readInstruction(pc - 4n);
+      const insn = this.space.readInstruction(pc - 4n);
       const imm = insn === null ? 0 : (insn >>> 5) & 0xffff;
       return this.takeGuestException({ esr: makeEsr(EC_SVC64, BigInt(imm)), preferredReturn: pc }, pc - 4n, `SVC #${imm}`);
     }
     if (intno === EXCP_BKPT) {
-      const insn = this.readInstruction(pc);
+      const insn = this.space.readInstruction(pc);
       const imm = insn === null ? 0 : (insn >>> 5) & 0xffff;
       return this.takeGuestException({ esr: makeEsr(EC_BRK64, BigInt(imm)), preferredReturn: pc }, pc, `BRK #${imm}`);
     }
     return { kind: 'emulator-error', pc, description: `CPU exception ${intno} that el2dbg does not model yet` };
   }
 
-  private handleHypercall(conduit: 'hvc' | 'smc', pc: bigint): HaltReason | null {
-    const functionId = this.uc.readReg(UC_ARM64_REG.X0);
-    const outcome = handleHypercall(functionId);
-    // HVC's preferred return is the next instruction; a trapped SMC returns to itself, so EL2 adds 4: both resume at pc + 4.
-    this.uc.writeReg(UC_ARM64_REG.PC, pc + 4n);
-    const result = outcome.kind === 'return' ? outcome.x0 : 0n;
-    if (outcome.kind === 'return') this.uc.writeReg(UC_ARM64_REG.X0, outcome.x0);
-    this.emit({ kind: 'hypercall', conduit, pc, functionId, result });
-    if (outcome.kind === 'power-off') return { kind: 'power-off', via: conduit };
-    if (outcome.kind === 'system-reset') return { kind: 'system-reset', via: conduit };
-    return null;
-  }
-
-  private deliverStage1Fault(p: Extract<PendingStop, { kind: 'stage1-fault' }>): HaltReason | null {
-    const pc = this.pc;
-    const fsc = p.fault.type === 'stage2-on-walk' ? 0x14 + p.fault.level : p.fault.fsc; // external abort on the walk
-    const s1ptw = p.fault.type === 'stage2-on-walk' ? 1n << 7n : 0n;
-    const what = p.fault.type === 'stage2-on-walk' ? 'table walk abort' : `${p.fault.type} fault`;
-    if (p.access === 'fetch') {
-      const esr = makeEsr(p.el === 0 ? EC_IABT_LOWER : EC_IABT_CURRENT, s1ptw | BigInt(fsc));
-      return this.takeGuestException({ esr, far: pc, preferredReturn: pc }, pc, `instruction abort (${what}, level ${p.fault.level}) at 0x${pc.toString(16)}`);
+  private deliverStage1Fault(stop: Extract<FillStop, { kind: 'translation' }>, pc: bigint): HaltReason | null {
+    if (stop.fault.stage !== 1) throw new Error('stage-1 fault expected');
+    const f = stop.fault.fault;
+    // A table read that hit no memory at all is a synchronous external abort on the walk (FSC 0b0101LL).
+    const fsc = f.type === 'stage2-on-walk' ? 0x14 + f.level : f.fsc;
+    const what = f.type === 'stage2-on-walk' ? 'external abort on the table walk' : `${f.type} fault`;
+    if (stop.access === 'fetch') {
+      const esr = makeEsr(stop.el === 0 ? EC_IABT_LOWER : EC_IABT_CURRENT, BigInt(fsc));
+      return this.takeGuestException({ esr, far: pc, preferredReturn: pc }, pc, `instruction abort (${what}, level ${f.level}) at 0x${pc.toString(16)}`);
     }
-    // FAR is the page address the TLB asked for until the syndrome decoder gives the exact byte address.
-    const wnr = p.access === 'write' ? 1n << 6n : 0n;
-    const esr = makeEsr(p.el === 0 ? EC_DABT_LOWER : EC_DABT_CURRENT, s1ptw | wnr | BigInt(fsc));
-    return this.takeGuestException({ esr, far: p.va, preferredReturn: pc }, pc, `data abort (${what}, level ${p.fault.level}) on ${p.access} of VA 0x${p.va.toString(16)}`);
+    const regs = (n: number) => this.uc.readReg(n === 29 ? UC_ARM64_REG.X29 : n === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + n);
+    const insn = this.space.readInstruction(pc);
+    const access = insn === null ? null : decodeMemoryAccess(insn, { x: regs, sp: this.uc.readReg(UC_ARM64_REG.SP), pc });
+    const far = access?.kind === 'memory' ? (access.address >= stop.va ? access.faultAddress : stop.va) : stop.va;
+    const wnr = stop.access === 'write' || (access?.kind === 'memory' && access.cacheMaintenance) ? 1n << 6n : 0n;
+    const cm = access?.kind === 'memory' && access.cacheMaintenance ? 1n << 8n : 0n;
+    const esr = makeEsr(stop.el === 0 ? EC_DABT_LOWER : EC_DABT_CURRENT, cm | wnr | BigInt(fsc));
+    return this.takeGuestException({ esr, far, preferredReturn: pc }, pc, `data abort (${what}, level ${f.level}) on ${stop.access} of VA 0x${far.toString(16)}`);
   }
 
   private takeGuestException(exc: { esr: bigint; far?: bigint; preferredReturn: bigint }, pc: bigint, description: string): HaltReason | null {
@@ -285,65 +394,15 @@ export class Machine {
     return null;
   }
 
-  private emit(e: MachineEvent): void {
-    for (const l of this.listeners) l(e);
-  }
-
-  /** The stage-1 registers the walker needs, read from the CPU. */
-  readTranslationRegisters(): Stage1Registers {
-    return {
-      sctlrEl1: this.uc.readSysReg(SYSREG.SCTLR_EL1),
-      tcrEl1: this.uc.readSysReg(SYSREG.TCR_EL1),
-      ttbr0El1: this.uc.readReg(UC_ARM64_REG.TTBR0_EL1),
-      ttbr1El1: this.uc.readReg(UC_ARM64_REG.TTBR1_EL1),
-    };
-  }
-
-  /** Translates a guest virtual address as the CPU at its current EL would (for debuggers: no fault is raised). */
-  translate(va: bigint, access: MemAccessType = 'read'): Stage1WalkResult<WalkReadFault> {
-    const el = pstateEl(this.uc.readReg(UC_ARM64_REG.PSTATE)) === 0 ? 0 : 1;
-    return walkStage1({ va, access, el, regs: this.readTranslationRegisters(), readTableEntry: (ipa) => this.readTableEntry(ipa) });
-  }
-
-  private fillTlb(va: bigint, access: MemAccessType): TlbFillAnswer {
-    const el = pstateEl(this.uc.readReg(UC_ARM64_REG.PSTATE)) === 0 ? 0 : 1;
-    const r = walkStage1({ va, access, el, regs: this.readTranslationRegisters(), readTableEntry: (ipa) => this.readTableEntry(ipa) });
-    if (r.kind === 'fault') {
-      this.pending ??= { kind: 'stage1-fault', va, access, el, fault: r };
-      return null;
-    }
-    // Stage-2 seam: the IPA goes through the EL2 model's stage-2 translation here (identity until the EL2 core lands).
-    const pa = r.ipa & PAGE_MASK; // va is TLB-page aligned, so ipa is the start of its physical page
-    const rights = el === 0 ? r.perms.el0 : r.perms.el1;
-    const perms = (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
-    return { paddr: pa, perms };
-  }
-
-  private readonly descriptorBuf = new Uint8Array(8);
-  private readTableEntry(ipa: bigint): TableRead<WalkReadFault> {
-    // Stage-2 seam: table reads are IPA accesses too (S1PTW); identity until the EL2 core lands.
-    if (!this.uc.tryReadMemoryInto(ipa, this.descriptorBuf)) return { kind: 'fault', fault: { kind: 'no-memory', pa: ipa } };
-    return { kind: 'ok', value: new DataView(this.descriptorBuf.buffer).getBigUint64(0, true) };
-  }
-
-  /** Reads the 32-bit instruction at a virtual address, or null if it does not translate. */
-  readInstruction(va: bigint): number | null {
-    const t = this.translate(va, 'fetch');
-    if (t.kind !== 'ok') return null;
-    const buf = new Uint8Array(4);
-    if (!this.uc.tryReadMemoryInto(t.ipa, buf)) return null;
-    return new DataView(buf.buffer).getUint32(0, true);
-  }
-
-  private setInstructionLimit(limit: bigint | null): void {
-    this.insnLimit = limit;
-    if (limit !== null && !this.countingHook) {
-      // Counted per translated block (4 bytes an instruction): the limit is reached within one block.
+  private updateCountingHook(): void {
+    const want = this.countingWanted || this.insnLimit !== null;
+    if (want && !this.countingHook) {
+      // Counted per translated block (4 bytes an instruction): a limit is reached within one block.
       this.countingHook = this.uc.addBlockHook(1n, 0n, (_addr, size) => {
         this.executed += BigInt(size >>> 2);
         if (this.insnLimit !== null && this.executed >= this.insnLimit) this.noteStop({ kind: 'insn-limit' });
       });
-    } else if (limit === null && this.countingHook) {
+    } else if (!want && this.countingHook) {
       this.uc.removeHook(this.countingHook);
       this.countingHook = null;
     }
@@ -374,4 +433,10 @@ export class Machine {
     await this.watchdog.close(); // before uc_close: the watchdog must never stop a freed engine
     this.uc.close();
   }
+}
+
+function defaultPolicy(ramSize: bigint): Stage2Policy {
+  const b = new Stage2PolicyBuilder();
+  buildAllowAllPolicy(b, ramSize);
+  return b.build();
 }

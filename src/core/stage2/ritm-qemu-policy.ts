@@ -33,8 +33,12 @@ export function buildRitmQemuPolicy(builder: Stage2PolicyBuilder, ramSize: bigin
   return page;
 }
 
-/** Declares a policy that lets the guest reach everything below RAM as device, and RAM as normal. */
+/** QEMU virt's high PCIe ECAM window (VIRT_HIGH_PCIE_ECAM), reachable under the allow-all policy. */
+export const HIGH_PCIE_ECAM = Object.freeze({ base: 0x40_1000_0000n, size: 0x1000_0000n });
+
+/** Declares a policy that lets the guest reach everything below RAM and the high ECAM as device, and RAM as normal. */
 export function buildAllowAllPolicy(builder: Stage2PolicyBuilder, ramSize: bigint = DEFAULT_RAM_SIZE): void {
   builder.allowRange(0n, QEMU_VIRT_RAM_BASE, DEVICE);
   builder.allowRange(QEMU_VIRT_RAM_BASE, ramSize, NORMAL);
+  builder.allowRange(HIGH_PCIE_ECAM.base, HIGH_PCIE_ECAM.size, DEVICE);
 }

@@ -41,7 +41,7 @@ describe('core/machine: guests run end to end in unicorn', function () {
     const t = m.translate(0xffff_0000_0900_0000n);
     expect(t.kind).to.equal('ok');
     expect(t.kind === 'ok' && t.ipa).to.equal(0x0900_0000n);
-    expect(t.kind === 'ok' && t.walk.map((s) => s.level)).to.deep.equal([0, 1, 2, 3]);
+    expect(t.kind === 'ok' && t.stage1.walk.map((s) => s.level)).to.deep.equal([0, 1, 2, 3]);
   });
 
   it('enters at EL1h with x0 = the DTB address and the DTB in RAM', () => {

@@ -135,12 +135,13 @@ describe('buildAllowAllPolicy', () => {
     expect(policy.translate(0x8000_0000n)).to.deep.include({ kind: 'fault', level: 1 });
   });
 
-  it('defaults to 1 GiB of RAM', () => {
+  it('defaults to 1 GiB of RAM and also maps the high PCIe ECAM window', () => {
     const b = new Stage2PolicyBuilder();
     buildAllowAllPolicy(b);
     expect(b.build().allowedRanges.map((r) => [r.base, r.end])).to.deep.equal([
       [0n, 0x4000_0000n],
       [0x4000_0000n, 0x8000_0000n],
+      [0x40_1000_0000n, 0x40_2000_0000n],
     ]);
   });
 });

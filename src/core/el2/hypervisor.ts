@@ -1,0 +1,228 @@
+import { bits } from '../mmu/bits.js';
+import type { AddressSpace } from '../machine/address-space.js';
+import type { CoreLogger, HaltReason, MachineEvent, Stage2TrapEvent } from '../machine/events.js';
+import { enterEl1Exception, syncVectorOffset } from '../machine/exception-entry.js';
+import { PSTATE_M_MASK, PSTATE_M_EL1H, SYSREG, pstateEl } from '../machine/sysregs.js';
+import type { Stage2Policy } from '../stage2/stage2-policy.js';
+import { decodeMemoryAccess } from '../syndrome/a64-memory-access.js';
+import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../syndrome/data-abort-iss.js';
+import { UC_ARM64_REG } from '../unicorn/constants.js';
+import type { RegisterBatch, UnicornEngine } from '../unicorn/engine.js';
+import { abortSyndrome, decideDataAbort, type Decision, type DecisionOverride } from './decision.js';
+import type { El2State, InjectMode } from './el2-state.js';
+import { handleHypercall } from './hypercalls.js';
+import type { TrapFrame } from './trap-frame.js';
+
+/** A stage-2 fault met by a data access, as the TLB fill saw it. */
+export interface DataAbortFault {
+  /** Page VA the access faulted on. */
+  readonly pageVa: bigint;
+  readonly access: 'read' | 'write';
+  /** The IPA (page) that stage 2 does not map: the access's own, or a stage-1 table's (s1ptw). */
+  readonly ipaPage: bigint;
+  readonly level: number;
+  readonly s1ptw: boolean;
+}
+
+/** Lets a debugger stop at traps: `before` the decision (then resume applies it) or `after` it is applied. */
+export interface TrapStopRules {
+  stopBefore(trap: Stage2TrapEvent): boolean;
+  stopAfter(trap: Stage2TrapEvent, decision: Decision): boolean;
+}
+
+const EC_DABT_LOWER = 0x24n;
+const EC_DABT_CURRENT = 0x25n;
+const EC_IABT_LOWER = 0x20n;
+const ESR_EC_SHIFT = 26n;
+const ESR_IL = 1n << 25n;
+const RITM_VECTOR_OFFSET = 0x200n;
+
+/**
+ * The EL2 model: turns stage-2 faults into exact syndromes and a trap frame, dispatches them to the policy's
+ * handlers (RITM's rules), applies the decision or injects an abort into EL1, and answers HVC/SMC.
+ */
+export class Hypervisor {
+  private seq = 0;
+  private readonly frameBatch: RegisterBatch;
+  /** A trap stopped "before" its decision: resuming applies it first. */
+  private held: { trap: Stage2TrapEvent; override?: DecisionOverride } | null = null;
+  stopRules: TrapStopRules | null = null;
+
+  constructor(
+    private readonly uc: UnicornEngine,
+    readonly el2: El2State,
+    readonly policy: Stage2Policy,
+    private readonly space: AddressSpace,
+    readonly injectMode: InjectMode,
+    private readonly emit: (e: MachineEvent) => void,
+    private readonly logger: CoreLogger,
+    readonly policyName: string,
+  ) {
+    const ids = Array.from({ length: 29 }, (_, i) => UC_ARM64_REG.X0 + i);
+    this.frameBatch = uc.registerBatch([...ids, UC_ARM64_REG.X29, UC_ARM64_REG.X30, UC_ARM64_REG.SP, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.PSTATE]);
+  }
+
+  /** The trap held before its decision, if the machine stopped there. */
+  get heldTrap(): Stage2TrapEvent | null {
+    return this.held?.trap ?? null;
+  }
+
+  /** Replaces the decision of the held trap (monitor stage2 decide); false when no trap is held. */
+  overrideHeldDecision(o: DecisionOverride): boolean {
+    if (!this.held) return false;
+    this.held.override = o;
+    return true;
+  }
+
+  /** Forgets any held trap (machine reset). */
+  reset(): void {
+    this.held = null;
+    this.seq = 0;
+  }
+
+  private captureFrame(pc: bigint, esrEl2: bigint, farEl2: bigint, hpfarEl2: bigint): TrapFrame {
+    const v = this.frameBatch.read();
+    const pstate = v[33]!;
+    const spEl1 = (pstate & PSTATE_M_MASK) === PSTATE_M_EL1H ? v[31]! : v[32]!;
+    return { x: Array.from(v.subarray(0, 31)), spEl1, elrEl2: pc, spsrEl2: pstate, esrEl2, farEl2, hpfarEl2 };
+  }
+
+  private setSyndromeRegisters(f: TrapFrame): void {
+    this.el2.write('ESR_EL2', f.esrEl2);
+    this.el2.write('FAR_EL2', f.farEl2);
+    this.el2.write('HPFAR_EL2', f.hpfarEl2);
+    this.el2.write('ELR_EL2', f.elrEl2);
+    this.el2.write('SPSR_EL2', f.spsrEl2);
+  }
+
+  /** A stage-2 data abort: exact syndrome, frame, trap event, then the decision (unless a stop rule holds it). */
+  dataAbort(pc: bigint, fault: DataAbortFault): HaltReason | null {
+    const insn = this.space.readInstruction(pc);
+    const frameRegs = this.frameBatch.read();
+    const decoded = insn === null ? null : decodeMemoryAccess(insn, { x: (n) => frameRegs[n]!, sp: frameRegs[31]!, pc });
+    const access = decoded?.kind === 'memory' ? decoded : null;
+    const far = access ? farForAccess(access, fault.pageVa) : fault.pageVa;
+    // The access's IPA keeps FAR's page offset; a fault on a table read reports the table's IPA page.
+    const ipa = fault.s1ptw ? fault.ipaPage : fault.ipaPage | (far & 0xfffn);
+    const dfsc = 0x04 + fault.level;
+    const iss = access
+      ? dataAbortIss(access, { dfsc, s1ptw: fault.s1ptw })
+      : BigInt(dfsc) | (fault.s1ptw ? 1n << 7n : 0n) | (fault.access === 'write' ? 1n << 6n : 0n);
+    const esr = esrEl2ForDataAbort(iss);
+    const frame = this.captureFrame(pc, esr, far, hpfarFor(ipa));
+    this.setSyndromeRegisters(frame);
+    const syn = abortSyndrome(esr);
+    const trap: Stage2TrapEvent = {
+      kind: 'stage2-trap',
+      seq: ++this.seq,
+      pc,
+      esrEl2: esr,
+      farEl2: far,
+      hpfarEl2: frame.hpfarEl2,
+      ipa,
+      access: syn.isv ? { write: syn.write, width: syn.width, rt: syn.srt } : null,
+      s1ptw: fault.s1ptw,
+      region: this.policy.lookupHandler(ipa)?.region.name ?? null,
+      instruction: insn,
+      frame,
+    };
+    this.emit(trap);
+    if (this.stopRules?.stopBefore(trap)) {
+      this.held = { trap };
+      return { kind: 'trap-stop', when: 'before', trap };
+    }
+    return this.decideAndApply(trap);
+  }
+
+  /** Applies the held trap's decision (called when the machine resumes after a 'before' stop). */
+  resumeHeld(): HaltReason | null {
+    const held = this.held;
+    if (!held) return null;
+    this.held = null;
+    // The guest may have been edited while stopped (e.g. `set $x1 = ...`): decide on the registers as they are now.
+    return this.decideAndApply(held.trap, held.override);
+  }
+
+  private decideAndApply(trap: Stage2TrapEvent, override?: DecisionOverride): HaltReason | null {
+    const syn = abortSyndrome(trap.esrEl2);
+    const decision = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override);
+    if (decision.why === 'handler-threw' || decision.why === 'handler-invalid') {
+      this.logger.warn('MMIO handler failed; treated as Fault', {
+        policy: this.policyName, region: decision.region, access: syn.write ? 'write' : 'read', width: syn.width, ipa: hex(trap.ipa), error: decision.error,
+      });
+    }
+    this.emit({ kind: 'decision', seq: trap.seq, trap, decision });
+    let halt: HaltReason | null = null;
+    if (decision.outcome === 'elr+4') {
+      if (decision.rtValue !== null && syn.srt !== 31) this.uc.writeReg(syn.srt === 29 ? UC_ARM64_REG.X29 : syn.srt === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + syn.srt, decision.rtValue);
+      this.uc.writeReg(UC_ARM64_REG.PC, trap.pc + 4n);
+    } else {
+      halt = this.injectDataAbort(trap);
+    }
+    if (halt === null && this.stopRules?.stopAfter(trap, decision)) return { kind: 'trap-stop', when: 'after', trap };
+    return halt;
+  }
+
+  /** Injects the trapped abort into EL1 (ritm or architectural mode); without VBAR_EL1 it is RITM's panic. */
+  private injectDataAbort(trap: Stage2TrapEvent): HaltReason | null {
+    const vbar = this.uc.readSysReg(SYSREG.VBAR_EL1);
+    if (vbar === 0n) {
+      return { kind: 'guest-panic', pc: trap.pc, description: `unhandled stage-2 data abort at IPA ${hex(trap.ipa)} (ESR_EL2=${hex(trap.esrEl2)}, FAR_EL2=${hex(trap.farEl2)}) and VBAR_EL1 = 0, so it cannot be injected` };
+    }
+    const pstate = trap.frame.spsrEl2;
+    const fromEl0 = pstateEl(pstate) === 0;
+    let esrEl1: bigint;
+    let vectorOffset: bigint;
+    if (this.injectMode === 'ritm') {
+      // RITM: EC 0x24 -> 0x25 (ISS and IL unchanged), always the current-EL-with-SP_ELx vector (+0x200).
+      esrEl1 = bits(trap.esrEl2, 31, 26) === EC_DABT_LOWER ? (trap.esrEl2 & ~(0x3fn << ESR_EC_SHIFT)) | (EC_DABT_CURRENT << ESR_EC_SHIFT) : trap.esrEl2;
+      vectorOffset = RITM_VECTOR_OFFSET;
+    } else {
+      // The architecture: EC 0x24 from EL0, 0x25 from EL1; vector by source EL and SP selection.
+      const ec = fromEl0 ? EC_DABT_LOWER : EC_DABT_CURRENT;
+      esrEl1 = (trap.esrEl2 & ~(0x3fn << ESR_EC_SHIFT)) | (ec << ESR_EC_SHIFT);
+      vectorOffset = syncVectorOffset(pstate);
+    }
+    this.uc.writeReg(UC_ARM64_REG.PC, trap.pc);
+    const entry = enterEl1Exception(this.uc, { esr: esrEl1, far: trap.farEl2, preferredReturn: trap.pc, vectorOffset });
+    this.emit({ kind: 'injection', seq: trap.seq, pc: trap.pc, esrEl1, farEl1: trap.farEl2, elrEl1: trap.pc, vector: entry.vector, mode: this.injectMode });
+    return null;
+  }
+
+  /** A stage-2 fault on an instruction fetch (EC 0x20): RITM panics; the syndrome is recorded and reported. */
+  instructionAbort(pc: bigint, ipaPage: bigint, level: number, s1ptw: boolean): HaltReason {
+    const ipa = s1ptw ? ipaPage : ipaPage | (pc & 0xfffn);
+    const esr = (EC_IABT_LOWER << ESR_EC_SHIFT) | ESR_IL | (s1ptw ? 1n << 7n : 0n) | BigInt(0x04 + level);
+    const frame = this.captureFrame(pc, esr, pc, hpfarFor(ipa));
+    this.setSyndromeRegisters(frame);
+    this.emit({ kind: 'instruction-abort', pc, esrEl2: esr, farEl2: pc, hpfarEl2: frame.hpfarEl2, ipa });
+    return { kind: 'guest-panic', pc, description: `stage-2 instruction abort: fetch from IPA ${hex(ipa)} (level ${level} translation fault, ESR_EL2=${hex(esr)}), which RITM does not handle` };
+  }
+
+  /** HVC or trapped SMC at `pc`: the SMCCC/PSCI model; resumes at pc + 4 unless the machine powers off or resets. */
+  hypercall(conduit: 'hvc' | 'smc', pc: bigint): HaltReason | null {
+    const args = [UC_ARM64_REG.X0, UC_ARM64_REG.X1, UC_ARM64_REG.X2, UC_ARM64_REG.X3].map((r) => this.uc.readReg(r));
+    const outcome = handleHypercall(args);
+    // HVC's preferred return is already the next instruction; a trapped SMC returns to itself, so EL2 adds 4.
+    this.uc.writeReg(UC_ARM64_REG.PC, pc + 4n);
+    const results: bigint[] = [];
+    if (outcome.kind === 'return') {
+      const r = outcome.regs;
+      this.uc.writeReg(UC_ARM64_REG.X0, r.x0);
+      results.push(r.x0);
+      for (const [i, v] of [r.x1, r.x2, r.x3].entries()) {
+        if (v === undefined) continue;
+        this.uc.writeReg(UC_ARM64_REG.X1 + i, v);
+        results.push(v);
+      }
+    }
+    this.emit({ kind: 'hypercall', conduit, pc, functionId: args[0]!, family: outcome.family, name: outcome.name, args, results });
+    if (outcome.kind === 'power-off') return { kind: 'power-off', via: conduit };
+    if (outcome.kind === 'system-reset') return { kind: 'system-reset', via: conduit };
+    return null;
+  }
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}

@@ -1,0 +1,165 @@
+import type { El2State } from '../el2/el2-state.js';
+import type { Stage1Fault, Stage1Translation, TableRead } from '../mmu/stage1-walker.js';
+import { walkStage1 } from '../mmu/stage1-walker.js';
+import type { Stage2Policy } from '../stage2/stage2-policy.js';
+import type { HandlerRegion, Stage2Level } from '../stage2/stage2-types.js';
+import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
+import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
+import type { WatchKind } from './events.js';
+import { SYSREG, pstateEl } from './sysregs.js';
+
+/** Why a descriptor read on the stage-1 walk failed: stage 2 does not map the table's IPA, or no memory is there. */
+export type WalkReadFault = { kind: 'stage2'; ipa: bigint; level: Stage2Level } | { kind: 'no-memory'; pa: bigint };
+
+/** A translation that did not reach memory: stage 1 failed (possibly on a table read), or stage 2 does not map the IPA. */
+export type TranslationFault =
+  | { stage: 1; fault: Stage1Fault<WalkReadFault> }
+  | { stage: 2; ipa: bigint; level: Stage2Level; region: HandlerRegion | null };
+
+/** VA -> IPA -> PA through both stages. */
+export type FullTranslation =
+  | { kind: 'ok'; va: bigint; ipa: bigint; pa: bigint; stage1: Stage1Translation }
+  | { kind: 'fault'; va: bigint; fault: TranslationFault };
+
+/** A watched range of guest virtual addresses. */
+export interface Watchpoint {
+  readonly addr: bigint;
+  readonly length: number;
+  readonly kind: WatchKind;
+}
+
+/** What the TLB-fill hook ran into, for the machine to handle once the run returns. */
+export type FillStop =
+  | { kind: 'translation'; va: bigint; access: MemAccessType; el: 0 | 1; fault: TranslationFault }
+  | { kind: 'watch-page'; va: bigint; access: MemAccessType };
+
+const PAGE = 0x1000n;
+
+function watchMatches(kind: WatchKind, access: MemAccessType): boolean {
+  if (access === 'fetch') return false;
+  return kind === 'access' || (kind === 'write') === (access === 'write');
+}
+
+/**
+ * The guest's view of memory: stage 1 (our walker over the guest's tables), then the EL2 model's stage 2, then
+ * unicorn's physical memory. Answers unicorn's TLB fills and the debugger's virtual-memory accesses.
+ */
+export class AddressSpace {
+  private watchpoints: readonly Watchpoint[] = [];
+  /** While true, watched pages translate normally (to execute one instruction over a watched page). */
+  watchBypass = false;
+  private readonly buf8 = new Uint8Array(8);
+  private readonly view8 = new DataView(this.buf8.buffer);
+
+  constructor(
+    private readonly uc: UnicornEngine,
+    private readonly el2: El2State,
+    private readonly policy: Stage2Policy,
+  ) {}
+
+  /** The current exception level of the guest (0 or 1). */
+  currentEl(): 0 | 1 {
+    return pstateEl(this.uc.readReg(UC_ARM64_REG.PSTATE)) === 0 ? 0 : 1;
+  }
+
+  /** Translates `va` for `access` at exception level `el` through stage 1 and stage 2. */
+  translate(va: bigint, access: MemAccessType, el: 0 | 1 = this.currentEl()): FullTranslation {
+    const s1 = walkStage1<WalkReadFault>({
+      va,
+      access,
+      el,
+      regs: {
+        sctlrEl1: this.uc.readSysReg(SYSREG.SCTLR_EL1),
+        tcrEl1: this.uc.readSysReg(SYSREG.TCR_EL1),
+        ttbr0El1: this.uc.readReg(UC_ARM64_REG.TTBR0_EL1),
+        ttbr1El1: this.uc.readReg(UC_ARM64_REG.TTBR1_EL1),
+      },
+      readTableEntry: (ipa) => this.readDescriptor(ipa),
+    });
+    if (s1.kind === 'fault') return { kind: 'fault', va, fault: { stage: 1, fault: s1 } };
+    const s2 = this.translateIpa(s1.ipa);
+    if (s2.kind === 'fault') return { kind: 'fault', va, fault: { stage: 2, ipa: s1.ipa, level: s2.level, region: s2.region } };
+    return { kind: 'ok', va, ipa: s1.ipa, pa: s2.pa, stage1: s1 };
+  }
+
+  /** Stage 2 alone: the PA of an IPA, or the level of the invalid entry (identity when HCR_EL2.VM = 0). */
+  translateIpa(ipa: bigint): { kind: 'ok'; pa: bigint } | { kind: 'fault'; level: Stage2Level; region: HandlerRegion | null } {
+    if (!this.el2.stage2Enabled) return { kind: 'ok', pa: ipa };
+    const t = this.policy.translate(ipa);
+    return t.kind === 'mapped' ? { kind: 'ok', pa: t.pa } : { kind: 'fault', level: t.level, region: t.region };
+  }
+
+  private readDescriptor(ipa: bigint): TableRead<WalkReadFault> {
+    const s2 = this.translateIpa(ipa);
+    if (s2.kind === 'fault') return { kind: 'fault', fault: { kind: 'stage2', ipa, level: s2.level } };
+    if (!this.uc.tryReadMemoryInto(s2.pa, this.buf8)) return { kind: 'fault', fault: { kind: 'no-memory', pa: s2.pa } };
+    return { kind: 'ok', value: this.view8.getBigUint64(0, true) };
+  }
+
+  /** The TLB-fill answer for a page VA: the physical page and permissions, or why it must fault. */
+  fill(va: bigint, access: MemAccessType): { paddr: bigint; perms: number } | FillStop {
+    const el = this.currentEl();
+    const t = this.translate(va, access, el);
+    if (t.kind === 'fault') return { kind: 'translation', va, access, el, fault: t.fault };
+    const rights = el === 0 ? t.stage1.perms.el0 : t.stage1.perms.el1;
+    let perms = (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
+    if (!this.watchBypass) {
+      for (const w of this.watchpoints) {
+        if (w.addr >= va + PAGE || w.addr + BigInt(w.length) <= va) continue;
+        if (watchMatches(w.kind, access)) return { kind: 'watch-page', va, access };
+        // Keep the other direction out of the TLB so its first access comes back here.
+        if (w.kind !== 'read') perms &= ~UC_PROT.WRITE;
+        if (w.kind !== 'write') perms &= ~UC_PROT.READ;
+      }
+    }
+    return { paddr: t.pa, perms };
+  }
+
+  /** Replaces the watchpoint list (the caller flushes unicorn's TLB). */
+  setWatchpoints(list: readonly Watchpoint[]): void {
+    this.watchpoints = [...list];
+  }
+
+  /** The watchpoint an access [addr, addr + size) of the given direction hits, if any. */
+  watchHit(addr: bigint, size: number, write: boolean): Watchpoint | null {
+    for (const w of this.watchpoints) {
+      if (!watchMatches(w.kind, write ? 'write' : 'read')) continue;
+      if (addr < w.addr + BigInt(w.length) && w.addr < addr + BigInt(Math.max(size, 1))) return w;
+    }
+    return null;
+  }
+
+  /** Reads guest virtual memory as the debugger sees it (no side effects on the TLB); null at the first unmapped byte. */
+  readVirtual(va: bigint, length: number): { kind: 'ok'; data: Uint8Array } | { kind: 'fault'; va: bigint; readable: number } {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const cur = BigInt.asUintN(64, va + BigInt(done));
+      const chunk = Math.min(length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translate(cur, 'read', 1);
+      if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, out.subarray(done, done + chunk))) return { kind: 'fault', va: cur, readable: done };
+      done += chunk;
+    }
+    return { kind: 'ok', data: out };
+  }
+
+  /** Writes guest virtual memory for the debugger (page permissions are not enforced, as on QEMU's gdbstub). */
+  writeVirtual(va: bigint, data: Uint8Array): { kind: 'ok' } | { kind: 'fault'; va: bigint } {
+    let done = 0;
+    while (done < data.length) {
+      const cur = BigInt.asUintN(64, va + BigInt(done));
+      const chunk = Math.min(data.length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translate(cur, 'read', 1);
+      if (t.kind !== 'ok' || !this.uc.tryWriteMemory(t.pa, data.subarray(done, done + chunk))) return { kind: 'fault', va: cur };
+      done += chunk;
+    }
+    return { kind: 'ok' };
+  }
+
+  /** The 32-bit instruction at a virtual address, or null when it does not translate. */
+  readInstruction(va: bigint): number | null {
+    const t = this.translate(va, 'fetch');
+    if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, this.buf8.subarray(0, 4))) return null;
+    return this.view8.getUint32(0, true);
+  }
+}

@@ -49,6 +49,8 @@ type PendingStop =
 const EXCP_UDEF = 1;
 const EXCP_SWI = 2;
 const EXCP_BKPT = 7;
+const EXCP_HVC = 11;
+const EXCP_SMC = 13;
 
 const MiB = 1n << 20n;
 
@@ -349,6 +351,13 @@ export class Machine {
       if (cls.kind === 'smc' && this.el2.smcTrapped) return this.hypervisor.hypercall('smc', pc);
       return this.takeGuestException({ esr: makeEsr(EC_UNKNOWN, 0n), preferredReturn: pc }, pc, cls.kind === 'smc' ? 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)' : 'undefined instruction');
     }
+    if (intno === EXCP_HVC || intno === EXCP_SMC) {
+      // With -cpu max unicorn raises these (not UDEF) with PC already past the instruction.
+      const at = this.exceptionInstructionAt(pc, intno === EXCP_HVC ? 'hvc' : 'smc');
+      if (intno === EXCP_HVC) return this.hypervisor.hypercall('hvc', at);
+      if (this.el2.smcTrapped) return this.hypervisor.hypercall('smc', at);
+      return this.takeGuestException({ esr: makeEsr(EC_UNKNOWN, 0n), preferredReturn: at }, at, 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)');
+    }
     if (intno === EXCP_SWI) {
       // unicorn reports SVC with PC already past it; the preferred return is that next instruction.
       const insn = this.space.readInstruction(pc - 4n);
@@ -361,6 +370,13 @@ export class Machine {
       return this.takeGuestException({ esr: makeEsr(EC_BRK64, BigInt(imm)), preferredReturn: pc }, pc, `BRK #${imm}`);
     }
     return { kind: 'emulator-error', pc, description: `CPU exception ${intno} that el2dbg does not model yet` };
+  }
+
+  /** Where the HVC/SMC that raised an exception sits: unicorn reports PC on it or just past it. */
+  private exceptionInstructionAt(pc: bigint, kind: 'hvc' | 'smc'): bigint {
+    const before = this.space.readInstruction(pc - 4n);
+    if (before !== null && classifyExceptionInstruction(before).kind === kind) return pc - 4n;
+    return pc;
   }
 
   private deliverStage1Fault(stop: Extract<FillStop, { kind: 'translation' }>, pc: bigint): HaltReason | null {

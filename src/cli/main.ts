@@ -1,6 +1,9 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
 import { doctorCommand } from './doctor-command.js';
+import { esrDecodeCommand } from './esr-command.js';
+import { parseInjectMode } from './machine-options.js';
+import { parseTraceEvents } from './trace-options.js';
 import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
 import { parseAddress, parseCount, parseSeconds, parseSize } from './parse-options.js';
@@ -31,6 +34,10 @@ function buildProgram(result: { code: number }): Command {
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
     .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
     .option('--max-insns <n>', 'stop the guest after about this many instructions, counted per basic block (exit 3)')
+    .option('--policy <name|file>', 'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module', 'ritm')
+    .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
+    .option('--trace <file.jsonl>', 'write every stage-2 trap, decision, injection, hypercall and guest exception as JSON Lines')
+    .option('--events <list>', 'with --trace: only these event types (comma-separated: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort)')
     .addHelpText('after', `
 Exit codes: 0 guest powered off (PSCI SYSTEM_OFF), 1 emulator error, 2 bad arguments or image,
 3 timeout or instruction limit, 4 guest panic (exception with no vector table), 130 interrupted.
@@ -39,7 +46,7 @@ Console input: bytes on stdin reach the guest's PL011. PSCI SYSTEM_RESET reboots
 Example:
   $ el2dbg run --image guests/build/hello.elf
   Hello from el2dbg guest!`)
-    .action(async (o: { image: string; memory: string; loadAddr: string; timeout?: string; maxInsns?: string }) => {
+    .action(async (o: { image: string; memory: string; loadAddr: string; timeout?: string; maxInsns?: string; policy: string; inject: string; trace?: string; events?: string }) => {
       const log = logger();
       try {
         result.code = await runCommand(
@@ -49,12 +56,26 @@ Example:
             loadAddr: parseAddress(o.loadAddr, '--load-addr'),
             ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
             ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
+            policy: o.policy,
+            inject: parseInjectMode(o.inject),
+            ...(o.trace !== undefined ? { trace: o.trace } : {}),
+            ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
           },
           log,
         );
       } finally {
         await closeLogger(log);
       }
+    });
+
+  program
+    .command('esr')
+    .description('decode exception syndrome values')
+    .command('decode <hex>')
+    .description('print every field of an ESR_ELx value with its name and meaning')
+    .addHelpText('after', '\nExample:\n  $ el2dbg esr decode 0x93c08007\n  ESR 0x93c08007: EC 0x24 Data Abort from a lower Exception level, IL 1 ...')
+    .action((hex: string) => {
+      result.code = esrDecodeCommand(hex);
     });
 
   program

@@ -1,6 +1,10 @@
 import type winston from 'winston';
+import type { InjectMode } from '../core/el2/el2-state.js';
 import type { HaltReason } from '../core/machine/events.js';
 import { Machine } from '../core/machine/machine.js';
+import { JsonlTraceWriter } from '../trace/jsonl-trace-writer.js';
+import type { TraceEventType } from '../trace/trace-events.js';
+import { buildMachineConfigFromOptions } from './machine-options.js';
 import { CliError, EXIT } from './cli-error.js';
 import { ConsoleSink } from './console-sink.js';
 import { checkRamSize, loadEngineLibrary, loadGuestImage } from './load-guest.js';
@@ -12,16 +16,28 @@ export interface RunOptions {
   loadAddr: bigint;
   timeoutSeconds?: number;
   maxInsns?: bigint;
+  policy: string;
+  inject: InjectMode;
+  trace?: string;
+  traceEvents?: ReadonlySet<TraceEventType>;
 }
+
+/** The version written into trace headers. */
+export const EL2DBG_VERSION = '0.1.0';
 
 /** `el2dbg run`: boots the image with the guest console on stdout and returns the process exit code. */
 export async function runCommand(opts: RunOptions, logger: winston.Logger): Promise<number> {
   const ramSize = checkRamSize(opts.memory);
   const lib = loadEngineLibrary();
   const image = await loadGuestImage(opts.image, ramSize, opts.loadAddr);
+  const base = await buildMachineConfigFromOptions(lib, image, ramSize, { policy: opts.policy, inject: opts.inject });
   const sink = new ConsoleSink(process.stdout);
-  const machine = new Machine({ lib, image, ramSize, console: sink, logger: logger.child({ component: 'machine' }) });
-  logger.info('guest loaded', { image: opts.image, format: image.format, entry: `0x${image.entry.toString(16)}`, unicorn: lib.version.text });
+  const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
+  logger.info('guest loaded', { image: opts.image, format: image.format, entry: `0x${image.entry.toString(16)}`, unicorn: lib.version.text, policy: base.policyName, inject: opts.inject });
+  const trace = opts.trace
+    ? new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject }, opts.traceEvents ?? null)
+    : null;
+  trace?.attach(machine);
 
   const onSigint = () => machine.requestStop('interrupted (SIGINT)');
   process.on('SIGINT', onSigint);
@@ -47,6 +63,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
     process.stdin.off('data', onInput);
     process.stdin.pause();
     if (timer) clearTimeout(timer);
+    trace?.close();
     await machine.close();
   }
 }

@@ -1,0 +1,37 @@
+import { parseImage } from '../../src/core/loader/image-loader.js';
+import type { InjectMode } from '../../src/core/el2/el2-state.js';
+import type { MachineEvent } from '../../src/core/machine/events.js';
+import { Machine } from '../../src/core/machine/machine.js';
+import { buildRitmQemuPolicy } from '../../src/core/stage2/ritm-qemu-policy.js';
+import { Stage2PolicyBuilder, type Stage2Policy } from '../../src/core/stage2/stage2-policy.js';
+import { loadUnicorn, type UnicornLibrary } from '../../src/core/unicorn/library.js';
+
+let lib: UnicornLibrary | null = null;
+const RAM = { base: 0x4000_0000n, size: 0x4000_0000n };
+
+/** RITM's QEMU-virt policy for 1 GiB of RAM. */
+export function ritmPolicy(): Stage2Policy {
+  const b = new Stage2PolicyBuilder();
+  buildRitmQemuPolicy(b, RAM.size);
+  return b.build();
+}
+
+/** A machine running `code` (raw, at 0x40080000) under `policy` (default RITM's), recording events and console output. */
+export function guestMachine(code: Uint8Array, opts: { policy?: Stage2Policy; inject?: InjectMode } = {}) {
+  lib ??= loadUnicorn();
+  const out: number[] = [];
+  const events: MachineEvent[] = [];
+  const image = parseImage(code, { name: 'test', loadAddr: 0x4008_0000n, ram: RAM });
+  const machine = new Machine({ lib, image, ramSize: RAM.size, console: { write: (b) => out.push(...b) }, policy: opts.policy ?? ritmPolicy(), injectMode: opts.inject ?? 'ritm' });
+  machine.on((e) => events.push(e));
+  return { machine, events, console: () => Buffer.from(out).toString('latin1') };
+}
+
+/** Assembly that powers the machine off (PSCI SYSTEM_OFF over HVC). */
+export const POWER_OFF = 'movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0\n';
+
+/** Assembly loading a 64-bit constant into Xn. */
+export function movq(n: number | string, v: bigint): string {
+  const r = typeof n === 'number' ? `x${n}` : n;
+  return [0, 1, 2, 3].map((i) => `${i === 0 ? 'movz' : 'movk'} ${r}, #0x${((v >> BigInt(16 * i)) & 0xffffn).toString(16)}, lsl #${16 * i}`).join('\n') + '\n';
+}

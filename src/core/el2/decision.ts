@@ -46,13 +46,14 @@ export interface AbortSyndrome {
 
 /** Extracts the dispatch fields from ESR_EL2. */
 export function abortSyndrome(esr: bigint): AbortSyndrome {
+  const iss = Number(bits(esr, 24, 0)); // ISS fits a number: field tests below are plain integer ops on the hot path
   return {
-    isv: bits(esr, 24, 24) === 1n,
-    width: (8 << Number(bits(esr, 23, 22))) as MmioAccessWidth,
-    sse: bits(esr, 21, 21) === 1n,
-    srt: Number(bits(esr, 20, 16)),
-    sf: bits(esr, 15, 15) === 1n,
-    write: bits(esr, 6, 6) === 1n,
+    isv: ((iss >>> 24) & 1) === 1,
+    width: (8 << ((iss >>> 22) & 3)) as MmioAccessWidth,
+    sse: ((iss >>> 21) & 1) === 1,
+    srt: (iss >>> 16) & 31,
+    sf: ((iss >>> 15) & 1) === 1,
+    write: ((iss >>> 6) & 1) === 1,
   };
 }
 

@@ -44,6 +44,15 @@ export class El2State {
     if (changesTranslation) this.onTranslationChange();
   }
 
+  /** Records a trap's syndrome registers (no translation side effects, so no checks: this is the trap hot path). */
+  setTrapRegisters(esr: bigint, far: bigint, hpfar: bigint, elr: bigint, spsr: bigint): void {
+    this.regs.set('ESR_EL2', esr);
+    this.regs.set('FAR_EL2', far);
+    this.regs.set('HPFAR_EL2', hpfar);
+    this.regs.set('ELR_EL2', elr);
+    this.regs.set('SPSR_EL2', spsr);
+  }
+
   /** Stage 2 is on (HCR_EL2.VM). */
   get stage2Enabled(): boolean {
     return (this.read('HCR_EL2') & HCR_EL2_VM) !== 0n;

@@ -4,7 +4,8 @@ import type { CoreLogger, HaltReason, MachineEvent, Stage2TrapEvent } from '../m
 import { enterEl1Exception, syncVectorOffset } from '../machine/exception-entry.js';
 import { PSTATE_M_MASK, PSTATE_M_EL1H, SYSREG, pstateEl } from '../machine/sysregs.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
-import { decodeMemoryAccess } from '../syndrome/a64-memory-access.js';
+import { DecodeCache } from '../syndrome/decode-cache.js';
+import type { MemoryAccess } from '../syndrome/memory-access.js';
 import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../syndrome/data-abort-iss.js';
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import type { RegisterBatch, UnicornEngine } from '../unicorn/engine.js';
@@ -44,6 +45,8 @@ const RITM_VECTOR_OFFSET = 0x200n;
 export class Hypervisor {
   private seq = 0;
   private readonly frameBatch: RegisterBatch;
+  private readonly decodeCache = new DecodeCache();
+  private readonly issCache = new WeakMap<MemoryAccess, Map<number, bigint>>();
   /** A trap stopped "before" its decision: resuming applies it first. */
   private held: { trap: Stage2TrapEvent; override?: DecisionOverride } | null = null;
   stopRules: TrapStopRules | null = null;
@@ -80,36 +83,38 @@ export class Hypervisor {
     this.seq = 0;
   }
 
-  private captureFrame(pc: bigint, esrEl2: bigint, farEl2: bigint, hpfarEl2: bigint): TrapFrame {
-    const v = this.frameBatch.read();
-    const pstate = v[33]!;
-    const spEl1 = (pstate & PSTATE_M_MASK) === PSTATE_M_EL1H ? v[31]! : v[32]!;
-    return { x: Array.from(v.subarray(0, 31)), spEl1, elrEl2: pc, spsrEl2: pstate, esrEl2, farEl2, hpfarEl2 };
+  /** Reads x0-x30, SP, SP_EL1 and PSTATE in one batch; the copy stays valid after the next read. */
+  private readFrameRegisters(): BigUint64Array {
+    const copy = new BigUint64Array(34);
+    copy.set(this.frameBatch.read());
+    return copy;
+  }
+
+  private captureFrame(regs: BigUint64Array, pc: bigint, esrEl2: bigint, farEl2: bigint, hpfarEl2: bigint): TrapFrame {
+    const pstate = regs[33]!;
+    const spEl1 = (pstate & PSTATE_M_MASK) === PSTATE_M_EL1H ? regs[31]! : regs[32]!;
+    return { x: regs.subarray(0, 31), spEl1, elrEl2: pc, spsrEl2: pstate, esrEl2, farEl2, hpfarEl2 };
   }
 
   private setSyndromeRegisters(f: TrapFrame): void {
-    this.el2.write('ESR_EL2', f.esrEl2);
-    this.el2.write('FAR_EL2', f.farEl2);
-    this.el2.write('HPFAR_EL2', f.hpfarEl2);
-    this.el2.write('ELR_EL2', f.elrEl2);
-    this.el2.write('SPSR_EL2', f.spsrEl2);
+    this.el2.setTrapRegisters(f.esrEl2, f.farEl2, f.hpfarEl2, f.elrEl2, f.spsrEl2);
   }
 
   /** A stage-2 data abort: exact syndrome, frame, trap event, then the decision (unless a stop rule holds it). */
   dataAbort(pc: bigint, fault: DataAbortFault): HaltReason | null {
     const insn = this.space.readInstruction(pc);
-    const frameRegs = this.frameBatch.read();
-    const decoded = insn === null ? null : decodeMemoryAccess(insn, { x: (n) => frameRegs[n]!, sp: frameRegs[31]!, pc });
+    const frameRegs = this.readFrameRegisters();
+    const decoded = insn === null ? null : this.decodeCache.decode(insn, { x: (n) => frameRegs[n]!, sp: frameRegs[31]!, pc });
     const access = decoded?.kind === 'memory' ? decoded : null;
     const far = access ? farForAccess(access, fault.pageVa) : fault.pageVa;
     // The access's IPA keeps FAR's page offset; a fault on a table read reports the table's IPA page.
     const ipa = fault.s1ptw ? fault.ipaPage : fault.ipaPage | (far & 0xfffn);
     const dfsc = 0x04 + fault.level;
     const iss = access
-      ? dataAbortIss(access, { dfsc, s1ptw: fault.s1ptw })
+      ? this.issFor(access, dfsc, fault.s1ptw)
       : BigInt(dfsc) | (fault.s1ptw ? 1n << 7n : 0n) | (fault.access === 'write' ? 1n << 6n : 0n);
     const esr = esrEl2ForDataAbort(iss);
-    const frame = this.captureFrame(pc, esr, far, hpfarFor(ipa));
+    const frame = this.captureFrame(frameRegs, pc, esr, far, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     const syn = abortSyndrome(esr);
     const trap: Stage2TrapEvent = {
@@ -132,6 +137,16 @@ export class Hypervisor {
       return { kind: 'trap-stop', when: 'before', trap };
     }
     return this.decideAndApply(trap);
+  }
+
+  /** dataAbortIss, memoized per (cached) decode result: the ISS depends only on the access and the fault. */
+  private issFor(access: MemoryAccess, dfsc: number, s1ptw: boolean): bigint {
+    let byFault = this.issCache.get(access);
+    if (!byFault) this.issCache.set(access, (byFault = new Map()));
+    const key = dfsc | (s1ptw ? 0x100 : 0);
+    let iss = byFault.get(key);
+    if (iss === undefined) byFault.set(key, (iss = dataAbortIss(access, { dfsc, s1ptw })));
+    return iss;
   }
 
   /** Applies the held trap's decision (called when the machine resumes after a 'before' stop). */
@@ -193,7 +208,7 @@ export class Hypervisor {
   instructionAbort(pc: bigint, ipaPage: bigint, level: number, s1ptw: boolean): HaltReason {
     const ipa = s1ptw ? ipaPage : ipaPage | (pc & 0xfffn);
     const esr = (EC_IABT_LOWER << ESR_EC_SHIFT) | ESR_IL | (s1ptw ? 1n << 7n : 0n) | BigInt(0x04 + level);
-    const frame = this.captureFrame(pc, esr, pc, hpfarFor(ipa));
+    const frame = this.captureFrame(this.readFrameRegisters(), pc, esr, pc, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     this.emit({ kind: 'instruction-abort', pc, esrEl2: esr, farEl2: pc, hpfarEl2: frame.hpfarEl2, ipa });
     return { kind: 'guest-panic', pc, description: `stage-2 instruction abort: fetch from IPA ${hex(ipa)} (level ${level} translation fault, ESR_EL2=${hex(esr)}), which RITM does not handle` };

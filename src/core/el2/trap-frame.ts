@@ -1,7 +1,7 @@
 /** The guest state captured at a trap to EL2: what RITM saves (x0-x30, ELR, SPSR) plus SP_EL1 and the syndrome. */
 export interface TrapFrame {
-  /** x0..x30. */
-  readonly x: readonly bigint[];
+  /** x0..x30 (a copy taken at the trap). */
+  readonly x: ArrayLike<bigint>;
   readonly spEl1: bigint;
   readonly elrEl2: bigint;
   readonly spsrEl2: bigint;

@@ -51,11 +51,29 @@ export class AddressSpace {
   private readonly buf8 = new Uint8Array(8);
   private readonly view8 = new DataView(this.buf8.buffer);
 
+  /**
+   * Fills that faulted, by page VA, access and EL, with the translation registers they were computed from. unicorn does
+   * not cache a failed fill, so a trapping page comes back on every access; while SCTLR/TCR/TTBRx and the stage-2
+   * generation are unchanged the answer is the same, and the walk is skipped.
+   */
+  private readonly faultCache = new Map<bigint, ({ regs: readonly bigint[]; generation: number; stop: FillStop } | undefined)[]>();
+  private generation = 0;
+
   constructor(
     private readonly uc: UnicornEngine,
     private readonly el2: El2State,
     private readonly policy: Stage2Policy,
   ) {}
+
+  /** Forgets cached fill faults (stage 2 or watchpoints changed). */
+  invalidate(): void {
+    this.generation++;
+    this.faultCache.clear();
+  }
+
+  private translationRegisters(): readonly [bigint, bigint, bigint, bigint] {
+    return [this.uc.readSysReg(SYSREG.SCTLR_EL1), this.uc.readSysReg(SYSREG.TCR_EL1), this.uc.readReg(UC_ARM64_REG.TTBR0_EL1), this.uc.readReg(UC_ARM64_REG.TTBR1_EL1)];
+  }
 
   /** The current exception level of the guest (0 or 1). */
   currentEl(): 0 | 1 {
@@ -63,17 +81,12 @@ export class AddressSpace {
   }
 
   /** Translates `va` for `access` at exception level `el` through stage 1 and stage 2. */
-  translate(va: bigint, access: MemAccessType, el: 0 | 1 = this.currentEl()): FullTranslation {
+  translate(va: bigint, access: MemAccessType, el: 0 | 1 = this.currentEl(), regs = this.translationRegisters()): FullTranslation {
     const s1 = walkStage1<WalkReadFault>({
       va,
       access,
       el,
-      regs: {
-        sctlrEl1: this.uc.readSysReg(SYSREG.SCTLR_EL1),
-        tcrEl1: this.uc.readSysReg(SYSREG.TCR_EL1),
-        ttbr0El1: this.uc.readReg(UC_ARM64_REG.TTBR0_EL1),
-        ttbr1El1: this.uc.readReg(UC_ARM64_REG.TTBR1_EL1),
-      },
+      regs: { sctlrEl1: regs[0], tcrEl1: regs[1], ttbr0El1: regs[2], ttbr1El1: regs[3] },
       readTableEntry: (ipa) => this.readDescriptor(ipa),
     });
     if (s1.kind === 'fault') return { kind: 'fault', va, fault: { stage: 1, fault: s1 } };
@@ -99,8 +112,21 @@ export class AddressSpace {
   /** The TLB-fill answer for a page VA: the physical page and permissions, or why it must fault. */
   fill(va: bigint, access: MemAccessType): { paddr: bigint; perms: number } | FillStop {
     const el = this.currentEl();
-    const t = this.translate(va, access, el);
-    if (t.kind === 'fault') return { kind: 'translation', va, access, el, fault: t.fault };
+    const regs = this.translationRegisters();
+    const slot = (access === 'read' ? 0 : access === 'write' ? 2 : 4) + el;
+    const cached = this.faultCache.get(va)?.[slot];
+    if (cached && cached.generation === this.generation && cached.regs[0] === regs[0] && cached.regs[1] === regs[1] && cached.regs[2] === regs[2] && cached.regs[3] === regs[3]) {
+      return cached.stop;
+    }
+    const t = this.translate(va, access, el, regs);
+    if (t.kind === 'fault') {
+      const stop: FillStop = { kind: 'translation', va, access, el, fault: t.fault };
+      if (this.faultCache.size > 1024) this.faultCache.clear();
+      let slots = this.faultCache.get(va);
+      if (!slots) this.faultCache.set(va, (slots = []));
+      slots[slot] = { regs, generation: this.generation, stop };
+      return stop;
+    }
     const rights = el === 0 ? t.stage1.perms.el0 : t.stage1.perms.el1;
     let perms = (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
     if (!this.watchBypass) {
@@ -118,6 +144,7 @@ export class AddressSpace {
   /** Replaces the watchpoint list (the caller flushes unicorn's TLB). */
   setWatchpoints(list: readonly Watchpoint[]): void {
     this.watchpoints = [...list];
+    this.invalidate();
   }
 
   /** The watchpoint an access [addr, addr + size) of the given direction hits, if any. */
@@ -156,8 +183,20 @@ export class AddressSpace {
     return { kind: 'ok' };
   }
 
-  /** The 32-bit instruction at a virtual address, or null when it does not translate. */
+  /** While set, the TLB-fill hook must not record a stop (a probe through unicorn's TLB is under way). */
+  probing = false;
+
+  /**
+   * The 32-bit instruction at a virtual address, or null when it does not translate. Tries unicorn's TLB first (the
+   * page of a trapping instruction is almost always cached there), then walks the tables.
+   */
   readInstruction(va: bigint): number | null {
+    this.probing = true;
+    try {
+      if (this.uc.tryReadVirtualInto(va, UC_PROT.EXEC, this.buf8.subarray(0, 4))) return this.view8.getUint32(0, true);
+    } finally {
+      this.probing = false;
+    }
     const t = this.translate(va, 'fetch');
     if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, this.buf8.subarray(0, 4))) return null;
     return this.view8.getUint32(0, true);

@@ -101,14 +101,17 @@ export class Machine {
     const policy = config.policy ?? defaultPolicy(config.ramSize);
     this.space = new AddressSpace(this.uc, this.el2, policy);
     this.hypervisor = new Hypervisor(this.uc, this.el2, policy, this.space, config.injectMode ?? 'ritm', (e) => this.emit(e), this.logger, config.policyName ?? 'allow-all');
-    this.el2.onTranslationChange = () => this.uc.flushTlb();
+    this.el2.onTranslationChange = () => {
+      this.space.invalidate();
+      this.uc.flushTlb();
+    };
     this.dtb = buildMachineDeviceTree({ ramBase: this.ram.base, ramSize: this.ram.size, cpus: 1, ...(config.bootargs ? { bootargs: config.bootargs } : {}) });
     this.dtbAddress = this.chooseDtbAddress();
     this.uc.setTlbType('virtual');
     this.uc.addTlbFillHook((va, access) => {
       const r = this.space.fill(va, access);
       if ('paddr' in r) return r;
-      this.pending ??= { kind: 'fill', stop: r };
+      if (!this.space.probing) this.pending ??= { kind: 'fill', stop: r };
       return null;
     });
     this.uc.addInterruptHook((intno) => this.noteStop({ kind: 'cpu-exception', intno, pc: this.pc }));
@@ -279,7 +282,7 @@ export class Machine {
     const pending = this.pending;
     this.pending = null;
     if (pending) return this.handlePending(pending);
-    if (result.kind === 'error') return { kind: 'emulator-error', pc: this.pc, description: `unicorn stopped with ${result.strerror}` };
+    if (result.kind === 'error') return { kind: 'emulator-error', pc: this.pc, description: `unicorn stopped with ${this.uc.strerror(result.err)}` };
     if (count === 0 && this.breakpoints.includes(this.pc)) return { kind: 'breakpoint', pc: this.pc };
     return null;
   }

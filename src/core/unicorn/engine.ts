@@ -28,7 +28,7 @@ export interface HookHandle {
 }
 
 /** Result of one uc_emu_start: 'ok' (stopped, exits, until or count reached) or a unicorn error code we expect (e.g. EXCEPTION after a failed TLB fill). */
-export type EmuStartResult = { kind: 'ok' } | { kind: 'error'; err: number; strerror: string };
+export type EmuStartResult = { kind: 'ok' } | { kind: 'error'; err: number };
 
 /** Saved CPU context (uc_context). */
 export interface SavedContext {
@@ -38,6 +38,9 @@ export interface SavedContext {
 const MEM_TYPE_NAME: Record<number, MemAccessType> = { [UC_MEM.READ]: 'read', [UC_MEM.WRITE]: 'write', [UC_MEM.FETCH]: 'fetch' };
 const UNMAPPED_TYPE_NAME: Record<number, MemAccessType> = { [UC_MEM.READ_UNMAPPED]: 'read', [UC_MEM.WRITE_UNMAPPED]: 'write', [UC_MEM.FETCH_UNMAPPED]: 'fetch' };
 const CTL_IO_WRITE = 1;
+/** The result of every trap's uc_emu_start, allocated once (it is the hot path). */
+const OK_RESULT: EmuStartResult = Object.freeze({ kind: 'ok' });
+const EXCEPTION_RESULT: EmuStartResult = Object.freeze({ kind: 'error', err: UC_ERR.EXCEPTION });
 /** TLB page size every engine is opened with: the AArch64 4 KiB granule. TLB-fill callbacks get VAs aligned to it. */
 export const UC_PAGE_SIZE = 4096;
 
@@ -51,6 +54,8 @@ export class UnicornEngine {
   private readonly u64 = new BigUint64Array(1);
   private readonly vec = new Uint8Array(16);
   private readonly cpReg = Buffer.alloc(32);
+  /** One pre-encoded uc_arm64_cp_reg per system register read, so a read is one FFI call and one 8-byte load. */
+  private readonly cpRegCache = new Map<SysRegEncoding, Buffer>();
   private readonly hooks = new Set<HookHandle>();
   private readonly callbacks = new Set<unknown>();
   private closed = false;
@@ -115,9 +120,18 @@ export class UnicornEngine {
 
   /** Reads a system register through UC_ARM64_REG_CP_REG. Never use this for CurrentEL: it aborts unicorn. */
   readSysReg(enc: SysRegEncoding): bigint {
-    this.encodeCpReg(enc, 0n);
-    check(this.lib, `uc_reg_read(CP_REG ${fmtEnc(enc)})`, this.lib.fn.uc_reg_read_buf(this.handle, UC_ARM64_REG.CP_REG, this.cpReg));
-    return this.cpReg.readBigUInt64LE(24);
+    let buf = this.cpRegCache.get(enc);
+    if (!buf) {
+      buf = Buffer.alloc(32);
+      buf.writeUInt32LE(enc.crn, 0);
+      buf.writeUInt32LE(enc.crm, 4);
+      buf.writeUInt32LE(enc.op0, 8);
+      buf.writeUInt32LE(enc.op1, 12);
+      buf.writeUInt32LE(enc.op2, 16);
+      this.cpRegCache.set(enc, buf);
+    }
+    check(this.lib, `uc_reg_read(CP_REG ${fmtEnc(enc)})`, this.lib.fn.uc_reg_read_buf(this.handle, UC_ARM64_REG.CP_REG, buf));
+    return buf.readBigUInt64LE(24);
   }
 
   /** Writes a system register through UC_ARM64_REG_CP_REG. */
@@ -181,6 +195,11 @@ export class UnicornEngine {
   /** Reads physical memory into an existing buffer; false if any byte is unmapped. */
   tryReadMemoryInto(address: bigint, out: Uint8Array): boolean {
     return this.lib.fn.uc_mem_read(this.handle, address, out, BigInt(out.length)) === UC_ERR.OK;
+  }
+
+  /** Reads virtual memory through the CPU's TLB (a TLB miss calls the fill hook); false if it does not translate. */
+  tryReadVirtualInto(address: bigint, prot: number, out: Uint8Array): boolean {
+    return this.lib.fn.uc_vmem_read(this.handle, address, prot, out, BigInt(out.length)) === UC_ERR.OK;
   }
 
   /** Writes physical memory. */
@@ -376,9 +395,14 @@ export class UnicornEngine {
       this.pendingHookError = undefined;
       throw e;
     }
-    if (rc === UC_ERR.OK) return { kind: 'ok' };
+    if (rc === UC_ERR.OK) return OK_RESULT;
     if (rc === UC_ERR.HANDLE || rc === UC_ERR.ARG || rc === UC_ERR.NOMEM) check(this.lib, 'uc_emu_start', rc);
-    return { kind: 'error', err: rc, strerror: this.lib.fn.uc_strerror(rc) };
+    return rc === UC_ERR.EXCEPTION ? EXCEPTION_RESULT : { kind: 'error', err: rc };
+  }
+
+  /** uc_strerror's text for an error code. */
+  strerror(err: number): string {
+    return this.lib.fn.uc_strerror(err);
   }
 
   /** Requests the running emulation to stop (safe from hooks; from another thread use the engine address). */

@@ -28,6 +28,7 @@ export interface UnicornFunctions {
   uc_mem_unmap(uc: unknown, address: bigint, size: bigint): number;
   uc_mem_read(uc: unknown, address: bigint, bytes: Uint8Array, size: bigint | number): number;
   uc_mem_write(uc: unknown, address: bigint, bytes: Uint8Array, size: bigint | number): number;
+  uc_vmem_read(uc: unknown, address: bigint, prot: number, bytes: Uint8Array, size: bigint | number): number;
   uc_mmio_map(uc: unknown, address: bigint, size: bigint, readCb: unknown, readUser: unknown, writeCb: unknown, writeUser: unknown): number;
   uc_emu_start(uc: unknown, begin: bigint, until: bigint, timeout: bigint | number, count: bigint | number): number;
   uc_emu_stop(uc: unknown): number;
@@ -117,6 +118,7 @@ export function loadUnicorn(path: string = resolveUnicornPath().path): UnicornLi
     uc_mem_unmap: f('int uc_mem_unmap(void *uc, uint64_t address, uint64_t size)'),
     uc_mem_read: f('int uc_mem_read(void *uc, uint64_t address, void *bytes, uint64_t size)'),
     uc_mem_write: f('int uc_mem_write(void *uc, uint64_t address, void *bytes, uint64_t size)'),
+    uc_vmem_read: f('int uc_vmem_read(void *uc, uint64_t address, int prot, void *bytes, size_t size)'),
     uc_mmio_map: f('int uc_mmio_map(void *uc, uint64_t address, uint64_t size, void *read_cb, void *user_data_read, void *write_cb, void *user_data_write)'),
     uc_emu_start: f('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
     uc_emu_stop: f('int uc_emu_stop(void *uc)'),

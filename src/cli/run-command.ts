@@ -3,6 +3,7 @@ import type { InjectMode } from '../core/el2/el2-state.js';
 import type { HaltReason } from '../core/machine/events.js';
 import { Machine } from '../core/machine/machine.js';
 import { JsonlTraceWriter } from '../trace/jsonl-trace-writer.js';
+import { TraceRecorder } from '../trace/trace-recorder.js';
 import type { TraceEventType } from '../trace/trace-events.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
 import { CliError, EXIT } from './cli-error.js';
@@ -35,7 +36,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
   logger.info('guest loaded', { image: opts.image, format: image.format, entry: `0x${image.entry.toString(16)}`, unicorn: lib.version.text, policy: base.policyName, inject: opts.inject });
   const trace = opts.trace
-    ? new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject }, opts.traceEvents ?? null)
+    ? new TraceRecorder([new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject })], opts.traceEvents ?? null)
     : null;
   trace?.attach(machine);
 

@@ -160,7 +160,9 @@ export class Hypervisor {
 
   private decideAndApply(trap: Stage2TrapEvent, override?: DecisionOverride): HaltReason | null {
     const syn = abortSyndrome(trap.esrEl2);
-    const decision = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override);
+    const t0 = process.hrtime.bigint();
+    const decided = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override);
+    const decision: Decision = { ...decided, handlerNs: Number(process.hrtime.bigint() - t0) };
     if (decision.why === 'handler-threw' || decision.why === 'handler-invalid') {
       this.logger.warn('MMIO handler failed; treated as Fault', {
         policy: this.policyName, region: decision.region, access: syn.write ? 'write' : 'read', width: syn.width, ipa: hex(trap.ipa), error: decision.error,

@@ -14,3 +14,4 @@ export { loadUnicorn } from './core/unicorn/library.js';
 export { parseImage } from './core/loader/image-loader.js';
 export { readImageFile } from './core/loader/read-image-file.js';
 export { describeEsr } from './core/syndrome/esr-describe.js';
+export { Guest, type GuestOptions, type RunUntilResult } from './api/guest.js';

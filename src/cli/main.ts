@@ -2,12 +2,14 @@ import { Command, CommanderError, Option } from 'commander';
 import { CliError, EXIT } from './cli-error.js';
 import { doctorCommand } from './doctor-command.js';
 import { esrDecodeCommand } from './esr-command.js';
+import { traceConvertCommand } from './trace-command.js';
 import { parseInjectMode } from './machine-options.js';
 import { parseTraceEvents } from './trace-options.js';
 import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
-import { parseAddress, parseCount, parseSeconds, parseSize } from './parse-options.js';
+import { parseAddress, parseCount, parsePort, parseSeconds, parseSize } from './parse-options.js';
 import { runCommand } from './run-command.js';
+import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 
 const VERSION = '0.1.0';
 
@@ -69,6 +71,59 @@ Example:
     });
 
   program
+    .command('trace')
+    .description('run a guest headless and record every stage-2 trap, decision, injection and hypercall; or convert a trace')
+    .argument('[convert]', "'convert' to turn an existing JSON Lines trace into Perfetto JSON")
+    .argument('[input]', 'with convert: the JSON Lines trace to read')
+    .option('--image <file>', 'guest image (ELF or raw binary)')
+    .option('--memory <size>', 'guest RAM size', '1G')
+    .option('--load-addr <addr>', 'where a raw binary is loaded', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
+    .option('--policy <name|file>', 'stage-2 policy: ritm, allow-all, or a .mjs/.ts module', 'ritm')
+    .option('--inject <mode>', 'ritm or architectural', 'ritm')
+    .option('--out <file.jsonl>', 'JSON Lines trace (default trace.jsonl when --perfetto is not given)')
+    .option('--perfetto <file.json>', 'Chrome Trace Event JSON for the Perfetto UI (ui.perfetto.dev, Open trace file)')
+    .option('--max-insns <n>', 'stop after about this many instructions (exit 3)')
+    .option('--timeout <seconds>', 'stop after this many seconds (exit 3)')
+    .option('--events <list>', 'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort')
+    .addHelpText('after', `
+The guest console goes to stdout; a progress line goes to stderr when it is a terminal.
+Exit codes as for run. Trace format: docs/trace-format.md.
+
+Examples:
+  $ el2dbg trace --image guests/build/ritm-selftest.elf --out selftest.jsonl --perfetto selftest.json
+  $ el2dbg trace convert selftest.jsonl --perfetto selftest.json`)
+    .action(async (mode: string | undefined, input: string | undefined, o: { image?: string; memory: string; loadAddr: string; policy: string; inject: string; out?: string; perfetto?: string; maxInsns?: string; timeout?: string; events?: string }) => {
+      if (mode === 'convert') {
+        if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');
+        result.code = await traceConvertCommand(input, o.perfetto);
+        return;
+      }
+      if (mode !== undefined) throw new CliError(EXIT.BAD_ARGUMENTS, `trace: unknown mode '${mode}' (only 'convert'; to record, give --image)`);
+      if (!o.image) throw new CliError(EXIT.BAD_ARGUMENTS, "trace: --image FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')");
+      const log = logger();
+      try {
+        result.code = await runCommand(
+          {
+            image: o.image,
+            memory: parseSize(o.memory, '--memory'),
+            loadAddr: parseAddress(o.loadAddr, '--load-addr'),
+            ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
+            ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
+            policy: o.policy,
+            inject: parseInjectMode(o.inject),
+            trace: o.out ?? (o.perfetto ? undefined : 'trace.jsonl'),
+            ...(o.perfetto !== undefined ? { perfetto: o.perfetto } : {}),
+            ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
+            progress: process.stderr.isTTY === true,
+          },
+          log,
+        );
+      } finally {
+        await closeLogger(log);
+      }
+    });
+
+  program
     .command('esr')
     .description('decode exception syndrome values')
     .command('decode <hex>')
@@ -89,12 +144,50 @@ Example:
 
   program
     .command('serve')
-    .description('serve the guest to gdb over the GDB Remote Serial Protocol (arrives with the RSP server issue)')
-    .allowUnknownOption(true)
-    .addHelpText('after', '\nExample (once available):\n  $ el2dbg serve --port 1234')
-    .action(() => {
-      process.stderr.write('el2dbg serve: the GDB server is not part of this build yet; use `el2dbg run --image FILE` to boot a guest.\n');
-      result.code = EXIT.EMULATOR_ERROR;
+    .description('serve a guest to gdb over the GDB Remote Serial Protocol, halted at its entry')
+    .option('--image <file>', 'guest image: an AArch64 ELF or a raw binary', DEMO_IMAGE)
+    .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
+    .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
+    .option('--policy <name|file>', 'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module', 'ritm')
+    .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
+    .option('--port <n>', 'TCP port to listen on (0 picks a free one; the "Listening on port N" line names it)', String(DEFAULT_PORT))
+    .option('--host <addr>', 'address to listen on', '127.0.0.1')
+    .option('--allow-remote', 'allow --host to be a non-loopback address (a gdbstub runs whatever its client asks)')
+    .option('--stdio', 'speak the protocol on stdin/stdout instead of TCP (target remote | el2dbg serve --stdio)')
+    .option('--once', 'exit when the first gdb session ends')
+    .addHelpText('after', `
+The guest starts halted at its entry point. One gdb at a time: a second connection is refused with a
+message and the first session is not disturbed. After gdb detaches (or disconnects) the guest stays
+halted where it was, and the server waits for the next gdb. "Listening on port N" and the gdb command
+go to stdout (to stderr with --stdio, where stdout carries only the protocol). The guest console goes
+to stdout (stderr with --stdio). Ctrl-C stops the server.
+
+Examples:
+  $ el2dbg serve
+  Listening on port 1234
+  Attach with: gdb-multiarch -ex 'target remote 127.0.0.1:1234' guests/build/demo.elf
+  $ gdb-multiarch -ex 'target remote | npx el2dbg serve --stdio' guests/build/demo.elf`)
+    .action(async (o: { image: string; memory: string; loadAddr: string; policy: string; inject: string; port: string; host: string; allowRemote?: boolean; stdio?: boolean; once?: boolean }) => {
+      const log = logger();
+      try {
+        result.code = await serveCommand(
+          {
+            image: o.image,
+            memory: parseSize(o.memory, '--memory'),
+            loadAddr: parseAddress(o.loadAddr, '--load-addr'),
+            policy: o.policy,
+            inject: parseInjectMode(o.inject),
+            port: parsePort(o.port, '--port'),
+            host: o.host,
+            allowRemote: o.allowRemote === true,
+            stdio: o.stdio === true,
+            once: o.once === true,
+          },
+          log,
+        );
+      } finally {
+        await closeLogger(log);
+      }
     });
   return program;
 }

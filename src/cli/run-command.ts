@@ -3,6 +3,7 @@ import type { InjectMode } from '../core/el2/el2-state.js';
 import type { HaltReason } from '../core/machine/events.js';
 import { Machine } from '../core/machine/machine.js';
 import { JsonlTraceWriter } from '../trace/jsonl-trace-writer.js';
+import { PerfettoTraceWriter } from '../trace/perfetto-writer.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 import type { TraceEventType } from '../trace/trace-events.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
@@ -19,8 +20,13 @@ export interface RunOptions {
   maxInsns?: bigint;
   policy: string;
   inject: InjectMode;
+  /** JSON Lines trace file. */
   trace?: string;
+  /** Chrome Trace Event (Perfetto) file. */
+  perfetto?: string;
   traceEvents?: ReadonlySet<TraceEventType>;
+  /** A progress line on stderr (instructions, events, MiB written) every half second. */
+  progress?: boolean;
 }
 
 /** The version written into trace headers. */
@@ -35,10 +41,17 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const sink = new ConsoleSink(process.stdout);
   const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
   logger.info('guest loaded', { image: opts.image, format: image.format, entry: `0x${image.entry.toString(16)}`, unicorn: lib.version.text, policy: base.policyName, inject: opts.inject });
-  const trace = opts.trace
-    ? new TraceRecorder([new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject })], opts.traceEvents ?? null)
-    : null;
+  const jsonl = opts.trace ? new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject }) : null;
+  const perfetto = opts.perfetto ? new PerfettoTraceWriter(opts.perfetto) : null;
+  const sinks = [jsonl, perfetto].filter((x): x is NonNullable<typeof x> => x !== null);
+  const trace = sinks.length > 0 ? new TraceRecorder(sinks, opts.traceEvents ?? null) : null;
   trace?.attach(machine);
+  const progress = opts.progress && trace
+    ? setInterval(() => {
+        const mib = ((jsonl?.bytes ?? 0) / (1 << 20)).toFixed(1);
+        process.stderr.write(`\r[el2dbg trace] ${(Number(machine.instructionsExecuted) / 1e6).toFixed(1)} M instructions, ${trace.events_written} events, ${mib} MiB `);
+      }, 500)
+    : undefined;
 
   const onSigint = () => machine.requestStop('interrupted (SIGINT)');
   process.on('SIGINT', onSigint);
@@ -64,6 +77,10 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
     process.stdin.off('data', onInput);
     process.stdin.pause();
     if (timer) clearTimeout(timer);
+    if (progress) {
+      clearInterval(progress);
+      process.stderr.write('\n');
+    }
     trace?.close();
     await machine.close();
   }

@@ -42,7 +42,7 @@ export class PerfettoTraceWriter implements TraceSink {
         const d = r.decision as { why: string; outcome: string; handler_us?: number } | undefined;
         const tid = this.track(r.region ? `stage 2: ${String(r.region)}` : 'stage 2: no region');
         const name = `${r.access ? ((r.access as { write: boolean }).write ? 'write' : 'read') : 'abort'} ${String(r.ipa)} -> ${d?.why ?? '?'}`;
-        if (d?.handler_us !== undefined && d.handler_us > 0) this.emit({ ph: 'X', pid: PID, tid, ts, dur: d.handler_us, name, cat: 'stage2', args });
+        if (d?.handler_us !== undefined && d.handler_us > 0) this.emit({ ph: 'X', pid: PID, tid, ts: Math.max(0, ts - d.handler_us), dur: d.handler_us, name, cat: 'stage2', args });
         else this.emit({ ph: 'i', s: 't', pid: PID, tid, ts, name, cat: 'stage2', args });
         return;
       }

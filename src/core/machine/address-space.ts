@@ -4,7 +4,7 @@ import { walkStage1 } from '../mmu/stage1-walker.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import type { HandlerRegion, Stage2Level } from '../stage2/stage2-types.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
-import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
+import type { MemAccessType, MixedRegisterBatch, UnicornEngine } from '../unicorn/engine.js';
 import type { WatchKind } from './events.js';
 import { SYSREG, pstateEl } from './sysregs.js';
 
@@ -63,7 +63,9 @@ export class AddressSpace {
     private readonly uc: UnicornEngine,
     private readonly el2: El2State,
     private readonly policy: Stage2Policy,
-  ) {}
+  ) {
+    this.regBatch = uc.mixedRegisterBatch([UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1], [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1]);
+  }
 
   /** Forgets cached fill faults (stage 2 or watchpoints changed). */
   invalidate(): void {
@@ -71,8 +73,18 @@ export class AddressSpace {
     this.faultCache.clear();
   }
 
+  /** PSTATE, TTBR0/1 and SCTLR/TCR in one FFI call (the fill hook's hot path). */
+  private readonly regBatch: MixedRegisterBatch;
+
+  /** [SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1, EL] read in one batch. */
+  private readTranslationState(): [bigint, bigint, bigint, bigint, 0 | 1] {
+    const v = this.regBatch.read();
+    return [v[3]!, v[4]!, v[1]!, v[2]!, pstateEl(v[0]!) === 0 ? 0 : 1];
+  }
+
   private translationRegisters(): readonly [bigint, bigint, bigint, bigint] {
-    return [this.uc.readSysReg(SYSREG.SCTLR_EL1), this.uc.readSysReg(SYSREG.TCR_EL1), this.uc.readReg(UC_ARM64_REG.TTBR0_EL1), this.uc.readReg(UC_ARM64_REG.TTBR1_EL1)];
+    const [a, b, c, d] = this.readTranslationState();
+    return [a, b, c, d];
   }
 
   /** The current exception level of the guest (0 or 1). */
@@ -111,8 +123,9 @@ export class AddressSpace {
 
   /** The TLB-fill answer for a page VA: the physical page and permissions, or why it must fault. */
   fill(va: bigint, access: MemAccessType): { paddr: bigint; perms: number } | FillStop {
-    const el = this.currentEl();
-    const regs = this.translationRegisters();
+    const state = this.readTranslationState();
+    const el = state[4];
+    const regs = [state[0], state[1], state[2], state[3]] as const;
     const slot = (access === 'read' ? 0 : access === 'write' ? 2 : 4) + el;
     const cached = this.faultCache.get(va)?.[slot];
     if (cached && cached.generation === this.generation && cached.regs[0] === regs[0] && cached.regs[1] === regs[1] && cached.regs[2] === regs[2] && cached.regs[3] === regs[3]) {

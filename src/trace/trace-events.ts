@@ -13,7 +13,7 @@ export function hex64(v: bigint): string {
   return `0x${v.toString(16)}`;
 }
 
-function decisionJson(d: Decision): Record<string, unknown> {
+function decisionJson(d: Decision, handlerNs: number): Record<string, unknown> {
   return {
     action: d.action,
     why: d.why,
@@ -23,7 +23,7 @@ function decisionJson(d: Decision): Record<string, unknown> {
     value: d.value === null ? null : hex64(d.value),
     rt_value: d.rtValue === null ? null : hex64(d.rtValue),
     outcome: d.outcome,
-    ...(d.handlerNs !== undefined ? { handler_us: Math.round(d.handlerNs / 10) / 100 } : {}),
+    handler_us: Math.round(handlerNs / 10) / 100,
     ...(d.error !== undefined ? { error: d.error } : {}),
   };
 }
@@ -37,7 +37,7 @@ export function traceRecords(e: MachineEvent, icount: bigint, tUs: number): Trac
       const t = e.trap;
       return [{
         type: 'stage2-abort', seq: t.seq, icount: ic, t_us, pc: hex64(t.pc), esr: hex64(t.esrEl2), far: hex64(t.farEl2), hpfar: hex64(t.hpfarEl2),
-        ipa: hex64(t.ipa), access: t.access, s1ptw: t.s1ptw, region: t.region, decision: decisionJson(e.decision),
+        ipa: hex64(t.ipa), access: t.access, s1ptw: t.s1ptw, region: t.region, decision: decisionJson(e.decision, e.handlerNs),
       }];
     }
     case 'injection':

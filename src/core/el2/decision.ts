@@ -32,8 +32,6 @@ export interface Decision {
   readonly outcome: 'elr+4' | 'inject';
   /** For handler-threw / handler-invalid: what went wrong. */
   readonly error?: string;
-  /** Wall time spent deciding (handler included), in nanoseconds; set by the hypervisor. */
-  readonly handlerNs?: number;
 }
 
 /** The instruction-syndrome fields dispatch needs (from ESR_EL2.ISS). */

@@ -161,14 +161,14 @@ export class Hypervisor {
   private decideAndApply(trap: Stage2TrapEvent, override?: DecisionOverride): HaltReason | null {
     const syn = abortSyndrome(trap.esrEl2);
     const t0 = process.hrtime.bigint();
-    const decided = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override);
-    const decision: Decision = { ...decided, handlerNs: Number(process.hrtime.bigint() - t0) };
+    const decision = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override);
+    const handlerNs = Number(process.hrtime.bigint() - t0);
     if (decision.why === 'handler-threw' || decision.why === 'handler-invalid') {
       this.logger.warn('MMIO handler failed; treated as Fault', {
         policy: this.policyName, region: decision.region, access: syn.write ? 'write' : 'read', width: syn.width, ipa: hex(trap.ipa), error: decision.error,
       });
     }
-    this.emit({ kind: 'decision', seq: trap.seq, trap, decision });
+    this.emit({ kind: 'decision', seq: trap.seq, trap, decision, handlerNs });
     let halt: HaltReason | null = null;
     if (decision.outcome === 'elr+4') {
       if (decision.rtValue !== null && syn.srt !== 31) this.uc.writeReg(syn.srt === 29 ? UC_ARM64_REG.X29 : syn.srt === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + syn.srt, decision.rtValue);

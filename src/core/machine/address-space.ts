@@ -123,14 +123,15 @@ export class AddressSpace {
 
   /** The TLB-fill answer for a page VA: the physical page and permissions, or why it must fault. */
   fill(va: bigint, access: MemAccessType): { paddr: bigint; perms: number } | FillStop {
-    const state = this.readTranslationState();
-    const el = state[4];
-    const regs = [state[0], state[1], state[2], state[3]] as const;
+    // Batch order: PSTATE, TTBR0, TTBR1, SCTLR, TCR (the array is reused: compare before allocating anything).
+    const v = this.regBatch.read();
+    const el: 0 | 1 = pstateEl(v[0]!) === 0 ? 0 : 1;
     const slot = (access === 'read' ? 0 : access === 'write' ? 2 : 4) + el;
     const cached = this.faultCache.get(va)?.[slot];
-    if (cached && cached.generation === this.generation && cached.regs[0] === regs[0] && cached.regs[1] === regs[1] && cached.regs[2] === regs[2] && cached.regs[3] === regs[3]) {
+    if (cached && cached.generation === this.generation && cached.regs[0] === v[3] && cached.regs[1] === v[4] && cached.regs[2] === v[1] && cached.regs[3] === v[2]) {
       return cached.stop;
     }
+    const regs = [v[3]!, v[4]!, v[1]!, v[2]!] as const;
     const t = this.translate(va, access, el, regs);
     if (t.kind === 'fault') {
       const stop: FillStop = { kind: 'translation', va, access, el, fault: t.fault };

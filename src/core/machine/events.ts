@@ -44,7 +44,8 @@ export interface Stage2TrapEvent {
 /** Something the guest did that observers (trace, statistics, debugger) may want to see. */
 export type MachineEvent =
   | Stage2TrapEvent
-  | { kind: 'decision'; seq: number; trap: Stage2TrapEvent; decision: Decision }
+  /** handlerNs: wall time spent deciding (the handler included). */
+  | { kind: 'decision'; seq: number; trap: Stage2TrapEvent; decision: Decision; handlerNs: number }
   | { kind: 'injection'; seq: number; pc: bigint; esrEl1: bigint; farEl1: bigint; elrEl1: bigint; vector: bigint; mode: 'ritm' | 'architectural' }
   | { kind: 'guest-exception'; pc: bigint; esr: bigint; far?: bigint; vector: bigint; description: string }
   | {

@@ -1,6 +1,7 @@
 // `npm run bench`: each benchmark prints its figures and a ratio against a reference measured in the same run.
 import { loadUnicorn } from '../src/core/unicorn/library.js';
 import { benchGuestMips } from './guest-mips.js';
+import { benchGdbStubs } from './gdbstub.js';
 import { benchPolicyMips, benchTrapRate } from './trap-rate.js';
 
 const lib = loadUnicorn();
@@ -24,3 +25,16 @@ out('guest MIPS under the ritm policy vs allow-all (best of 3):');
 out(`  ritm        ${policy.ritm.toFixed(0).padStart(8)} MIPS`);
 out(`  allow-all   ${policy.allowAll.toFixed(0).padStart(8)} MIPS`);
 out(`  ratio       ${policy.ratio.toFixed(3).padStart(8)}`);
+
+const stubs = await benchGdbStubs();
+const row = (what: string, el2dbg: number, qemu: number, goal: string, digits = 0) =>
+  out(`  ${what.padEnd(34)} ${el2dbg.toFixed(digits).padStart(9)} ${qemu.toFixed(digits).padStart(10)} ${(el2dbg / qemu).toFixed(2).padStart(7)}x   ${goal}`);
+out('\ngdb-multiarch against el2dbg serve vs QEMU 7.2 -gdb (same gdb script and guest, alternating, best of 2):');
+out(`  ${''.padEnd(34)} ${'el2dbg'.padStart(9)} ${'QEMU 7.2'.padStart(10)} ${'ratio'.padStart(8)}   goal`);
+row('stepi per second', stubs.el2dbg.stepiPerSecond, stubs.qemu.stepiPerSecond, '>= 2x');
+row('info registers/s (cache flushed)', stubs.el2dbg.infoRegistersPerSecond, stubs.qemu.infoRegistersPerSecond, '>= 5x');
+row('dump binary memory 16 MiB, MiB/s', stubs.el2dbg.dumpMiBPerSecond, stubs.qemu.dumpMiBPerSecond, '>= 4x', 1);
+row('free-run MIPS, no breakpoints', stubs.el2dbg.mipsNoBreakpoints, stubs.qemu.mipsNoBreakpoints, '');
+row('free-run MIPS, 16 breakpoints', stubs.el2dbg.mips16Breakpoints, stubs.qemu.mips16Breakpoints, '');
+const withBp = (f: typeof stubs.el2dbg) => (f.mips16Breakpoints / f.mipsNoBreakpoints).toFixed(3);
+out(`  16 breakpoints / none: el2dbg ${withBp(stubs.el2dbg)} (goal >= 0.9), QEMU ${withBp(stubs.qemu)}`);

@@ -31,3 +31,10 @@ export function parseCount(text: string, flag: string): bigint {
   if (v === null || v <= 0n) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive whole number`);
   return v;
 }
+
+/** Parses a TCP port, 0 to 65535 (0: the system picks a free one). */
+export function parsePort(text: string, flag: string): number {
+  const v = Number(text);
+  if (!/^\d+$/.test(text.trim()) || v > 65535) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a TCP port (0 to 65535)`);
+  return v;
+}

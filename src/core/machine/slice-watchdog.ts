@@ -32,9 +32,13 @@ export class SliceWatchdog {
 
   /** Ends the worker. */
   async close(): Promise<void> {
+    // Let the worker leave its loop by itself: terminating it while it still loads koffi aborts the process
+    // (napi_throw during module registration), which a machine closed right after it was built can hit.
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref(); // keep the event loop alive until it has gone
     Atomics.store(this.words, WATCHDOG.QUIT, 1);
     Atomics.notify(this.words, WATCHDOG.RUNNING);
     Atomics.notify(this.words, WATCHDOG.SLEEP);
-    await this.worker.terminate();
+    await exited;
   }
 }

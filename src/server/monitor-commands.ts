@@ -1,0 +1,68 @@
+// `monitor ...` commands (qRcmd): one table, which `monitor help` prints. A command returns the text gdb prints.
+// Monitor commands only arrive while the guest is halted (gdb's all-stop mode), so none of them runs it.
+import { SessionError } from './session-error.js';
+import type { Session } from './session.js';
+
+export interface MonitorCommand {
+  /** The words that select it; the longest matching name wins (`reset halt` before `reset`). */
+  readonly name: string;
+  readonly args?: string;
+  readonly summary: string;
+  run(args: string, session: Session): string;
+}
+
+const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+function resetGuest(session: Session): string {
+  session.resetGuest();
+  return (
+    `Guest reset to its initial state, halted at its entry point ${hex(session.target.machine.pc)}.\n` +
+    `gdb still shows the registers from before: run "maintenance flush register-cache" (or stepi) to refresh them.\n`
+  );
+}
+
+export const monitorCommands: readonly MonitorCommand[] = [
+  { name: 'help', summary: 'list the monitor commands', run: () => monitorHelp() },
+  {
+    name: 'halt',
+    summary: 'halt the guest (it already is whenever gdb can send a monitor command); prints where it is',
+    run: (_args, s) => `Guest halted at pc ${hex(s.target.machine.pc)} (${s.target.describeCpu()}).\n`,
+  },
+  {
+    name: 'reset',
+    summary: 'reset the machine to its initial state; it stays halted at its entry until you continue',
+    run: (_args, s) => resetGuest(s),
+  },
+  { name: 'reset halt', summary: 'reset the machine and halt at its entry (what IDE adapters send)', run: (_args, s) => resetGuest(s) },
+  {
+    name: 'translate',
+    args: 'VA',
+    summary: 'translate a guest virtual address: VA -> IPA (stage 1) -> PA (stage 2)',
+    run: (args, s) => {
+      if (!/^(0x[0-9a-f]+|\d+)$/i.test(args)) throw new SessionError('MonitorCommandFailed', 'usage: monitor translate VA (e.g. 0x40080000)');
+      const t = s.target.machine.translate(BigInt(args));
+      if (t.kind === 'ok') return `VA ${hex(t.va)} -> IPA ${hex(t.ipa)} -> PA ${hex(t.pa)}\n`;
+      const f = t.fault;
+      if (f.stage === 2) return `VA ${hex(t.va)} -> IPA ${hex(f.ipa)} -> stage-2 fault at level ${f.level}${f.region ? ` (handled by ${f.region.name})` : ''}\n`;
+      return `VA ${hex(t.va)} -> stage-1 fault: ${f.fault.type} at level ${f.fault.level}\n`;
+    },
+  },
+];
+
+function monitorHelp(): string {
+  const usage = (c: MonitorCommand) => (c.args ? `${c.name} ${c.args}` : c.name);
+  const width = Math.max(...monitorCommands.map((c) => usage(c).length));
+  return `el2dbg monitor commands:\n${monitorCommands.map((c) => `  ${usage(c).padEnd(width)}  ${c.summary}\n`).join('')}`;
+}
+
+/** The command a monitor line selects and its arguments, or null. */
+export function findMonitorCommand(line: string): { command: MonitorCommand; args: string } | null {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  let best: { command: MonitorCommand; args: string; length: number } | null = null;
+  for (const command of monitorCommands) {
+    const name = command.name.split(' ');
+    if (name.length > words.length || !name.every((w, i) => w === words[i])) continue;
+    if (!best || name.length > best.length) best = { command, args: words.slice(name.length).join(' '), length: name.length };
+  }
+  return best && { command: best.command, args: best.args };
+}

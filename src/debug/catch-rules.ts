@@ -85,17 +85,17 @@ export function describeRule(r: Stage2CatchRule): string {
   return parts.join(' ');
 }
 
-/** The event catch kind a machine event belongs to, if any. */
-export function eventCatchKind(e: MachineEvent): EventCatchKind | null {
+/** The event catch kinds a machine event matches: an HVC that is a PSCI call matches both hvc and psci. */
+export function eventCatchKinds(e: MachineEvent): readonly EventCatchKind[] {
   switch (e.kind) {
     case 'hypercall':
-      return e.family === 'psci' ? 'psci' : e.conduit;
+      return e.family === 'psci' ? [e.conduit, 'psci'] : [e.conduit];
     case 'injection':
-      return 'inject';
+      return ['inject'];
     case 'guest-exception':
     case 'instruction-abort':
-      return 'exception';
+      return ['exception'];
     default:
-      return null;
+      return [];
   }
 }

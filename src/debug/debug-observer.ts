@@ -2,7 +2,7 @@ import type { Decision, DecisionOverride } from '../core/el2/decision.js';
 import type { MachineEvent, Stage2TrapEvent } from '../core/machine/events.js';
 import type { Machine } from '../core/machine/machine.js';
 import { trapOneLine } from '../inspect/trap-text.js';
-import { describeRule, eventCatchKind, ruleMatchesDecision, ruleMatchesTrap, type EventCatchKind, type Stage2CatchRule } from './catch-rules.js';
+import { describeRule, eventCatchKinds, ruleMatchesDecision, ruleMatchesTrap, type EventCatchKind, type Stage2CatchRule } from './catch-rules.js';
 import { MachineStats } from './machine-stats.js';
 import { TrapLog } from './trap-log.js';
 
@@ -45,8 +45,8 @@ export class DebugObserver {
     this.stats.observe(e);
     if (e.kind === 'stage2-trap') this.log.record(e);
     else if (e.kind === 'decision') this.log.decide(e.seq, e.decision);
-    const kind = eventCatchKind(e);
-    if (kind && this.eventCatches.has(kind) && this.stop === null) {
+    const kind = eventCatchKinds(e).find((k) => this.eventCatches.has(k));
+    if (kind && this.stop === null) {
       this.stop = { kind: 'event', message: describeEventStop(e), keys: eventKeys(e) };
       this.machine.requestStop(`catch ${kind}`);
     }

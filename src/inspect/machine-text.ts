@@ -23,25 +23,29 @@ export function stage2MapReport(machine: Machine, stats: MachineStats): string {
   return lines.join('\n') + '\n';
 }
 
-/** `monitor translate VA`: each stage-1 descriptor on the walk, then stage 2. */
+/** `monitor translate VA`: a summary line (VA -> IPA -> PA, or where it faults), then each descriptor of the walk. */
 export function translateReport(machine: Machine, va: bigint): string {
   const t = machine.translate(va, 'read');
-  const lines = [`translate VA ${hex(va, 16)} (read, current EL):`];
+  const h = (v: bigint) => `0x${v.toString(16)}`;
+  const steps = (walk: readonly { level: number; tableAddr: bigint; index: number; descriptor: bigint }[]) =>
+    walk.map((s) => `  stage 1 level ${s.level}: table ${hex(s.tableAddr)}[${s.index}] = ${hex(s.descriptor, 16)}`);
   if (t.kind === 'ok') {
-    if (t.stage1.stage1 === 'disabled') lines.push('  stage 1: MMU off (SCTLR_EL1.M = 0): IPA = VA');
-    for (const s of t.stage1.walk) lines.push(`  stage 1 level ${s.level}: table ${hex(s.tableAddr)}[${s.index}] = ${hex(s.descriptor, 16)}`);
-    lines.push(`  -> IPA ${hex(t.ipa, 10)}`);
     const w = machine.hypervisor.policy.walk(t.ipa);
-    lines.push(`  stage 2: ${machine.el2.stage2Enabled ? (w.kind === 'mapped' ? `mapped by a level-${w.level} ${w.blockSize >> 10n} KiB ${w.range.attrs.kind} block` : 'fault') : 'off'} -> PA ${hex(t.pa, 10)}`);
-    return lines.join('\n') + '\n';
+    return [
+      `VA ${h(t.va)} -> IPA ${h(t.ipa)} -> PA ${h(t.pa)}`,
+      t.stage1.stage1 === 'disabled' ? '  stage 1: MMU off (SCTLR_EL1.M = 0): IPA = VA' : `  stage 1: ${t.stage1.walk.length}-level walk`,
+      ...steps(t.stage1.walk),
+      `  stage 2: ${machine.el2.stage2Enabled ? (w.kind === 'mapped' ? `level-${w.level} ${w.blockSize >> 10n} KiB ${w.range.attrs.kind} block` : 'fault') : 'off (HCR_EL2.VM = 0)'}`,
+    ].join('\n') + '\n';
   }
   const f = t.fault;
-  if (f.stage === 1) {
-    for (const s of f.fault.walk) lines.push(`  stage 1 level ${s.level}: table ${hex(s.tableAddr)}[${s.index}] = ${hex(s.descriptor, 16)}`);
-    lines.push(`  -> stage-1 ${f.fault.type} fault at level ${f.fault.level}${'reason' in f.fault ? ` (${f.fault.reason})` : ''}`);
-  } else {
-    lines.push(`  -> IPA ${hex(f.ipa, 10)}`);
-    lines.push(`  stage 2: invalid entry at level ${f.level}${f.region ? `: traps to handler region '${f.region.name}'` : ': no handler (accesses are injected)'}`);
+  if (f.stage === 2) {
+    return [
+      `VA ${h(t.va)} -> IPA ${h(f.ipa)} -> stage-2 fault at level ${f.level}${f.region ? ` (handled by ${f.region.name})` : ' (no handler: accesses are injected)'}`,
+    ].join('\n') + '\n';
   }
-  return lines.join('\n') + '\n';
+  return [
+    `VA ${h(t.va)} -> stage-1 ${f.fault.type} fault at level ${f.fault.level}${'reason' in f.fault ? ` (${f.fault.reason})` : ''}`,
+    ...steps(f.fault.walk),
+  ].join('\n') + '\n';
 }

@@ -17,9 +17,9 @@ export function trapInstruction(trap: Stage2TrapEvent): string {
   return a.kind === 'memory' ? accessMnemonic(a) : `insn ${hex(BigInt(trap.instruction), 8)}`;
 }
 
-function regionText(trap: Stage2TrapEvent, d?: Decision): string {
+function regionText(trap: Stage2TrapEvent): string {
   if (trap.region === null) return 'no region';
-  return d?.offset != null ? `${trap.region}+${hex(d.offset)}` : trap.region;
+  return trap.regionOffset !== null ? `${trap.region}+${hex(trap.regionOffset)}` : trap.region;
 }
 
 function decisionText(d: Decision, trap: Stage2TrapEvent): string {
@@ -53,7 +53,7 @@ function decisionText(d: Decision, trap: Stage2TrapEvent): string {
 /** One line explaining a trap and (if known) what was decided, as gdb users see it in `O` output. */
 export function trapOneLine(trap: Stage2TrapEvent, d?: Decision): string {
   const what = trap.access ? `${trap.access.width}-bit ${trap.access.write ? 'write' : 'read'}` : trap.s1ptw ? 'stage-1 table walk' : 'access';
-  const head = `stage-2 data abort: ${trapInstruction(trap)}, ${what} of IPA ${hex(trap.ipa, 8)} (${regionText(trap, d)}) ESR_EL2=${hex(trap.esrEl2, 8)}`;
+  const head = `stage-2 data abort: ${trapInstruction(trap)}, ${what} of IPA ${hex(trap.ipa, 8)} (${regionText(trap)}) ESR_EL2=${hex(trap.esrEl2, 8)}`;
   return d ? `${head} -> ${decisionText(d, trap)}` : `${head} -> decision pending`;
 }
 
@@ -67,7 +67,7 @@ export function trapReport(trap: Stage2TrapEvent, d: Decision | undefined): stri
     `  HPFAR_EL2 ${hex(trap.hpfarEl2, 16)}  (FIPA -> IPA page ${hex((trap.hpfarEl2 >> 4n) << 12n)})`,
     `  IPA       ${hex(trap.ipa, 16)}`,
     `  access    ${trap.access ? `${trap.access.write ? 'write' : 'read'} of ${trap.access.width} bits, Rt = ${trap.access.rt === 31 ? 'xzr' : `x${trap.access.rt}`}` : 'no instruction syndrome (ISV=0)'}${trap.s1ptw ? ', on a stage-1 table walk (S1PTW)' : ''}`,
-    `  region    ${regionText(trap, d)}`,
+    `  region    ${regionText(trap)}`,
     `  decision  ${d ? `${d.action} (${d.why})${d.handler ? `, ${d.handler} handler` : ''}${d.value !== null ? `, value ${hex(d.value)}` : ''}${d.rtValue !== null ? `, Rt <- ${hex(d.rtValue)}` : ''}` : 'pending (stopped before the handler)'}`,
     `  outcome   ${d ? (d.outcome === 'elr+4' ? 'emulated, ELR_EL2 += 4' : 'data abort injected into EL1') : 'pending'}`,
   ];

@@ -24,9 +24,13 @@ function isCodeBreakpoint(type: BreakpointType): type is CodeBreakpointType {
 export class BreakpointSet {
   /** address -> the types inserted there (gdb may put a software and a hardware breakpoint on one address). */
   private readonly code = new Map<bigint, Set<CodeBreakpointType>>();
-  private readonly watches = new Map<string, { type: WatchpointType; addr: bigint; length: number }>();
+  private readonly watches = new Map<string, { type: WatchpointType; addr: bigint; length: number; space: 'va' | 'ipa' }>();
 
-  constructor(private readonly machine: Machine) {}
+  constructor(
+    private readonly machine: Machine,
+    /** The memory space watchpoint addresses are in when inserted (monitor memspace). */
+    private readonly memspace: () => 'va' | 'ipa' = () => 'va',
+  ) {}
 
   /** Z packet; inserting one that exists is a no-op, as the protocol asks. */
   insert(type: BreakpointType, addr: bigint, size: number): void {
@@ -38,7 +42,7 @@ export class BreakpointSet {
       return;
     }
     if (size <= 0) throw new SessionError('MalformedPacket', `a ${type} watchpoint needs a length, not ${size}`);
-    this.watches.set(`${type}:${addr}:${size}`, { type, addr, length: size });
+    this.watches.set(`${type}:${addr}:${size}`, { type, addr, length: size, space: this.memspace() });
     this.applyWatchpoints();
   }
 
@@ -75,6 +79,6 @@ export class BreakpointSet {
   }
 
   private applyWatchpoints(): void {
-    this.machine.setWatchpoints([...this.watches.values()].map((w) => ({ addr: w.addr, length: w.length, kind: WATCH_KIND[w.type] })));
+    this.machine.setWatchpoints([...this.watches.values()].map((w) => ({ addr: w.addr, length: w.length, kind: WATCH_KIND[w.type], space: w.space })));
   }
 }

@@ -3,6 +3,10 @@
 import type { Machine } from '../core/machine/machine.js';
 import { pstateEl, SCTLR_EL1_M, SYSREG } from '../core/machine/sysregs.js';
 import { UC_ARM64_REG } from '../core/unicorn/constants.js';
+import { DebugObserver } from '../debug/debug-observer.js';
+import { JsonlTraceWriter } from '../trace/jsonl-trace-writer.js';
+import { PerfettoTraceWriter } from '../trace/perfetto-writer.js';
+import { TraceRecorder } from '../trace/trace-recorder.js';
 import { buildMemoryMapXml } from './memory-map.js';
 import { RegisterFile } from './registers/register-file.js';
 import { buildTargetDescription } from './registers/target-description.js';
@@ -12,6 +16,12 @@ export class DebugTarget {
   /** qXfer:features:read documents, by annex. */
   readonly targetDescription: ReadonlyMap<string, string>;
   readonly memoryMapXml: string;
+  /** Trap log, statistics and catch rules (monitor stage2 ..., catch ...). */
+  readonly debug: DebugObserver;
+  /** What m/M/X and watchpoint addresses mean (monitor memspace): guest virtual (default) or IPA. */
+  memspace: 'va' | 'ipa' = 'va';
+  /** monitor trace start/stop/status. */
+  readonly traceControl: TraceControl;
 
   constructor(
     readonly machine: Machine,
@@ -22,6 +32,18 @@ export class DebugTarget {
     this.registers = new RegisterFile(machine);
     this.targetDescription = buildTargetDescription();
     this.memoryMapXml = buildMemoryMapXml(ramSize);
+    this.debug = new DebugObserver(machine);
+    this.traceControl = new TraceControl(machine, imagePath);
+  }
+
+  /** Reads guest memory in the current memory space. */
+  readMemory(addr: bigint, length: number) {
+    return this.memspace === 'ipa' ? this.machine.space.readIpa(addr, length) : this.machine.space.readVirtual(addr, length);
+  }
+
+  /** Writes guest memory in the current memory space. */
+  writeMemory(addr: bigint, data: Uint8Array) {
+    return this.memspace === 'ipa' ? this.machine.space.writeIpa(addr, data) : this.machine.space.writeVirtual(addr, data);
   }
 
   /** The guest powered off: a new session (or `run`) starts it again from its initial state. */
@@ -29,9 +51,11 @@ export class DebugTarget {
     return this.machine.lastHalt?.kind === 'power-off';
   }
 
-  /** Back to the initial state: image reloaded, CPU at the entry point, halted. */
+  /** Back to the initial state: image reloaded, CPU at the entry point, halted; the trap log and statistics start over. */
   reset(): void {
     this.machine.reset();
+    this.debug.log.clear();
+    this.debug.stats.reset();
   }
 
   /** A short description of the CPU for `info threads`: exception level, stack and MMU. */
@@ -41,5 +65,42 @@ export class DebugTarget {
     const stack = el === 0 ? 't' : pstate & 1n ? 'h' : 't';
     const mmu = this.machine.uc.readSysReg(SYSREG.SCTLR_EL1) & SCTLR_EL1_M ? 'MMU on' : 'MMU off';
     return `EL${el}${stack}, ${mmu}, stage 2 ${this.machine.el2.stage2Enabled ? 'on' : 'off'}`;
+  }
+}
+
+/** A trace started from gdb (`monitor trace start FILE [--perfetto]`): one at a time. */
+export class TraceControl {
+  private recorder: TraceRecorder | null = null;
+  private file = '';
+  private startedNs = 0n;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly imagePath: string,
+  ) {}
+
+  start(file: string, perfetto: boolean): string {
+    if (this.recorder) return `a trace is already being written to ${this.file}: monitor trace stop first\n`;
+    const sink = perfetto
+      ? new PerfettoTraceWriter(file)
+      : new JsonlTraceWriter(file, { tool: 'el2dbg', version: '0.1.0', image: this.imagePath, policy: this.machine.hypervisor.policyName, inject: this.machine.hypervisor.injectMode });
+    this.recorder = new TraceRecorder([sink]);
+    this.recorder.attach(this.machine);
+    this.file = file;
+    this.startedNs = process.hrtime.bigint();
+    return `tracing to ${file} (${perfetto ? 'Perfetto JSON' : 'JSON Lines'}); monitor trace stop to finish it\n`;
+  }
+
+  stop(): string {
+    if (!this.recorder) return 'no trace is being written\n';
+    const n = this.recorder.events_written;
+    this.recorder.close();
+    this.recorder = null;
+    return `trace ${this.file} closed: ${n} events\n`;
+  }
+
+  status(): string {
+    if (!this.recorder) return 'no trace is being written\n';
+    return `tracing to ${this.file}: ${this.recorder.events_written} events in ${(Number(process.hrtime.bigint() - this.startedNs) / 1e9).toFixed(1)} s\n`;
   }
 }

@@ -1,6 +1,6 @@
 // `monitor ...` commands (qRcmd): one table, which `monitor help` prints. A command returns the text gdb prints.
 // Monitor commands only arrive while the guest is halted (gdb's all-stop mode), so none of them runs it.
-import { SessionError } from './session-error.js';
+import { el2MonitorCommands } from './monitor-el2.js';
 import type { Session } from './session.js';
 
 export interface MonitorCommand {
@@ -34,19 +34,7 @@ export const monitorCommands: readonly MonitorCommand[] = [
     run: (_args, s) => resetGuest(s),
   },
   { name: 'reset halt', summary: 'reset the machine and halt at its entry (what IDE adapters send)', run: (_args, s) => resetGuest(s) },
-  {
-    name: 'translate',
-    args: 'VA',
-    summary: 'translate a guest virtual address: VA -> IPA (stage 1) -> PA (stage 2)',
-    run: (args, s) => {
-      if (!/^(0x[0-9a-f]+|\d+)$/i.test(args)) throw new SessionError('MonitorCommandFailed', 'usage: monitor translate VA (e.g. 0x40080000)');
-      const t = s.target.machine.translate(BigInt(args));
-      if (t.kind === 'ok') return `VA ${hex(t.va)} -> IPA ${hex(t.ipa)} -> PA ${hex(t.pa)}\n`;
-      const f = t.fault;
-      if (f.stage === 2) return `VA ${hex(t.va)} -> IPA ${hex(f.ipa)} -> stage-2 fault at level ${f.level}${f.region ? ` (handled by ${f.region.name})` : ''}\n`;
-      return `VA ${hex(t.va)} -> stage-1 fault: ${f.fault.type} at level ${f.fault.level}\n`;
-    },
-  },
+  ...el2MonitorCommands,
 ];
 
 function monitorHelp(): string {

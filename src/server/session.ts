@@ -47,7 +47,7 @@ export class Session {
   ) {
     this.finishedPromise = new Promise((resolve) => (this.resolveFinished = resolve));
     this.logPackets = logger.isDebugEnabled();
-    this.breakpoints = new BreakpointSet(target.machine);
+    this.breakpoints = new BreakpointSet(target.machine, () => target.memspace);
     this.runControl = new RunControl(target.machine, this.breakpoints);
     this.channel = new PacketChannel(conn, options.packetSize, {
       packet: (payload) => this.onPacket(payload),
@@ -165,7 +165,12 @@ export class Session {
 
   private reportStop(outcome: ResumeOutcome): void {
     if (this.ended) return;
-    const report = reportHalt(outcome.halt, { registers: this.target.registers, breakpoints: this.breakpoints, support: this.stopReasonSupport });
+    const report = reportHalt(outcome.halt, {
+      registers: this.target.registers,
+      breakpoints: this.breakpoints,
+      support: this.stopReasonSupport,
+      catchStop: this.target.debug.takeCatchStop(),
+    });
     for (const note of outcome.notes) this.sendText(`${note}\n`);
     if (report.message) this.sendText(report.message);
     this.channel.send(encodeStopReply(report.stop));

@@ -1,6 +1,7 @@
 // A machine halt as gdb hears it: the stop reply (signal, thread, reason, expedited registers) and, for
 // failures, a line of text gdb prints before it (an `O` packet). One place for the whole mapping.
 import type { HaltReason } from '../core/machine/events.js';
+import type { CatchStop } from '../debug/debug-observer.js';
 import type { StopReason, StopReply } from '../protocol/stop-reply.js';
 import { watchStopKey, type BreakpointSet } from './breakpoint-set.js';
 import type { RegisterFile } from './registers/register-file.js';
@@ -24,17 +25,27 @@ export interface StopReasonSupport {
 const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** The stop report for `halt`. */
-export function reportHalt(halt: HaltReason, ctx: { registers: RegisterFile; breakpoints: BreakpointSet; support: StopReasonSupport }): StopReport {
-  const signal = (signo: number, extra: { reason?: StopReason; message?: string } = {}): StopReport => ({
+export function reportHalt(
+  halt: HaltReason,
+  ctx: { registers: RegisterFile; breakpoints: BreakpointSet; support: StopReasonSupport; catchStop?: CatchStop | null },
+): StopReport {
+  const signal = (signo: number, extra: { reason?: StopReason; message?: string; keys?: readonly (readonly [string, string])[] } = {}): StopReport => ({
     stop: {
       kind: 'signal',
       signal: signo,
       thread: GUEST_THREAD,
       ...(extra.reason ? { reason: extra.reason } : {}),
       registers: ctx.registers.readExpedited(),
+      ...(extra.keys?.length ? { extra: extra.keys.map(([k, v]) => [k, v] as [string, string]) } : {}),
     },
     ...(extra.message ? { message: extra.message } : {}),
   });
+  // A catchpoint (monitor stage2 catch / monitor catch) stops with SIGTRAP, the line that explains it, and
+  // machine-readable keys (el2trap:before;esr:...;) that gdb ignores and RSP scripts can read.
+  const c = ctx.catchStop;
+  if (c && (halt.kind === 'trap-stop' || (halt.kind === 'stop-requested' && c.kind === 'event'))) {
+    return signal(GDB_SIGNAL.TRAP, { message: `${c.message}\n`, keys: c.keys });
+  }
   switch (halt.kind) {
     case 'power-off':
       return { stop: { kind: 'exited', code: 0 } };

@@ -6,7 +6,7 @@ import { TrapLog } from '../../src/debug/trap-log.js';
 
 const trap = (over: Partial<Stage2TrapEvent> = {}): Stage2TrapEvent => ({
   kind: 'stage2-trap', seq: 1, pc: 0x4008_0000n, esrEl2: 0x93c0_8007n, farEl2: 0x0f00_0010n, hpfarEl2: 0xf0000n, ipa: 0x0f00_0010n,
-  access: { write: false, width: 64, rt: 0 }, s1ptw: false, region: 'filtered-mmio', instruction: 0xf9400000,
+  access: { write: false, width: 64, rt: 0 }, s1ptw: false, region: 'filtered-mmio', regionOffset: 0x10n, instruction: 0xf9400000,
   frame: { x: new BigUint64Array(31), spEl1: 0n, elrEl2: 0n, spsrEl2: 0n, esrEl2: 0n, farEl2: 0n, hpfarEl2: 0n }, ...over,
 });
 const decision = (action: 'emulate' | 'inject'): Decision => ({ action, why: action === 'emulate' ? 'handler-value' : 'handler-fault', region: 'filtered-mmio', offset: 0x10n, handler: 'read', value: 1n, rtValue: 1n, outcome: action === 'emulate' ? 'elr+4' : 'inject' });

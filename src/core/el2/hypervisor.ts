@@ -117,6 +117,7 @@ export class Hypervisor {
     const frame = this.captureFrame(frameRegs, pc, esr, far, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     const syn = abortSyndrome(esr);
+    const match = this.policy.lookupHandler(ipa);
     const trap: Stage2TrapEvent = {
       kind: 'stage2-trap',
       seq: ++this.seq,
@@ -127,7 +128,8 @@ export class Hypervisor {
       ipa,
       access: syn.isv ? { write: syn.write, width: syn.width, rt: syn.srt } : null,
       s1ptw: fault.s1ptw,
-      region: this.policy.lookupHandler(ipa)?.region.name ?? null,
+      region: match?.region.name ?? null,
+      regionOffset: match?.offset ?? null,
       instruction: insn,
       frame,
     };

@@ -26,6 +26,8 @@ export interface Watchpoint {
   readonly addr: bigint;
   readonly length: number;
   readonly kind: WatchKind;
+  /** What `addr` is: a guest virtual address (default) or a guest-physical one (IPA). */
+  readonly space?: 'va' | 'ipa';
 }
 
 /** What the TLB-fill hook ran into, for the machine to handle once the run returns. */
@@ -145,7 +147,8 @@ export class AddressSpace {
     let perms = (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
     if (!this.watchBypass) {
       for (const w of this.watchpoints) {
-        if (w.addr >= va + PAGE || w.addr + BigInt(w.length) <= va) continue;
+        const page = w.space === 'ipa' ? t.ipa : va;
+        if (w.addr >= page + PAGE || w.addr + BigInt(w.length) <= page) continue;
         if (watchMatches(w.kind, access)) return { kind: 'watch-page', va, access };
         // Keep the other direction out of the TLB so its first access comes back here.
         if (w.kind !== 'read') perms &= ~UC_PROT.WRITE;
@@ -161,13 +164,50 @@ export class AddressSpace {
     this.invalidate();
   }
 
-  /** The watchpoint an access [addr, addr + size) of the given direction hits, if any. */
-  watchHit(addr: bigint, size: number, write: boolean): Watchpoint | null {
+  /** The watchpoint an access of the given direction hits, and the address it hit in the watchpoint's space. */
+  watchHit(va: bigint, size: number, write: boolean): { watch: Watchpoint; addr: bigint } | null {
+    let ipa: bigint | null | undefined;
     for (const w of this.watchpoints) {
       if (!watchMatches(w.kind, write ? 'write' : 'read')) continue;
-      if (addr < w.addr + BigInt(w.length) && w.addr < addr + BigInt(Math.max(size, 1))) return w;
+      let addr = va;
+      if (w.space === 'ipa') {
+        if (ipa === undefined) {
+          const t = this.translate(va, 'read');
+          ipa = t.kind === 'ok' ? t.ipa : null;
+        }
+        if (ipa === null) continue;
+        addr = ipa;
+      }
+      if (addr < w.addr + BigInt(w.length) && w.addr < addr + BigInt(Math.max(size, 1))) return { watch: w, addr: addr > w.addr ? addr : w.addr };
     }
     return null;
+  }
+
+  /** Reads guest-physical memory (IPA, through stage 2 only) for the debugger; a fault at the first unmapped byte. */
+  readIpa(ipa: bigint, length: number): { kind: 'ok'; data: Uint8Array } | { kind: 'fault'; va: bigint; readable: number } {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const cur = BigInt.asUintN(64, ipa + BigInt(done));
+      const chunk = Math.min(length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translateIpa(cur);
+      if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, out.subarray(done, done + chunk))) return { kind: 'fault', va: cur, readable: done };
+      done += chunk;
+    }
+    return { kind: 'ok', data: out };
+  }
+
+  /** Writes guest-physical memory (IPA) for the debugger. */
+  writeIpa(ipa: bigint, data: Uint8Array): { kind: 'ok' } | { kind: 'fault'; va: bigint } {
+    let done = 0;
+    while (done < data.length) {
+      const cur = BigInt.asUintN(64, ipa + BigInt(done));
+      const chunk = Math.min(data.length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translateIpa(cur);
+      if (t.kind !== 'ok' || !this.uc.tryWriteMemory(t.pa, data.subarray(done, done + chunk))) return { kind: 'fault', va: cur };
+      done += chunk;
+    }
+    return { kind: 'ok' };
   }
 
   /** Reads guest virtual memory as the debugger sees it (no side effects on the TLB); null at the first unmapped byte. */

@@ -37,6 +37,8 @@ export interface Stage2TrapEvent {
   readonly access: { readonly write: boolean; readonly width: number; readonly rt: number } | null;
   readonly s1ptw: boolean;
   readonly region: string | null;
+  /** ipa - region base, when a handler region covers the IPA. */
+  readonly regionOffset: bigint | null;
   readonly instruction: number | null;
   readonly frame: TrapFrame;
 }

@@ -332,10 +332,7 @@ export class Machine {
     const access = insn === null ? null : decodeMemoryAccess(insn, { x: regs, sp: this.uc.readReg(UC_ARM64_REG.SP), pc });
     if (access?.kind === 'memory') {
       const hit = this.space.watchHit(access.address, access.totalSize, access.write);
-      if (hit) {
-        const addr = access.address > hit.addr ? access.address : hit.addr;
-        return { kind: 'watchpoint', pc, watch: hit.kind, addr };
-      }
+      if (hit) return { kind: 'watchpoint', pc, watch: hit.watch.kind, addr: hit.addr };
     }
     this.space.watchBypass = true;
     try {

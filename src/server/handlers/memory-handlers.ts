@@ -1,4 +1,5 @@
-// m/M/X: guest virtual memory, through the guest's stage-1 tables and the EL2 model's stage 2.
+// m/M/X: guest virtual memory through the guest's stage-1 tables and the EL2 model's stage 2, or guest-physical (IPA)
+// memory through stage 2 alone after `monitor memspace ipa`.
 import type { Packet } from '../../protocol/packets.js';
 import { encodeHexReply } from '../../protocol/replies.js';
 import { ok, reply, type HandlerResult } from '../handler-result.js';
@@ -12,17 +13,17 @@ const hex = (v: bigint) => `0x${v.toString(16)}`;
 /** Reads up to what fits in one reply (hex: two characters a byte); a read that stops at an unmapped page returns the bytes before it. */
 export function readMemory(p: P<'readMemory'>, s: Session): HandlerResult {
   const length = Math.min(p.length, Math.floor(s.options.packetSize / 2));
-  const result = s.target.machine.space.readVirtual(p.addr, length);
+  const result = s.target.readMemory(p.addr, length);
   if (result.kind === 'ok') return reply(encodeHexReply(result.data));
   if (result.readable === 0) throw new SessionError('MemoryFault', `${hex(result.va)} does not translate to memory`);
   // The protocol allows a short reply; gdb asks again from where it ended and then gets the error.
-  const partial = s.target.machine.space.readVirtual(p.addr, result.readable);
+  const partial = s.target.readMemory(p.addr, result.readable);
   if (partial.kind !== 'ok') throw new SessionError('MemoryFault', `${hex(p.addr)} does not translate to memory`);
   return reply(encodeHexReply(partial.data));
 }
 
 export function writeMemory(p: P<'writeMemory'>, s: Session): HandlerResult {
-  const result = s.target.machine.space.writeVirtual(p.addr, p.data);
+  const result = s.target.writeMemory(p.addr, p.data);
   if (result.kind === 'fault') throw new SessionError('MemoryFault', `${hex(result.va)} does not translate to memory`);
   return ok();
 }

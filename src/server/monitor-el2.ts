@@ -48,7 +48,7 @@ function stage2Decide(args: string, s: Session): string {
   else return fail(usage);
   const held = s.target.machine.hypervisor.heldTrap;
   if (!held || !s.target.debug.decide(o)) fail('no trap is held: decide works while stopped by a "monitor stage2 catch before" rule');
-  return `trap #${held!.seq}: the decision on continue will be ${kind}${o.kind === 'value' ? ` ${value}` : ''} instead of the handler's\n`;
+  return `trap #${held!.seq}: when the guest resumes (continue or stepi) the decision will be ${kind}${o.kind === 'value' ? ` ${value}` : ''} instead of the handler's\n`;
 }
 
 function stage2Log(args: string, s: Session): string {

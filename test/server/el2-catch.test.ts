@@ -57,7 +57,7 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       'info symbol $pc',
       'monitor stage2 last',
     ]);
-    expect(out).to.match(/trap #1: the decision on continue will be value 0x1234 instead of the handler's/);
+    expect(out).to.match(/trap #1: when the guest resumes \(continue or stepi\) the decision will be value 0x1234 instead of the handler's/);
     expect(out).to.match(/\$1 = 0x1234/);
     expect(out).to.match(/read_filtered \+ 12 in section/); // ELR+4: the ret after the load
     expect(out).to.match(/decision +emulate \(override\), value 0x1234, Rt <- 0x1234/);

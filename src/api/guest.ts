@@ -6,7 +6,7 @@ import { readImageFile } from '../core/loader/read-image-file.js';
 import { virtRegion } from '../core/platform/virt-memory-map.js';
 import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../core/stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder } from '../core/stage2/stage2-policy.js';
-import { UC_ARM64_REG } from '../core/unicorn/constants.js';
+import { xRegisterId } from '../core/unicorn/registers.js';
 import { loadUnicorn } from '../core/unicorn/library.js';
 
 /** How to build a guest for a script. */
@@ -83,12 +83,12 @@ export class Guest {
 
   /** Reads Xn (n = 0..30). */
   x(n: number): bigint {
-    return this.machine.uc.readReg(xId(n));
+    return this.machine.uc.readReg(xRegisterId(n));
   }
 
   /** Writes Xn (n = 0..30). */
   setX(n: number, value: bigint): void {
-    this.machine.uc.writeReg(xId(n), value);
+    this.machine.uc.writeReg(xRegisterId(n), value);
   }
 
   /** The program counter. */
@@ -118,9 +118,4 @@ export class Guest {
   close(): Promise<void> {
     return this.machine.close();
   }
-}
-
-function xId(n: number): number {
-  if (!Number.isInteger(n) || n < 0 || n > 30) throw new RangeError(`x${n} is not a general-purpose register (0..30)`);
-  return n === 29 ? UC_ARM64_REG.X29 : n === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + n;
 }

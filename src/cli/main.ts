@@ -8,10 +8,36 @@ import { parseTraceEvents } from './trace-options.js';
 import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
 import { parseAddress, parseCount, parsePort, parseSeconds, parseSize } from './parse-options.js';
-import { runCommand } from './run-command.js';
+import { runCommand, type RunOptions } from './run-command.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 
 const VERSION = '0.1.0';
+
+/** The flags `run` and `trace` share, as commander gives them. */
+interface RunFlags {
+  image: string;
+  memory: string;
+  loadAddr: string;
+  timeout?: string;
+  maxInsns?: string;
+  policy: string;
+  inject: string;
+  events?: string;
+}
+
+/** Parses the flags `run` and `trace` share into RunOptions (bad values throw CliError, exit 2). */
+function parseRunFlags(o: RunFlags): RunOptions {
+  return {
+    image: o.image,
+    memory: parseSize(o.memory, '--memory'),
+    loadAddr: parseAddress(o.loadAddr, '--load-addr'),
+    ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
+    ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
+    policy: o.policy,
+    inject: parseInjectMode(o.inject),
+    ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
+  };
+}
 
 /** Builds the commander program; actions store their exit code in `result`. */
 function buildProgram(result: { code: number }): Command {
@@ -51,20 +77,7 @@ Example:
     .action(async (o: { image: string; memory: string; loadAddr: string; timeout?: string; maxInsns?: string; policy: string; inject: string; trace?: string; events?: string }) => {
       const log = logger();
       try {
-        result.code = await runCommand(
-          {
-            image: o.image,
-            memory: parseSize(o.memory, '--memory'),
-            loadAddr: parseAddress(o.loadAddr, '--load-addr'),
-            ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
-            ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
-            policy: o.policy,
-            inject: parseInjectMode(o.inject),
-            ...(o.trace !== undefined ? { trace: o.trace } : {}),
-            ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
-          },
-          log,
-        );
+        result.code = await runCommand({ ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) }, log);
       } finally {
         await closeLogger(log);
       }
@@ -104,16 +117,9 @@ Examples:
       try {
         result.code = await runCommand(
           {
-            image: o.image,
-            memory: parseSize(o.memory, '--memory'),
-            loadAddr: parseAddress(o.loadAddr, '--load-addr'),
-            ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
-            ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
-            policy: o.policy,
-            inject: parseInjectMode(o.inject),
+            ...parseRunFlags({ ...o, image: o.image }),
             trace: o.out ?? (o.perfetto ? undefined : 'trace.jsonl'),
             ...(o.perfetto !== undefined ? { perfetto: o.perfetto } : {}),
-            ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
             progress: process.stderr.isTTY === true,
           },
           log,

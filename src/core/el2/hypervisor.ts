@@ -8,6 +8,7 @@ import { DecodeCache } from '../syndrome/decode-cache.js';
 import type { MemoryAccess } from '../syndrome/memory-access.js';
 import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../syndrome/data-abort-iss.js';
 import { UC_ARM64_REG } from '../unicorn/constants.js';
+import { xRegisterId } from '../unicorn/registers.js';
 import type { RegisterBatch, UnicornEngine } from '../unicorn/engine.js';
 import { abortSyndrome, decideDataAbort, type Decision, type DecisionOverride } from './decision.js';
 import type { El2State, InjectMode } from './el2-state.js';
@@ -173,7 +174,7 @@ export class Hypervisor {
     this.emit({ kind: 'decision', seq: trap.seq, trap, decision, handlerNs });
     let halt: HaltReason | null = null;
     if (decision.outcome === 'elr+4') {
-      if (decision.rtValue !== null && syn.srt !== 31) this.uc.writeReg(syn.srt === 29 ? UC_ARM64_REG.X29 : syn.srt === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + syn.srt, decision.rtValue);
+      if (decision.rtValue !== null && syn.srt !== 31) this.uc.writeReg(xRegisterId(syn.srt), decision.rtValue);
       this.uc.writeReg(UC_ARM64_REG.PC, trap.pc + 4n);
     } else {
       halt = this.injectDataAbort(trap);

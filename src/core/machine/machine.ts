@@ -9,6 +9,8 @@ import { virtRegion } from '../platform/virt-memory-map.js';
 import { buildAllowAllPolicy } from '../stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.js';
 import { decodeMemoryAccess } from '../syndrome/a64-memory-access.js';
+import type { MemoryAccessDecode } from '../syndrome/memory-access.js';
+import { xRegisterId } from '../unicorn/registers.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
 import { UnicornEngine, type EmuStartResult, type HookHandle, type MemAccessType } from '../unicorn/engine.js';
 import type { UnicornLibrary } from '../unicorn/library.js';
@@ -327,9 +329,7 @@ export class Machine {
   /** A watched page faulted: stop if the access really touches a watchpoint, else run that one instruction past it. */
   private handleWatchPage(): HaltReason | null {
     const pc = this.pc;
-    const insn = this.space.readInstruction(pc);
-    const regs = (n: number) => this.uc.readReg(n === 29 ? UC_ARM64_REG.X29 : n === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + n);
-    const access = insn === null ? null : decodeMemoryAccess(insn, { x: regs, sp: this.uc.readReg(UC_ARM64_REG.SP), pc });
+    const access = this.decodeAccessAt(pc);
     if (access?.kind === 'memory') {
       const hit = this.space.watchHit(access.address, access.totalSize, access.write);
       if (hit) return { kind: 'watchpoint', pc, watch: hit.watch.kind, addr: hit.addr };
@@ -372,6 +372,13 @@ export class Machine {
     return { kind: 'emulator-error', pc, description: `CPU exception ${intno} that el2dbg does not model yet` };
   }
 
+  /** The data access of the instruction at `pc` with the current registers, or null if it cannot be read. */
+  private decodeAccessAt(pc: bigint): MemoryAccessDecode | null {
+    const insn = this.space.readInstruction(pc);
+    if (insn === null) return null;
+    return decodeMemoryAccess(insn, { x: (n) => this.uc.readReg(xRegisterId(n)), sp: this.uc.readReg(UC_ARM64_REG.SP), pc });
+  }
+
   /** Where the HVC/SMC that raised an exception sits: unicorn reports PC on it or just past it. */
   private exceptionInstructionAt(pc: bigint, kind: 'hvc' | 'smc'): bigint {
     const before = this.space.readInstruction(pc - 4n);
@@ -389,9 +396,7 @@ export class Machine {
       const esr = makeEsr(stop.el === 0 ? EC_IABT_LOWER : EC_IABT_CURRENT, BigInt(fsc));
       return this.takeGuestException({ esr, far: pc, preferredReturn: pc }, pc, `instruction abort (${what}, level ${f.level}) at 0x${pc.toString(16)}`);
     }
-    const regs = (n: number) => this.uc.readReg(n === 29 ? UC_ARM64_REG.X29 : n === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + n);
-    const insn = this.space.readInstruction(pc);
-    const access = insn === null ? null : decodeMemoryAccess(insn, { x: regs, sp: this.uc.readReg(UC_ARM64_REG.SP), pc });
+    const access = this.decodeAccessAt(pc);
     const far = access?.kind === 'memory' ? (access.address >= stop.va ? access.faultAddress : stop.va) : stop.va;
     const wnr = stop.access === 'write' || (access?.kind === 'memory' && access.cacheMaintenance) ? 1n << 6n : 0n;
     const cm = access?.kind === 'memory' && access.cacheMaintenance ? 1n << 8n : 0n;

@@ -3,6 +3,7 @@
 import type { El2RegisterName } from '../../core/el2/el2-state.js';
 import type { El1SysRegName } from '../../core/machine/sysregs.js';
 import { UC_ARM64_REG } from '../../core/unicorn/constants.js';
+import { xRegisterId } from '../../core/unicorn/registers.js';
 
 /** The target-description features, in the order gdb numbers their registers. */
 export const REGISTER_FEATURES = [
@@ -46,12 +47,6 @@ export const EL2_REGISTER_GROUP = 'el2';
 const CORE = 'org.gnu.gdb.aarch64.core';
 const FPU = 'org.gnu.gdb.aarch64.fpu';
 const EL2 = 'org.el2dbg.el2';
-
-function xRegisterId(n: number): number {
-  if (n === 29) return UC_ARM64_REG.X29;
-  if (n === 30) return UC_ARM64_REG.X30;
-  return UC_ARM64_REG.X0 + n;
-}
 
 const coreRegisters: RegisterDef[] = [
   ...Array.from({ length: 31 }, (_, n): RegisterDef => ({ name: `x${n}`, bitsize: 64, feature: CORE, source: { kind: 'unicorn', id: xRegisterId(n) } })),

@@ -2,14 +2,14 @@ import { expect } from 'chai';
 import type { Machine } from '../../../src/core/machine/machine.js';
 import type { MachineEvent, Stage2TrapEvent } from '../../../src/core/machine/events.js';
 import { SYSREG } from '../../../src/core/machine/sysregs.js';
-import { UC_ARM64_REG } from '../../../src/core/unicorn/constants.js';
+import { xRegisterId } from '../../../src/core/unicorn/registers.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestMachine, movq, POWER_OFF } from '../../helpers/machine.js';
 
 const FILTERED = 0x0f00_0000n;
 const traps = (ev: MachineEvent[]) => ev.filter((e): e is Stage2TrapEvent => e.kind === 'stage2-trap');
 const decisions = (ev: MachineEvent[]) => ev.flatMap((e) => (e.kind === 'decision' ? [e.decision] : []));
-const xreg = (m: Machine, n: number) => m.uc.readReg(n === 29 ? UC_ARM64_REG.X29 : n === 30 ? UC_ARM64_REG.X30 : UC_ARM64_REG.X0 + n);
+const xreg = (m: Machine, n: number) => m.uc.readReg(xRegisterId(n));
 
 // A vector table whose EL1h-sync slot (+0x200) records ESR/ELR/FAR_EL1 and the slot offset, then powers off.
 // Every slot writes its own offset to x10 so tests see which vector the injection chose.

@@ -2,10 +2,10 @@
 // capture): entries of the monitor table in the shape of monitor-commands.ts, so `monitor help` lists them.
 import { EL2_REGISTER_NAMES } from '../core/el2/el2-state.js';
 import type { DecisionOverride } from '../core/el2/decision.js';
-import { formatEsr, parseEsr } from '../cli/esr-command.js';
 import {
   CatchRuleSyntaxError, describeRule, EVENT_CATCH_KINDS, parseStage2CatchRule, STAGE2_CATCH_USAGE, type EventCatchKind,
 } from '../debug/catch-rules.js';
+import { formatEsr, parseEsrHex } from '../inspect/esr-text.js';
 import { stage2MapReport, translateReport } from '../inspect/machine-text.js';
 import { frameReport, trapOneLine, trapReport } from '../inspect/trap-text.js';
 import type { MonitorCommand } from './monitor-commands.js';
@@ -137,11 +137,8 @@ export const el2MonitorCommands: readonly MonitorCommand[] = [
     args: 'HEX',
     summary: 'decode an ESR value field by field',
     run: (a) => {
-      try {
-        return formatEsr(parseEsr(a));
-      } catch {
-        return fail('usage: monitor esr HEX (e.g. monitor esr 0x93c08007)');
-      }
+      const esr = parseEsrHex(a);
+      return esr === null ? fail('usage: monitor esr HEX (e.g. monitor esr 0x93c08007)') : formatEsr(esr);
     },
   },
   { name: 'el2', summary: 'EL2 state: HCR, VTCR, VTTBR, VBAR, syndrome registers, policy, inject mode', run: el2State },

@@ -140,6 +140,23 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
     expect(out).to.match(/catch hvc off/);
   });
 
+  it('memspace ipa: a watchpoint on an IPA fires for an access through another VA alias (mmu guest, TTBR1)', async () => {
+    await server.close();
+    server = await startServer({ image: guestPath('mmu') });
+    const out = await runGdb(server.port, [
+      'break uart_puts if $x1 != 0x9000000', // the second message goes through VA 0xffff000009000000
+      'continue',
+      'delete',
+      'monitor memspace ipa',
+      'awatch *(char*)0x09000000',
+      'continue',
+      'p/x $x1',
+    ]);
+    expect(out).to.match(/Hardware access \(read\/write\) watchpoint 2: \*\(char\*\)0x09000000/);
+    expect(out).to.match(/Value = /);
+    expect(out).to.match(/\$1 = 0xffff000009000000/);
+  });
+
   it('monitor trace start/stop writes the traps as JSON Lines', async () => {
     const file = join(dir, 'gdb-trace.jsonl');
     const out = await runGdb(server.port, [`monitor trace start ${file}`, 'monitor stage2 catch after ipa=0x0f000008', 'continue', 'monitor trace status', 'monitor trace stop']);

@@ -2,6 +2,7 @@
 import { loadUnicorn } from '../src/core/unicorn/library.js';
 import { benchGuestMips } from './guest-mips.js';
 import { benchGdbStubs } from './gdbstub.js';
+import { benchStopLatency } from './stop-latency.js';
 import { benchPolicyMips, benchTrapRate } from './trap-rate.js';
 
 const lib = loadUnicorn();
@@ -13,6 +14,10 @@ out('guest MIPS, tight loop (best of 3):');
 out(`  el2dbg run path   ${mips.el2dbgMips.toFixed(0).padStart(8)} MIPS`);
 out(`  raw unicorn       ${mips.rawMips.toFixed(0).padStart(8)} MIPS`);
 out(`  ratio             ${mips.ratio.toFixed(3).padStart(8)}   (goal >= 0.9)\n`);
+
+const stop = await benchStopLatency(lib);
+out('stop request -> run returns, spinning guest (40 stops; what Ctrl-C waits for):');
+out(`  p50 ${stop.p50.toFixed(1)} ms, p99 ${stop.p99.toFixed(1)} ms, max ${stop.max.toFixed(1)} ms   (goal < 50 ms; the slice is 10 ms)\n`);
 
 const traps = await benchTrapRate(lib);
 out('trapped + emulated MMIO reads through the filtered page (best of 3):');

@@ -4,7 +4,7 @@ import type { HaltReason, MachineEvent } from '../core/machine/events.js';
 import { Machine } from '../core/machine/machine.js';
 import { readImageFile } from '../core/loader/read-image-file.js';
 import { virtRegion } from '../core/platform/virt-memory-map.js';
-import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../core/stage2/ritm-qemu-policy.js';
+import { BUILTIN_POLICIES } from '../core/stage2/builtin-policies.js';
 import { Stage2PolicyBuilder } from '../core/stage2/stage2-policy.js';
 import { xRegisterId } from '../core/unicorn/registers.js';
 import { loadUnicorn } from '../core/unicorn/library.js';
@@ -44,9 +44,9 @@ export class Guest {
     const image = await readImageFile(opts.image, { name: opts.image, loadAddr: 0x4008_0000n, ram: { base: virtRegion('ram').base, size: ramSize }, flash: virtRegion('flash') });
     const builder = new Stage2PolicyBuilder();
     const policy = opts.policy ?? 'ritm';
-    if (policy === 'ritm') buildRitmQemuPolicy(builder, ramSize);
-    else if (policy === 'allow-all') buildAllowAllPolicy(builder, ramSize);
-    else policy(builder, ramSize);
+    const declare = typeof policy === 'string' ? BUILTIN_POLICIES.get(policy) : policy;
+    if (!declare) throw new RangeError(`unknown built-in policy '${String(policy)}' (${[...BUILTIN_POLICIES.keys()].join(', ')})`);
+    declare(builder, ramSize);
     const machine = new Machine({
       lib: loadUnicorn(),
       image,

@@ -5,18 +5,13 @@ import { pathToFileURL } from 'node:url';
 import type { InjectMode } from '../core/el2/el2-state.js';
 import type { LoadedImage } from '../core/loader/loaded-image.js';
 import type { MachineConfig } from '../core/machine/machine.js';
-import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../core/stage2/ritm-qemu-policy.js';
+import { BUILTIN_POLICIES } from '../core/stage2/builtin-policies.js';
 import { DEVICE, NORMAL } from '../core/stage2/stage2-attributes.js';
 import { Stage2PolicyError } from '../core/stage2/stage2-errors.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../core/stage2/stage2-policy.js';
 import type { UnicornLibrary } from '../core/unicorn/library.js';
 import { CliError, EXIT } from './cli-error.js';
 
-/** Built-in policies, by --policy name. A policy module has the same shape: a function of the builder. */
-export const BUILTIN_POLICIES: Partial<Record<string, (b: Stage2PolicyBuilder, ramSize: bigint) => unknown>> = {
-  ritm: (b, ramSize) => buildRitmQemuPolicy(b, ramSize),
-  'allow-all': (b, ramSize) => buildAllowAllPolicy(b, ramSize),
-};
 
 /** What a policy module's default export receives besides the builder. */
 export interface PolicyModuleContext {
@@ -35,7 +30,7 @@ export function parseInjectMode(text: string): InjectMode {
 /** Builds the stage-2 policy named by --policy: a built-in name or a .mjs/.js/.ts module exporting `default (builder, ctx) => void`. */
 export async function loadPolicy(spec: string, ramSize: bigint): Promise<{ policy: Stage2Policy; name: string }> {
   const builder = new Stage2PolicyBuilder();
-  const builtin = BUILTIN_POLICIES[spec];
+  const builtin = BUILTIN_POLICIES.get(spec); // a Map: no inherited names like 'constructor'
   const name = builtin ? spec : basename(spec);
   try {
     if (builtin) builtin(builder, ramSize);
@@ -51,7 +46,7 @@ async function runPolicyModule(spec: string, builder: Stage2PolicyBuilder, ramSi
   const path = resolve(spec);
   const ext = extname(path);
   if (!['.mjs', '.js', '.ts', '.mts'].includes(ext)) {
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: '${spec}' is neither a built-in policy (${Object.keys(BUILTIN_POLICIES).join(', ')}) nor a .mjs/.js/.ts module`);
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: '${spec}' is neither a built-in policy (${[...BUILTIN_POLICIES.keys()].join(', ')}) nor a .mjs/.js/.ts module`);
   }
   if (!existsSync(path)) throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: ${spec} does not exist`);
   const mod = (await importPolicyModule(path, ext)) as { default?: unknown };

@@ -41,8 +41,15 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const sink = new ConsoleSink(process.stdout);
   const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
   logger.info('guest loaded', { image: opts.image, format: image.format, entry: `0x${image.entry.toString(16)}`, unicorn: lib.version.text, policy: base.policyName, inject: opts.inject });
-  const jsonl = opts.trace ? new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject }) : null;
-  const perfetto = opts.perfetto ? new PerfettoTraceWriter(opts.perfetto) : null;
+  let jsonl: JsonlTraceWriter | null;
+  let perfetto: PerfettoTraceWriter | null;
+  try {
+    jsonl = opts.trace ? new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject }) : null;
+    perfetto = opts.perfetto ? new PerfettoTraceWriter(opts.perfetto) : null;
+  } catch (e) {
+    await machine.close();
+    throw new CliError(EXIT.BAD_ARGUMENTS, `cannot write the trace: ${(e as Error).message}`, { cause: e });
+  }
   const sinks = [jsonl, perfetto].filter((x): x is NonNullable<typeof x> => x !== null);
   const trace = sinks.length > 0 ? new TraceRecorder(sinks, opts.traceEvents ?? null) : null;
   trace?.attach(machine);

@@ -79,6 +79,7 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
     return opts.stdio ? await serveStdio(server) : await serveTcp(server, opts, displayPath(imagePath));
   } finally {
     await server.close();
+    server.target.close(); // a trace started from gdb is flushed and closed
     sink.flush();
     await machine.close();
   }

@@ -98,8 +98,8 @@ export class DebugObserver {
     return [...this.eventCatches];
   }
 
-  /** Replaces the decision of the trap the machine is stopped before; false if it is not stopped there. */
-  decide(o: DecisionOverride): boolean {
+  /** Replaces the decision of the trap the machine is stopped before (see Hypervisor.overrideHeldDecision). */
+  decide(o: DecisionOverride): 'ok' | 'no-trap' | 'no-syndrome' {
     return this.machine.hypervisor.overrideHeldDecision(o);
   }
 

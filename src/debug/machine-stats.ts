@@ -7,7 +7,6 @@ export class MachineStats {
   injections = 0;
   guestExceptions = 0;
   traps = 0;
-  runNs = 0n;
 
   /** Adds one machine event. */
   observe(e: MachineEvent): void {
@@ -37,11 +36,13 @@ export class MachineStats {
     }
   }
 
-  /** Formats the counts; `instructions` and run time give MIPS. */
-  report(instructions: bigint): string {
-    const secs = Number(this.runNs) / 1e9;
+  /** Formats the counts; instructions over run time give MIPS (instructions are counted only while a trace runs). */
+  report(run: { instructions: bigint; runNs: bigint; counting: boolean }): string {
+    const secs = Number(run.runNs) / 1e9;
     const lines = [
-      `instructions   ${instructions} (counted per block)${secs > 0 ? `, ${(Number(instructions) / secs / 1e6).toFixed(1)} MIPS over ${secs.toFixed(3)} s running` : ''}`,
+      run.counting || run.instructions > 0n
+        ? `instructions   ${run.instructions} (counted per block while tracing)${secs > 0 ? `, ${(Number(run.instructions) / secs / 1e6).toFixed(1)} MIPS over ${secs.toFixed(3)} s running` : ''}`
+        : `instructions   not counted (counting costs speed; it is on while a trace runs: monitor trace start FILE); ${secs.toFixed(3)} s running`,
       `stage-2 traps  ${this.traps}`,
     ];
     for (const [region, whys] of this.trapsByRegion) lines.push(`  ${region}: ${[...whys].map(([w, n]) => `${w} ${n}`).join(', ')}`);
@@ -55,6 +56,5 @@ export class MachineStats {
     this.trapsByRegion.clear();
     this.hypercalls.clear();
     this.injections = this.guestExceptions = this.traps = 0;
-    this.runNs = 0n;
   }
 }

@@ -8,6 +8,7 @@ import { JsonlTraceWriter } from '../trace/jsonl-trace-writer.js';
 import { PerfettoTraceWriter } from '../trace/perfetto-writer.js';
 import { TraceRecorder } from '../trace/trace-recorder.js';
 import { buildMemoryMapXml } from './memory-map.js';
+import { SessionError } from './session-error.js';
 import { RegisterFile } from './registers/register-file.js';
 import { buildTargetDescription } from './registers/target-description.js';
 
@@ -56,6 +57,12 @@ export class DebugTarget {
     this.machine.reset();
     this.debug.log.clear();
     this.debug.stats.reset();
+    this.debug.takeCatchStop();
+  }
+
+  /** Finishes what the target holds open (a trace started from gdb). */
+  close(): void {
+    this.traceControl.stop();
   }
 
   /** A short description of the CPU for `info threads`: exception level, stack and MMU. */
@@ -81,9 +88,14 @@ export class TraceControl {
 
   start(file: string, perfetto: boolean): string {
     if (this.recorder) return `a trace is already being written to ${this.file}: monitor trace stop first\n`;
-    const sink = perfetto
+    let sink: JsonlTraceWriter | PerfettoTraceWriter;
+    try {
+      sink = perfetto
       ? new PerfettoTraceWriter(file)
       : new JsonlTraceWriter(file, { tool: 'el2dbg', version: '0.1.0', image: this.imagePath, policy: this.machine.hypervisor.policyName, inject: this.machine.hypervisor.injectMode });
+    } catch (e) {
+      throw new SessionError('MonitorCommandFailed', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
     this.recorder = new TraceRecorder([sink]);
     this.recorder.attach(this.machine);
     this.file = file;

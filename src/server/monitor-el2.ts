@@ -47,7 +47,9 @@ function stage2Decide(args: string, s: Session): string {
   else if ((kind === 'handled' || kind === 'fault' || kind === 'skip') && value === undefined) o = { kind };
   else return fail(usage);
   const held = s.target.machine.hypervisor.heldTrap;
-  if (!held || !s.target.debug.decide(o)) fail('no trap is held: decide works while stopped by a "monitor stage2 catch before" rule');
+  const r = s.target.debug.decide(o);
+  if (r === 'no-trap' || !held) fail('no trap is held: decide works while stopped by a "monitor stage2 catch before" rule');
+  if (r === 'no-syndrome') fail(`trap #${held!.seq} has no instruction syndrome (ISV=0: no Rt or size to emulate with); use handled, skip or fault`);
   return `trap #${held!.seq}: when the guest resumes (continue or stepi) the decision will be ${kind}${o.kind === 'value' ? ` ${value}` : ''} instead of the handler's\n`;
 }
 
@@ -149,6 +151,6 @@ export const el2MonitorCommands: readonly MonitorCommand[] = [
     run: (a, s) => (NUMBER.test(a.trim()) ? translateReport(s.target.machine, BigInt(a.trim())) : fail('usage: monitor translate VA (e.g. 0x40080000)')),
   },
   { name: 'memspace', args: 'va|ipa', summary: "what gdb's m/M/X and watchpoint addresses mean: guest virtual (default) or IPA", run: memspace },
-  { name: 'stats', summary: 'instructions, traps by region and decision, injections, hypercalls, MIPS', run: (_a, s) => s.target.debug.stats.report(s.target.machine.instructionsExecuted) },
+  { name: 'stats', summary: 'instructions, traps by region and decision, injections, hypercalls, MIPS', run: (_a, s) => s.target.debug.stats.report({ instructions: s.target.machine.instructionsExecuted, runNs: s.target.machine.runTimeNs, counting: s.target.machine.counting }) },
   { name: 'trace', args: 'start FILE [--perfetto] | stop | status', summary: 'record trap/decision/hypercall events to JSON Lines (or Perfetto JSON)', run: trace },
 ];

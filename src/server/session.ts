@@ -56,6 +56,7 @@ export class Session {
     }, logger);
     // A guest that powered off under the previous gdb starts again for this one.
     if (target.exited) target.reset();
+    target.debug.takeCatchStop(); // a catch the previous gdb never saw reported is not this one's stop reason
     conn.onData((chunk) => this.channel.receive(chunk));
     conn.onClose(() => void this.onDisconnect());
     logger.info('gdb connected', { peer: conn.peer });

@@ -91,6 +91,8 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
     ['an overlapping policy', ['--policy', fixture('overlapping-policy.mjs')], /--policy .*overlapping-policy\.mjs: .*overlap/i],
     ['a missing policy file', ['--policy', './no-such-policy.mjs'], /--policy: \.\/no-such-policy\.mjs does not exist/],
     ['an unknown policy name', ['--policy', 'strict'], /'strict' is neither a built-in policy \(ritm, allow-all\)/],
+    ['an inherited property name as policy', ['--policy', 'constructor'], /'constructor' is neither a built-in policy/],
+    ['a trace file that cannot be written', ['--trace', '/nonexistent-dir/t.jsonl'], /cannot write the trace: .*ENOENT/],
     ['an unknown --inject mode', ['--inject', 'sideways'], /--inject: 'sideways' is not an injection mode/],
     ['an unknown --events type', ['--trace', '/tmp/x.jsonl', '--events', 'stage2-abort,bogus'], /--events: unknown event type 'bogus'/],
   ];

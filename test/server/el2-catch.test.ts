@@ -95,9 +95,10 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       'monitor catch hvc maybe',
       'monitor trace begin',
       'monitor translate here',
+      'monitor trace start /nonexistent-dir/t.jsonl',
     ]);
     for (const re of [/usage: monitor stage2 catch before\|after\|off/, /decision= needs 'after'/, /no trap is held/, /usage: monitor stage2 log/, /usage: monitor esr HEX/,
-      /usage: monitor memspace va\|ipa/, /usage: monitor catch hvc\|smc\|psci\|inject\|exception on\|off/, /usage: monitor trace start FILE/, /usage: monitor translate VA/]) {
+      /usage: monitor memspace va\|ipa/, /usage: monitor catch hvc\|smc\|psci\|inject\|exception on\|off/, /usage: monitor trace start FILE/, /usage: monitor translate VA/, /cannot write \/nonexistent-dir\/t\.jsonl: ENOENT/]) {
       expect(out).to.match(re);
     }
   });

@@ -1,6 +1,6 @@
 import { bits } from '../mmu/bits.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
-import type { MmioAccessWidth, MmioReadResult, MmioWriteResult } from '../stage2/stage2-types.js';
+import type { HandlerMatch, MmioAccessWidth, MmioReadResult, MmioWriteResult } from '../stage2/stage2-types.js';
 import { extendReadValue, maskToWidth } from './mmio-value.js';
 import { frameRegister, type TrapFrame } from './trap-frame.js';
 
@@ -69,9 +69,17 @@ const inject = (why: DecisionWhy, region: string | null, offset: bigint | null, 
  * otherwise call the handler once: Value -> extend into Rt, Handled -> done, Fault -> inject. A handler that throws or
  * returns a value outside its type is treated as Fault and the error is recorded.
  */
-export function decideDataAbort(policy: Stage2Policy, ipa: bigint, syn: AbortSyndrome, frame: TrapFrame, override?: DecisionOverride): Decision {
+export function decideDataAbort(
+  policy: Stage2Policy,
+  ipa: bigint,
+  syn: AbortSyndrome,
+  frame: TrapFrame,
+  override?: DecisionOverride,
+  /** The handler lookup for `ipa` when the caller already has it. */
+  known?: HandlerMatch | null,
+): Decision {
   if (!syn.isv && override === undefined) return inject('isv-0', null, null, null);
-  const match = policy.lookupHandler(ipa);
+  const match = known === undefined ? policy.lookupHandler(ipa) : known;
   const region = match?.region.name ?? null;
   const offset = match?.offset ?? null;
   if (override !== undefined) return decideOverride(override, syn, region, offset);

@@ -10,7 +10,8 @@ import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../syn
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { xRegisterId } from '../unicorn/registers.js';
 import type { RegisterBatch, UnicornEngine } from '../unicorn/engine.js';
-import { abortSyndrome, decideDataAbort, type Decision, type DecisionOverride } from './decision.js';
+import { abortSyndrome, decideDataAbort, type AbortSyndrome, type Decision, type DecisionOverride } from './decision.js';
+import type { HandlerMatch } from '../stage2/stage2-types.js';
 import type { El2State, InjectMode } from './el2-state.js';
 import { handleHypercall } from './hypercalls.js';
 import type { TrapFrame } from './trap-frame.js';
@@ -71,11 +72,15 @@ export class Hypervisor {
     return this.held?.trap ?? null;
   }
 
-  /** Replaces the decision of the held trap (monitor stage2 decide); false when no trap is held. */
-  overrideHeldDecision(o: DecisionOverride): boolean {
-    if (!this.held) return false;
+  /**
+   * Replaces the decision of the held trap (monitor stage2 decide). 'no-trap' when none is held; 'no-syndrome' for a
+   * value on a trap without an instruction syndrome (ISV=0: there is no Rt or size to emulate with).
+   */
+  overrideHeldDecision(o: DecisionOverride): 'ok' | 'no-trap' | 'no-syndrome' {
+    if (!this.held) return 'no-trap';
+    if (o.kind === 'value' && this.held.trap.access === null) return 'no-syndrome';
     this.held.override = o;
-    return true;
+    return 'ok';
   }
 
   /** Forgets any held trap (machine reset). */
@@ -139,7 +144,7 @@ export class Hypervisor {
       this.held = { trap };
       return { kind: 'trap-stop', when: 'before', trap };
     }
-    return this.decideAndApply(trap);
+    return this.decideAndApply(trap, undefined, match, syn);
   }
 
   /** dataAbortIss, memoized per (cached) decode result: the ISS depends only on the access and the fault. */
@@ -157,14 +162,23 @@ export class Hypervisor {
     const held = this.held;
     if (!held) return null;
     this.held = null;
-    // The guest may have been edited while stopped (e.g. `set $x1 = ...`): decide on the registers as they are now.
-    return this.decideAndApply(held.trap, held.override);
+    // The debugger moved PC away from the access: the trap is abandoned and the guest runs from the new PC.
+    if (this.uc.readReg(UC_ARM64_REG.PC) !== held.trap.pc) return null;
+    // Registers may have been edited while stopped (e.g. `set $x1 = ...`): decide on them as they are now.
+    const f = held.trap.frame;
+    const now = this.captureFrame(this.readFrameRegisters(), f.elrEl2, f.esrEl2, f.farEl2, f.hpfarEl2);
+    return this.decideAndApply({ ...held.trap, frame: now }, held.override);
   }
 
-  private decideAndApply(trap: Stage2TrapEvent, override?: DecisionOverride): HaltReason | null {
-    const syn = abortSyndrome(trap.esrEl2);
+  /** True if resuming now would apply a held decision (PC still on the held access). */
+  get holdsTrapAtPc(): boolean {
+    return this.held !== null && this.uc.readReg(UC_ARM64_REG.PC) === this.held.trap.pc;
+  }
+
+  private decideAndApply(trap: Stage2TrapEvent, override?: DecisionOverride, match?: HandlerMatch | null, syndrome?: AbortSyndrome): HaltReason | null {
+    const syn = syndrome ?? abortSyndrome(trap.esrEl2);
     const t0 = process.hrtime.bigint();
-    const decision = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override);
+    const decision = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override, match);
     const handlerNs = Number(process.hrtime.bigint() - t0);
     if (decision.why === 'handler-threw' || decision.why === 'handler-invalid') {
       this.logger.warn('MMIO handler failed; treated as Fault', {

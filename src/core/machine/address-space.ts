@@ -21,6 +21,15 @@ export type FullTranslation =
   | { kind: 'ok'; va: bigint; ipa: bigint; pa: bigint; stage1: Stage1Translation }
   | { kind: 'fault'; va: bigint; fault: TranslationFault };
 
+/** A fill that faulted, with everything its answer depended on: the translation registers, the stage-2 generation
+ * and the value of every descriptor the walk read. */
+interface FaultCacheEntry {
+  readonly regs: readonly bigint[];
+  readonly descriptors: readonly { pa: bigint; value: bigint }[];
+  readonly generation: number;
+  readonly stop: FillStop;
+}
+
 /** A watched range of guest virtual addresses. */
 export interface Watchpoint {
   readonly addr: bigint;
@@ -58,7 +67,9 @@ export class AddressSpace {
    * not cache a failed fill, so a trapping page comes back on every access; while SCTLR/TCR/TTBRx and the stage-2
    * generation are unchanged the answer is the same, and the walk is skipped.
    */
-  private readonly faultCache = new Map<bigint, ({ regs: readonly bigint[]; generation: number; stop: FillStop } | undefined)[]>();
+  private readonly faultCache = new Map<bigint, (FaultCacheEntry | undefined)[]>();
+  /** While set, readDescriptor records every descriptor the walk reads (so a cached fault can be re-validated). */
+  private recording: { pa: bigint; value: bigint }[] | null = null;
   private generation = 0;
 
   constructor(
@@ -84,10 +95,7 @@ export class AddressSpace {
     return [v[3]!, v[4]!, v[1]!, v[2]!, pstateEl(v[0]!) === 0 ? 0 : 1];
   }
 
-  private translationRegisters(): readonly [bigint, bigint, bigint, bigint] {
-    const [a, b, c, d] = this.readTranslationState();
-    return [a, b, c, d];
-  }
+
 
   /** The current exception level of the guest (0 or 1). */
   currentEl(): 0 | 1 {
@@ -95,7 +103,12 @@ export class AddressSpace {
   }
 
   /** Translates `va` for `access` at exception level `el` through stage 1 and stage 2. */
-  translate(va: bigint, access: MemAccessType, el: 0 | 1 = this.currentEl(), regs = this.translationRegisters()): FullTranslation {
+  translate(va: bigint, access: MemAccessType, el?: 0 | 1, regs?: readonly [bigint, bigint, bigint, bigint]): FullTranslation {
+    if (el === undefined || regs === undefined) {
+      const st = this.readTranslationState();
+      el ??= st[4];
+      regs ??= [st[0], st[1], st[2], st[3]];
+    }
     const s1 = walkStage1<WalkReadFault>({
       va,
       access,
@@ -120,7 +133,17 @@ export class AddressSpace {
     const s2 = this.translateIpa(ipa);
     if (s2.kind === 'fault') return { kind: 'fault', fault: { kind: 'stage2', ipa, level: s2.level } };
     if (!this.uc.tryReadMemoryInto(s2.pa, this.buf8)) return { kind: 'fault', fault: { kind: 'no-memory', pa: s2.pa } };
-    return { kind: 'ok', value: this.view8.getBigUint64(0, true) };
+    const value = this.view8.getBigUint64(0, true);
+    this.recording?.push({ pa: s2.pa, value });
+    return { kind: 'ok', value };
+  }
+
+  /** True while every descriptor a cached walk read still holds the value it had (the guest may edit its tables). */
+  private descriptorsUnchanged(descriptors: readonly { pa: bigint; value: bigint }[]): boolean {
+    for (const d of descriptors) {
+      if (!this.uc.tryReadMemoryInto(d.pa, this.buf8) || this.view8.getBigUint64(0, true) !== d.value) return false;
+    }
+    return true;
   }
 
   /** The TLB-fill answer for a page VA: the physical page and permissions, or why it must fault. */
@@ -130,17 +153,28 @@ export class AddressSpace {
     const el: 0 | 1 = pstateEl(v[0]!) === 0 ? 0 : 1;
     const slot = (access === 'read' ? 0 : access === 'write' ? 2 : 4) + el;
     const cached = this.faultCache.get(va)?.[slot];
-    if (cached && cached.generation === this.generation && cached.regs[0] === v[3] && cached.regs[1] === v[4] && cached.regs[2] === v[1] && cached.regs[3] === v[2]) {
+    if (
+      cached && cached.generation === this.generation &&
+      cached.regs[0] === v[3] && cached.regs[1] === v[4] && cached.regs[2] === v[1] && cached.regs[3] === v[2] &&
+      this.descriptorsUnchanged(cached.descriptors)
+    ) {
       return cached.stop;
     }
     const regs = [v[3]!, v[4]!, v[1]!, v[2]!] as const;
-    const t = this.translate(va, access, el, regs);
+    const descriptors: { pa: bigint; value: bigint }[] = [];
+    this.recording = descriptors;
+    let t: FullTranslation;
+    try {
+      t = this.translate(va, access, el, regs);
+    } finally {
+      this.recording = null;
+    }
     if (t.kind === 'fault') {
       const stop: FillStop = { kind: 'translation', va, access, el, fault: t.fault };
       if (this.faultCache.size > 1024) this.faultCache.clear();
       let slots = this.faultCache.get(va);
       if (!slots) this.faultCache.set(va, (slots = []));
-      slots[slot] = { regs, generation: this.generation, stop };
+      slots[slot] = { regs, descriptors, generation: this.generation, stop };
       return stop;
     }
     const rights = el === 0 ? t.stage1.perms.el0 : t.stage1.perms.el1;

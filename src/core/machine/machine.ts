@@ -80,7 +80,8 @@ export class Machine {
   private executed = 0n;
   private insnLimit: bigint | null = null;
   private countingHook: HookHandle | null = null;
-  private countingWanted = false;
+  private countingUsers = 0;
+  private runNs = 0n;
   private breakpoints: bigint[] = [];
   private halted: HaltReason | null = null;
   private closed = false;
@@ -131,7 +132,14 @@ export class Machine {
   }
 
   private emit(e: MachineEvent): void {
-    for (const l of this.listeners) l(e);
+    // An observer (trace writer, debugger, script) that throws must not leave a trap half-applied.
+    for (const l of this.listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        this.logger.warn('machine event listener failed', { event: e.kind, error: err instanceof Error ? err.message : String(err) });
+      }
+    }
   }
 
   /** Puts the machine in its power-on state: image and DTB reloaded, devices and EL2 reset, CPU at the entry at EL1h. */
@@ -158,6 +166,7 @@ export class Machine {
     }
     this.uc.writeSysReg(SYSREG.SCTLR_EL1, SCTLR_EL1_ENTRY); // also makes unicorn rebuild its cached EL state
     this.uc.writeReg(UC_ARM64_REG.PC, this.config.image.entry);
+    this.space.invalidate();
     this.uc.flushTlb();
     this.executed = 0n;
     this.halted = null;
@@ -173,10 +182,26 @@ export class Machine {
     return this.executed;
   }
 
-  /** Counts instructions from now on (a block hook: costs speed); used by traces and statistics. */
+  /** Counts instructions from now on (a block hook: costs speed); each call needs a disableCounting(). */
   enableCounting(): void {
-    this.countingWanted = true;
+    this.countingUsers++;
     this.updateCountingHook();
+  }
+
+  /** Ends one enableCounting(); the block hook goes when nobody counts any more. */
+  disableCounting(): void {
+    this.countingUsers = Math.max(0, this.countingUsers - 1);
+    this.updateCountingHook();
+  }
+
+  /** Whether instructions are being counted now. */
+  get counting(): boolean {
+    return this.countingHook !== null;
+  }
+
+  /** Wall time spent running the guest (run() and step()), in nanoseconds. */
+  get runTimeNs(): bigint {
+    return this.runNs;
   }
 
   /** Why the last run ended, or null if it has not run or was reset. */
@@ -212,6 +237,7 @@ export class Machine {
     this.stopRequest = null;
     this.insnLimit = options.maxInsns ?? null;
     this.updateCountingHook();
+    const t0 = process.hrtime.bigint();
     try {
       const first = this.resumeFromStop();
       if (first) return (this.halted = first);
@@ -222,6 +248,7 @@ export class Machine {
         if (this.stopRequest !== null) return (this.halted = { kind: 'stop-requested', why: this.stopRequest });
       }
     } finally {
+      this.runNs += process.hrtime.bigint() - t0;
       this.insnLimit = null;
       this.updateCountingHook();
     }
@@ -230,16 +257,22 @@ export class Machine {
   /** Executes one instruction (an exception it raises counts as the step) and reports how it ended. */
   step(): HaltReason {
     if (this.halted && (this.halted.kind === 'power-off' || this.halted.kind === 'guest-panic')) return this.halted;
-    const held = this.hypervisor.heldTrap !== null;
-    const resumed = this.hypervisor.resumeHeld();
-    if (resumed) return (this.halted = resumed);
-    if (held) return (this.halted = { kind: 'step-done' }); // applying the held trap's decision was the step
+    if (this.hypervisor.heldTrap) {
+      const atPc = this.hypervisor.holdsTrapAtPc;
+      const resumed = this.hypervisor.resumeHeld();
+      if (resumed) return (this.halted = resumed);
+      if (atPc) return (this.halted = { kind: 'step-done' }); // applying the held trap's decision was the step
+    }
     return (this.halted = this.stepOnce() ?? { kind: 'step-done' });
   }
 
   /** Before running on: apply a held trap decision, and step off a breakpoint under PC. */
   private resumeFromStop(): HaltReason | null {
-    if (this.hypervisor.heldTrap) return this.hypervisor.resumeHeld();
+    if (this.hypervisor.heldTrap) {
+      const atPc = this.hypervisor.holdsTrapAtPc;
+      const resumed = this.hypervisor.resumeHeld();
+      if (resumed || atPc) return resumed;
+    }
     if (this.breakpoints.includes(this.pc)) return this.stepOnce();
     return null;
   }
@@ -416,7 +449,7 @@ export class Machine {
   }
 
   private updateCountingHook(): void {
-    const want = this.countingWanted || this.insnLimit !== null;
+    const want = this.countingUsers > 0 || this.insnLimit !== null;
     if (want && !this.countingHook) {
       // Counted per translated block (4 bytes an instruction): a limit is reached within one block.
       this.countingHook = this.uc.addBlockHook(1n, 0n, (_addr, size) => {

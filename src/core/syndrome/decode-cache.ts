@@ -7,6 +7,7 @@ interface Entry {
   readonly rm: bigint;
   readonly rt: bigint;
   readonly pc: bigint;
+  readonly dczBlockBytes: number | undefined;
 }
 
 const MAX_ENTRIES = 4096;
@@ -28,10 +29,10 @@ export class DecodeCache {
     const rtField = insn & 31;
     const rt = rtField === 31 ? 0n : regs.x(rtField);
     const hit = this.entries.get(insn >>> 0);
-    if (hit && hit.rn === rn && hit.rm === rm && hit.rt === rt && hit.pc === regs.pc) return hit.result;
+    if (hit && hit.rn === rn && hit.rm === rm && hit.rt === rt && hit.pc === regs.pc && hit.dczBlockBytes === options.dczBlockBytes) return hit.result;
     const result = decodeMemoryAccess(insn, regs, options);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
-    this.entries.set(insn >>> 0, { result, rn, rm, rt, pc: regs.pc });
+    this.entries.set(insn >>> 0, { result, rn, rm, rt, pc: regs.pc, dczBlockBytes: options.dczBlockBytes });
     return result;
   }
 }

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Machine } from '../../../src/core/machine/machine.js';
 import type { MachineEvent, Stage2TrapEvent } from '../../../src/core/machine/events.js';
 import { SYSREG } from '../../../src/core/machine/sysregs.js';
+import { UC_ARM64_REG } from '../../../src/core/unicorn/constants.js';
 import { xRegisterId } from '../../../src/core/unicorn/registers.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestMachine, movq, POWER_OFF } from '../../helpers/machine.js';
@@ -145,6 +146,39 @@ describe('core/el2 hypervisor in the real machine (unicorn + RITM policy)', () =
       const ritm = start(src, { inject: 'ritm' });
       expect((await ritm.machine.run()).kind).to.equal('power-off');
       expect(xreg(ritm.machine, 10)).to.equal(0x200n);
+    });
+  });
+
+  describe('a trap held before its decision (catch before)', () => {
+    const holdFirst = (m: Machine) => {
+      let held = false;
+      m.hypervisor.stopRules = { stopBefore: () => !held && (held = true), stopAfter: () => false };
+    };
+    it('decides on the registers as edited while stopped (set $x1 = ...)', async () => {
+      const { machine, events } = start(`${SET_VBAR}${movq(0, FILTERED + 8n)}${movq(1, 5n)}str x1, [x0]
+ ${POWER_OFF}${VECTORS}`);
+      holdFirst(machine);
+      expect((await machine.run()).kind).to.equal('trap-stop');
+      machine.uc.writeReg(xRegisterId(1), 0x1234_5678_9abc_def0n); // the one value the handler accepts
+      expect((await machine.run()).kind).to.equal('power-off');
+      expect(decisions(events)[0]).to.include({ why: 'handler-handled', value: 0x1234_5678_9abc_def0n });
+    });
+    it('abandons the trap when the debugger moves PC away', async () => {
+      const { machine, events } = start(`${SET_VBAR}${movq(0, FILTERED + 8n)}${movq(1, 5n)}str x1, [x0]
+ skip: ${POWER_OFF}${VECTORS}`);
+      holdFirst(machine);
+      expect((await machine.run()).kind).to.equal('trap-stop');
+      machine.uc.writeReg(UC_ARM64_REG.PC, machine.pc + 4n);
+      expect((await machine.run()).kind).to.equal('power-off');
+      expect(decisions(events)).to.have.length(0);
+    });
+    it('refuses a value override for a trap without an instruction syndrome (ISV=0)', async () => {
+      const { machine } = start(`${SET_VBAR}${movq(0, FILTERED)}ldp x1, x2, [x0]
+ ${POWER_OFF}${VECTORS}`);
+      holdFirst(machine);
+      expect((await machine.run()).kind).to.equal('trap-stop');
+      expect(machine.hypervisor.overrideHeldDecision({ kind: 'value', value: 1n })).to.equal('no-syndrome');
+      expect(machine.hypervisor.overrideHeldDecision({ kind: 'skip' })).to.equal('ok');
     });
   });
 

@@ -158,6 +158,58 @@ describe('core/machine: guests run end to end in unicorn', function () {
     expect(m.uc.readReg(UC_ARM64_REG.X3)).to.equal(0x0800_0000n);
   });
 
+  it('retries a faulting access after the guest maps the page in its abort handler (no stale cached fault)', async () => {
+    // l1[0] (VA 0..1 GiB) starts invalid; the abort handler maps it as a 1 GiB block onto RAM and returns to the load.
+    const src = `
+      adr x0, vectors
+      msr vbar_el1, x0
+      adr x0, l1
+      orr x0, x0, #3
+      adr x1, l0
+      str x0, [x1]
+      movz x0, #0x0401          // AF | block
+      movk x0, #0x4000, lsl #16
+      adr x1, l1
+      str x0, [x1, #8]
+      adr x0, l0
+      msr ttbr0_el1, x0
+      movz x0, #16
+      movk x0, #0x2, lsl #32
+      msr tcr_el1, x0
+      isb
+      mrs x0, sctlr_el1
+      orr x0, x0, #1
+      msr sctlr_el1, x0
+      isb
+      movz x0, #0x0008, lsl #16  // VA 0x80000 -> RAM 0x40080000 once mapped: the first word of this program
+      ldr w5, [x0]
+      movz x0, #0x0008
+      movk x0, #0x8400, lsl #16
+      hvc #0
+      .balign 0x800
+    vectors:
+      .skip 0x200
+      add x20, x20, #1           // faults taken
+      movz x9, #0x0401
+      movk x9, #0x4000, lsl #16
+      adr x10, l1
+      str x9, [x10]              // l1[0]: 1 GiB block at PA 0x40000000
+      dsb ish
+      tlbi vmalle1
+      dsb ish
+      isb
+      eret
+      .balign 4096
+    l0: .skip 4096
+    l1: .skip 4096
+    `;
+    const code = assemble(src);
+    const { m } = track(machineFor(code));
+    expect(await m.run()).to.deep.equal({ kind: 'power-off', via: 'hvc' });
+    expect(m.uc.readReg(UC_ARM64_REG.X20)).to.equal(1n);
+    expect(m.uc.readReg(UC_ARM64_REG.X5)).to.equal(BigInt(new DataView(code.buffer, code.byteOffset).getUint32(0, true)));
+  });
+
   it('reports an exception with no vector table as a guest panic naming the fault', async () => {
     const { m } = track(machineFor(assemble('nop\n udf #1')));
     const halt = await m.run();

@@ -48,7 +48,8 @@ export class Hypervisor {
   private seq = 0;
   private readonly frameBatch: RegisterBatch;
   private readonly decodeCache = new DecodeCache();
-  private readonly issCache = new WeakMap<MemoryAccess, Map<number, bigint>>();
+  private readonly rtPcBatches: (RegisterBatch | undefined)[] = [];
+  private readonly esrCache = new WeakMap<MemoryAccess, Map<number, bigint>>();
   /** A trap stopped "before" its decision: resuming applies it first. */
   private held: { trap: Stage2TrapEvent; override?: DecisionOverride } | null = null;
   stopRules: TrapStopRules | null = null;
@@ -116,10 +117,9 @@ export class Hypervisor {
     // The access's IPA keeps FAR's page offset; a fault on a table read reports the table's IPA page.
     const ipa = fault.s1ptw ? fault.ipaPage : fault.ipaPage | (far & 0xfffn);
     const dfsc = 0x04 + fault.level;
-    const iss = access
-      ? this.issFor(access, dfsc, fault.s1ptw)
-      : BigInt(dfsc) | (fault.s1ptw ? 1n << 7n : 0n) | (fault.access === 'write' ? 1n << 6n : 0n);
-    const esr = esrEl2ForDataAbort(iss);
+    const esr = access
+      ? this.esrFor(access, dfsc, fault.s1ptw)
+      : esrEl2ForDataAbort(BigInt(dfsc) | (fault.s1ptw ? 1n << 7n : 0n) | (fault.access === 'write' ? 1n << 6n : 0n));
     const frame = this.captureFrame(frameRegs, pc, esr, far, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     const syn = abortSyndrome(esr);
@@ -147,14 +147,21 @@ export class Hypervisor {
     return this.decideAndApply(trap, undefined, match, syn);
   }
 
-  /** dataAbortIss, memoized per (cached) decode result: the ISS depends only on the access and the fault. */
-  private issFor(access: MemoryAccess, dfsc: number, s1ptw: boolean): bigint {
-    let byFault = this.issCache.get(access);
-    if (!byFault) this.issCache.set(access, (byFault = new Map()));
+  /** A prepared two-register write (Xt, PC) per Rt: an emulated read is one FFI call. */
+  private rtAndPcBatch(rt: number): RegisterBatch {
+    let b = this.rtPcBatches[rt];
+    if (!b) this.rtPcBatches[rt] = b = this.uc.registerBatch([xRegisterId(rt), UC_ARM64_REG.PC]);
+    return b;
+  }
+
+  /** ESR_EL2 of a data abort, memoized per (cached) decode result: it depends only on the access and the fault. */
+  private esrFor(access: MemoryAccess, dfsc: number, s1ptw: boolean): bigint {
+    let byFault = this.esrCache.get(access);
+    if (!byFault) this.esrCache.set(access, (byFault = new Map()));
     const key = dfsc | (s1ptw ? 0x100 : 0);
-    let iss = byFault.get(key);
-    if (iss === undefined) byFault.set(key, (iss = dataAbortIss(access, { dfsc, s1ptw })));
-    return iss;
+    let esr = byFault.get(key);
+    if (esr === undefined) byFault.set(key, (esr = esrEl2ForDataAbort(dataAbortIss(access, { dfsc, s1ptw }))));
+    return esr;
   }
 
   /** Applies the held trap's decision (called when the machine resumes after a 'before' stop). */
@@ -177,9 +184,9 @@ export class Hypervisor {
 
   private decideAndApply(trap: Stage2TrapEvent, override?: DecisionOverride, match?: HandlerMatch | null, syndrome?: AbortSyndrome): HaltReason | null {
     const syn = syndrome ?? abortSyndrome(trap.esrEl2);
-    const t0 = process.hrtime.bigint();
+    const t0 = performance.now(); // no bigint allocation on the trap path
     const decision = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override, match);
-    const handlerNs = Number(process.hrtime.bigint() - t0);
+    const handlerNs = Math.round((performance.now() - t0) * 1e6);
     if (decision.why === 'handler-threw' || decision.why === 'handler-invalid') {
       this.logger.warn('MMIO handler failed; treated as Fault', {
         policy: this.policyName, region: decision.region, access: syn.write ? 'write' : 'read', width: syn.width, ipa: hex(trap.ipa), error: decision.error,
@@ -188,8 +195,8 @@ export class Hypervisor {
     this.emit({ kind: 'decision', seq: trap.seq, trap, decision, handlerNs });
     let halt: HaltReason | null = null;
     if (decision.outcome === 'elr+4') {
-      if (decision.rtValue !== null && syn.srt !== 31) this.uc.writeReg(xRegisterId(syn.srt), decision.rtValue);
-      this.uc.writeReg(UC_ARM64_REG.PC, trap.pc + 4n);
+      if (decision.rtValue !== null && syn.srt !== 31) this.rtAndPcBatch(syn.srt).write([decision.rtValue, trap.pc + 4n]);
+      else this.uc.writeReg(UC_ARM64_REG.PC, trap.pc + 4n);
     } else {
       halt = this.injectDataAbort(trap);
     }

@@ -234,7 +234,8 @@ export class Machine {
   /** Runs the guest until it halts, stops at a breakpoint/watchpoint/trap rule, a stop is requested, or `maxInsns` ran. */
   async run(options: { maxInsns?: bigint } = {}): Promise<HaltReason> {
     if (this.halted && (this.halted.kind === 'power-off' || this.halted.kind === 'guest-panic')) return this.halted;
-    this.stopRequest = null;
+    this.stopRequest = null; // a request made while waiting for the watchdog below still counts
+    await this.watchdog.whenReady();
     this.insnLimit = options.maxInsns ?? null;
     this.updateCountingHook();
     const t0 = process.hrtime.bigint();

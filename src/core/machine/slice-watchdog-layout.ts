@@ -7,8 +7,10 @@ export const WATCHDOG = {
   QUIT: 2,
   /** Never notified except on quit: the worker's timed sleeps wait here. */
   SLEEP: 3,
-  WORDS: 4,
+  /** Set to 1 (and notified) once the worker has loaded libunicorn and can stop runs. */
+  READY: 4,
+  WORDS: 5,
   /** Byte offset of the BigInt64 slice start (process.hrtime.bigint). */
-  TIMES_OFFSET: 16,
-  BYTES: 24,
+  TIMES_OFFSET: 24,
+  BYTES: 32,
 } as const;

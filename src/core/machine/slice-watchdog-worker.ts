@@ -11,6 +11,8 @@ const lib = koffi.load(libraryPath);
 const ucEmuStop = lib.func('int uc_emu_stop(uintptr_t uc)');
 const words = new Int32Array(shared, 0, WATCHDOG.WORDS);
 const times = new BigInt64Array(shared, WATCHDOG.TIMES_OFFSET, 1);
+Atomics.store(words, WATCHDOG.READY, 1);
+Atomics.notify(words, WATCHDOG.READY);
 
 for (;;) {
   if (Atomics.load(words, WATCHDOG.QUIT) === 1) break;

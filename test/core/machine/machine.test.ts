@@ -19,6 +19,33 @@ function machineFor(bytes: Uint8Array, name = 'test') {
   return { m, text: () => Buffer.from(out).toString('latin1') };
 }
 
+/**
+ * Guest code that installs `vectors`, points TTBR0 at `l0` (T0SZ=16, so the walk starts at level 0), links
+ * l0[0] -> l1, maps l1[1] (VA 0x40000000..) as a 1 GiB identity block over RAM, and turns the MMU on. The
+ * program must define the labels vectors, l0 and l1 (page-aligned, zeroed).
+ */
+const MMU_ON_WITH_RAM_BLOCK = `
+      adr x0, vectors
+      msr vbar_el1, x0
+      adr x0, l1
+      orr x0, x0, #3
+      adr x1, l0
+      str x0, [x1]
+      movz x0, #0x0401          // AF | block
+      movk x0, #0x4000, lsl #16
+      adr x1, l1
+      str x0, [x1, #8]
+      adr x0, l0
+      msr ttbr0_el1, x0
+      movz x0, #16              // T0SZ=16: the walk starts at level 0
+      movk x0, #0x2, lsl #32    // IPS 40-bit
+      msr tcr_el1, x0
+      isb
+      mrs x0, sctlr_el1
+      orr x0, x0, #1
+      msr sctlr_el1, x0
+      isb`;
+
 describe('core/machine: guests run end to end in unicorn', function () {
   const machines: Machine[] = [];
   const track = (x: ReturnType<typeof machineFor>) => (machines.push(x.m), x);
@@ -125,26 +152,7 @@ describe('core/machine: guests run end to end in unicorn', function () {
   it('turns a stage-1 translation fault into a data abort at the guest vector, PC exact', async () => {
     // l0[0] -> l1; l1[1] = 1 GiB identity block over RAM; VA 0x08000000 (l1[0]) is invalid: level-1 fault, DFSC 0x05.
     const src = `
-      adr x0, vectors
-      msr vbar_el1, x0
-      adr x0, l1
-      orr x0, x0, #3
-      adr x1, l0
-      str x0, [x1]
-      movz x0, #0x0401          // AF | block
-      movk x0, #0x4000, lsl #16
-      adr x1, l1
-      str x0, [x1, #8]
-      adr x0, l0
-      msr ttbr0_el1, x0
-      movz x0, #16              // T0SZ=16: the walk starts at level 0
-      movk x0, #0x2, lsl #32    // IPS 40-bit
-      msr tcr_el1, x0
-      isb
-      mrs x0, sctlr_el1
-      orr x0, x0, #1
-      msr sctlr_el1, x0
-      isb
+      ${MMU_ON_WITH_RAM_BLOCK}
       adr x10, faulting
       movz x0, #0x0800, lsl #16
     faulting:
@@ -174,26 +182,7 @@ describe('core/machine: guests run end to end in unicorn', function () {
   it('retries a faulting access after the guest maps the page in its abort handler (no stale cached fault)', async () => {
     // l1[0] (VA 0..1 GiB) starts invalid; the abort handler maps it as a 1 GiB block onto RAM and returns to the load.
     const src = `
-      adr x0, vectors
-      msr vbar_el1, x0
-      adr x0, l1
-      orr x0, x0, #3
-      adr x1, l0
-      str x0, [x1]
-      movz x0, #0x0401          // AF | block
-      movk x0, #0x4000, lsl #16
-      adr x1, l1
-      str x0, [x1, #8]
-      adr x0, l0
-      msr ttbr0_el1, x0
-      movz x0, #16
-      movk x0, #0x2, lsl #32
-      msr tcr_el1, x0
-      isb
-      mrs x0, sctlr_el1
-      orr x0, x0, #1
-      msr sctlr_el1, x0
-      isb
+      ${MMU_ON_WITH_RAM_BLOCK}
       movz x0, #0x0008, lsl #16  // VA 0x80000 -> RAM 0x40080000 once mapped: the first word of this program
       ldr w5, [x0]
       movz x0, #0x0008

@@ -1,7 +1,9 @@
 import { bits } from '../mmu/bits.js';
 import type { AddressSpace } from '../machine/address-space.js';
 import type { CoreLogger, HaltReason, MachineEvent, Stage2TrapEvent } from '../machine/events.js';
-import { enterEl1Exception, syncVectorOffset } from '../machine/exception-entry.js';
+import {
+  EC_DABT_CURRENT, EC_DABT_LOWER, EC_IABT_LOWER, enterEl1Exception, makeEsr, syncVectorOffset, withExceptionClass,
+} from '../machine/exception-entry.js';
 import { PSTATE_M_MASK, PSTATE_M_EL1H, SYSREG, pstateEl } from '../machine/sysregs.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import { DecodeCache } from '../syndrome/decode-cache.js';
@@ -33,11 +35,6 @@ export interface TrapStopRules {
   stopAfter(trap: Stage2TrapEvent, decision: Decision): boolean;
 }
 
-const EC_DABT_LOWER = 0x24n;
-const EC_DABT_CURRENT = 0x25n;
-const EC_IABT_LOWER = 0x20n;
-const ESR_EC_SHIFT = 26n;
-const ESR_IL = 1n << 25n;
 const RITM_VECTOR_OFFSET = 0x200n;
 
 /**
@@ -216,12 +213,12 @@ export class Hypervisor {
     let vectorOffset: bigint;
     if (this.injectMode === 'ritm') {
       // RITM: EC 0x24 -> 0x25 (ISS and IL unchanged), always the current-EL-with-SP_ELx vector (+0x200).
-      esrEl1 = bits(trap.esrEl2, 31, 26) === EC_DABT_LOWER ? (trap.esrEl2 & ~(0x3fn << ESR_EC_SHIFT)) | (EC_DABT_CURRENT << ESR_EC_SHIFT) : trap.esrEl2;
+      esrEl1 = bits(trap.esrEl2, 31, 26) === EC_DABT_LOWER ? withExceptionClass(trap.esrEl2, EC_DABT_CURRENT) : trap.esrEl2;
       vectorOffset = RITM_VECTOR_OFFSET;
     } else {
       // The architecture: EC 0x24 from EL0, 0x25 from EL1; vector by source EL and SP selection.
       const ec = fromEl0 ? EC_DABT_LOWER : EC_DABT_CURRENT;
-      esrEl1 = (trap.esrEl2 & ~(0x3fn << ESR_EC_SHIFT)) | (ec << ESR_EC_SHIFT);
+      esrEl1 = withExceptionClass(trap.esrEl2, ec);
       vectorOffset = syncVectorOffset(pstate);
     }
     this.uc.writeReg(UC_ARM64_REG.PC, trap.pc);
@@ -233,7 +230,7 @@ export class Hypervisor {
   /** A stage-2 fault on an instruction fetch (EC 0x20): RITM panics; the syndrome is recorded and reported. */
   instructionAbort(pc: bigint, ipaPage: bigint, level: number, s1ptw: boolean): HaltReason {
     const ipa = s1ptw ? ipaPage : ipaPage | (pc & 0xfffn);
-    const esr = (EC_IABT_LOWER << ESR_EC_SHIFT) | ESR_IL | (s1ptw ? 1n << 7n : 0n) | BigInt(0x04 + level);
+    const esr = makeEsr(EC_IABT_LOWER, (s1ptw ? 1n << 7n : 0n) | BigInt(0x04 + level));
     const frame = this.captureFrame(this.readFrameRegisters(), pc, esr, pc, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     this.emit({ kind: 'instruction-abort', pc, esrEl2: esr, farEl2: pc, hpfarEl2: frame.hpfarEl2, ipa });

@@ -97,11 +97,6 @@ export class AddressSpace {
 
 
 
-  /** The current exception level of the guest (0 or 1). */
-  currentEl(): 0 | 1 {
-    return pstateEl(this.uc.readReg(UC_ARM64_REG.PSTATE)) === 0 ? 0 : 1;
-  }
-
   /** Translates `va` for `access` at exception level `el` through stage 1 and stage 2. */
   translate(va: bigint, access: MemAccessType, el?: 0 | 1, regs?: readonly [bigint, bigint, bigint, bigint]): FullTranslation {
     if (el === undefined || regs === undefined) {

@@ -62,6 +62,11 @@ export const EC_DABT_CURRENT = 0x25n;
 export const EC_BRK64 = 0x3cn;
 export const ESR_IL = 1n << 25n;
 
+/** The same ESR with its exception class replaced (ISS and IL kept), as an injection into EL1 rewrites it. */
+export function withExceptionClass(esr: bigint, ec: bigint): bigint {
+  return (esr & ~(0x3fn << 26n)) | (ec << 26n);
+}
+
 /** Builds an ESR value from EC, IL=1 (32-bit instruction) and ISS. */
 export function makeEsr(ec: bigint, iss: bigint): bigint {
   return (ec << 26n) | ESR_IL | (iss & 0x1ff_ffffn);

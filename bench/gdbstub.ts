@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../src/core/unicorn/library.js';
+import { projectRoot } from '../core/unicorn/library.js';
 import { buildElf } from '../test/helpers/asm.js';
 
 /** Loop iterations of the free-run guest (4 instructions each). */

@@ -1,10 +1,10 @@
 // Guest MIPS of a tight loop: el2dbg's Machine (the `el2dbg run` path: TLB-fill walker, sliced runs,
 // watchdog thread) against the same loop in raw unicorn (no hooks, unicorn's own TLB), same process.
-import { parseImage } from '../src/core/loader/image-loader.js';
-import { Machine } from '../src/core/machine/machine.js';
-import { UC_ARM64_REG, UC_PROT } from '../src/core/unicorn/constants.js';
-import { UnicornEngine } from '../src/core/unicorn/engine.js';
-import type { UnicornLibrary } from '../src/core/unicorn/library.js';
+import { parseImage } from '../core/loader/image-loader.js';
+import { Machine } from '../core/machine/machine.js';
+import { UC_ARM64_REG, UC_PROT } from '../core/unicorn/constants.js';
+import { UnicornEngine } from '../core/unicorn/engine.js';
+import type { UnicornLibrary } from '../core/unicorn/library.js';
 import { assemble } from '../test/helpers/asm.js';
 
 const ITERATIONS = 150_000_000n;

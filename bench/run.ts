@@ -1,5 +1,5 @@
 // `npm run bench`: each benchmark prints its figures and a ratio against a reference measured in the same run.
-import { loadUnicorn } from '../src/core/unicorn/library.js';
+import { loadUnicorn } from '../core/unicorn/library.js';
 import { benchGuestMips } from './guest-mips.js';
 import { benchGdbStubs } from './gdbstub.js';
 import { benchStopLatency } from './stop-latency.js';

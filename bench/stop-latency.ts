@@ -1,8 +1,8 @@
 // How long a stop request takes to end a run of a spinning guest (what Ctrl-C from gdb waits for): the slice
 // watchdog bounds it by the slice length (10 ms). Goal: under 50 ms.
-import { parseImage } from '../src/core/loader/image-loader.js';
-import { Machine } from '../src/core/machine/machine.js';
-import type { UnicornLibrary } from '../src/core/unicorn/library.js';
+import { parseImage } from '../core/loader/image-loader.js';
+import { Machine } from '../core/machine/machine.js';
+import type { UnicornLibrary } from '../core/unicorn/library.js';
 import { assemble } from '../test/helpers/asm.js';
 
 /** p50, p99 and max of stop latency in milliseconds over `trials` stops. */

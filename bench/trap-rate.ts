@@ -1,12 +1,12 @@
 // Trapped-and-emulated MMIO reads per second through RITM's filtered page (exact syndrome, trap frame, decision
 // record, handler, Rt write-back), against the bare TLB-fill trap round trip of raw unicorn measured in the same run.
-import { parseImage } from '../src/core/loader/image-loader.js';
-import { Machine } from '../src/core/machine/machine.js';
-import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../src/core/stage2/ritm-qemu-policy.js';
-import { Stage2PolicyBuilder } from '../src/core/stage2/stage2-policy.js';
-import { UC_ARM64_REG, UC_PROT } from '../src/core/unicorn/constants.js';
-import { UnicornEngine } from '../src/core/unicorn/engine.js';
-import type { UnicornLibrary } from '../src/core/unicorn/library.js';
+import { parseImage } from '../core/loader/image-loader.js';
+import { Machine } from '../core/machine/machine.js';
+import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../core/stage2/ritm-qemu-policy.js';
+import { Stage2PolicyBuilder } from '../core/stage2/stage2-policy.js';
+import { UC_ARM64_REG, UC_PROT } from '../core/unicorn/constants.js';
+import { UnicornEngine } from '../core/unicorn/engine.js';
+import type { UnicornLibrary } from '../core/unicorn/library.js';
 import { assemble } from '../test/helpers/asm.js';
 
 const TRAPS = 200_000;

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const main = new URL('../dist/src/cli/main.js', import.meta.url);
+const main = new URL('../dist/server/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
   process.stderr.write('el2dbg: not built yet; run scripts/setup (or npm run build) in ' + fileURLToPath(new URL('..', import.meta.url)) + '\n');
   process.exit(1);

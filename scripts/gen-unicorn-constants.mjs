@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Generates src/core/unicorn/constants.ts from the unicorn headers of the library we bind
+// Generates core/unicorn/constants.ts from the unicorn headers of the library we bind
 // (.deps/unicorn/include/unicorn by default), so enum values always match the library version.
 // Usage: node scripts/gen-unicorn-constants.mjs [--include DIR] [--check]
 //   --check: exit 1 if the committed file differs from what the headers give.
@@ -11,7 +11,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const incAt = args.indexOf('--include');
 const includeDir = incAt >= 0 ? args[incAt + 1] : join(root, '.deps/unicorn/include/unicorn');
-const outFile = join(root, 'src/core/unicorn/constants.ts');
+const outFile = join(root, 'core/unicorn/constants.ts');
 
 /** Enums we take: header, C name, prefix stripped from member names, exported name. */
 const wanted = [

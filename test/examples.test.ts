@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../src/core/unicorn/library.js';
+import { projectRoot } from '../core/unicorn/library.js';
 import { guestPath } from './helpers/guests.js';
 
 function runExample(name: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

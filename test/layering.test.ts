@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../src/core/unicorn/library.js';
+import { projectRoot } from '../core/unicorn/library.js';
 
 describe('layering (STYLE.md): protocol/ and core/ import nothing above them', () => {
   it('scripts/check-imports.mjs finds no import that breaks the rule', () => {

@@ -2,12 +2,12 @@
 // with a stage-2 policy that maps everything but the trapped page and registers no handler for it,
 // so every access there is a stage2-trap event and then an abort injected into the guest's EL1
 // vector (which records it and resumes after the instruction).
-import { parseImage } from '../../src/core/loader/image-loader.js';
-import type { HaltReason, Stage2TrapEvent } from '../../src/core/machine/events.js';
-import { Machine } from '../../src/core/machine/machine.js';
-import { DEVICE, NORMAL } from '../../src/core/stage2/stage2-attributes.js';
-import { Stage2PolicyBuilder, type Stage2Policy } from '../../src/core/stage2/stage2-policy.js';
-import { loadUnicorn, type UnicornLibrary } from '../../src/core/unicorn/library.js';
+import { parseImage } from '../../core/loader/image-loader.js';
+import type { HaltReason, Stage2TrapEvent } from '../../core/el2/events.js';
+import { Machine } from '../../core/machine/machine.js';
+import { DEVICE, NORMAL } from '../../core/stage2/stage2-attributes.js';
+import { Stage2PolicyBuilder, type Stage2Policy } from '../../core/stage2/stage2-policy.js';
+import { loadUnicorn, type UnicornLibrary } from '../../core/unicorn/library.js';
 import { PAGE_SIZE, TRAPPED_IPA, type CorpusEntry } from './corpus.js';
 import { buildHarness, entryInstructions, symbolAddress, type EntryInstruction } from './qemu-harness/build-harness.js';
 import type { EntryObservation } from './qemu-harness/entry-observation.js';

@@ -2,7 +2,7 @@
 // under qemu-system-aarch64 7.2, and every recorded ESR_EL2/FAR_EL2/HPFAR_EL2 must equal what
 // el2dbg's syndrome decoder predicts (dataAbortIss(decodeMemoryAccess(...), { dfsc: 0x07, s1ptw: false })).
 import { expect } from 'chai';
-import { decodeMemoryAccess, type MemoryAccessClass } from '../../src/core/syndrome/a64-memory-access.js';
+import { decodeMemoryAccess, type MemoryAccessClass } from '../../core/syndrome/a64-memory-access.js';
 import { CORPUS } from './corpus.js';
 import { buildHarness, entryInstructions, type EntryInstruction } from './qemu-harness/build-harness.js';
 import { syndromeOutcome } from './qemu-harness/entry-observation.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/core/unicorn/library.js';
+import { projectRoot } from '../../core/unicorn/library.js';
 
 /** What a finished el2dbg process printed and how it exited. */
 export interface CliResult {

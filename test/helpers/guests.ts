@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/core/unicorn/library.js';
+import { projectRoot } from '../../core/unicorn/library.js';
 
 /** Path of a bundled guest, built on demand by scripts/build-guests (a no-op when up to date). */
 export function guestPath(name: string, ext: 'elf' | 'bin' = 'elf'): string {

@@ -1,10 +1,10 @@
-import { parseImage } from '../../src/core/loader/image-loader.js';
-import type { InjectMode } from '../../src/core/el2/el2-state.js';
-import type { MachineEvent } from '../../src/core/machine/events.js';
-import { Machine } from '../../src/core/machine/machine.js';
-import { buildRitmQemuPolicy } from '../../src/core/stage2/ritm-qemu-policy.js';
-import { Stage2PolicyBuilder, type Stage2Policy } from '../../src/core/stage2/stage2-policy.js';
-import { loadUnicorn, type UnicornLibrary } from '../../src/core/unicorn/library.js';
+import { parseImage } from '../../core/loader/image-loader.js';
+import type { InjectMode } from '../../core/el2/el2-state.js';
+import type { MachineEvent } from '../../core/el2/events.js';
+import { Machine } from '../../core/machine/machine.js';
+import { buildRitmQemuPolicy } from '../../core/stage2/ritm-qemu-policy.js';
+import { Stage2PolicyBuilder, type Stage2Policy } from '../../core/stage2/stage2-policy.js';
+import { loadUnicorn, type UnicornLibrary } from '../../core/unicorn/library.js';
 
 let lib: UnicornLibrary | null = null;
 const RAM = { base: 0x4000_0000n, size: 0x4000_0000n };

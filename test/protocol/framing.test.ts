@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DEFAULT_MAX_PAYLOAD, PacketDecoder, encodePacket, type DecoderEvent } from '../../src/protocol/framing.js';
+import { DEFAULT_MAX_PAYLOAD, PacketDecoder, encodePacket, type DecoderEvent } from '../../protocol/framing.js';
 import { frame, latin1Bytes, latin1Text } from './bytes.js';
 
 function decode(stream: string, decoder = new PacketDecoder()): DecoderEvent[] {

@@ -11,7 +11,7 @@ import {
   leHexToBigint,
   u32ToLeHex,
   u64ToLeHex,
-} from '../../src/protocol/hex.js';
+} from '../../protocol/hex.js';
 import { latin1Text } from './bytes.js';
 
 describe('protocol/hex', () => {

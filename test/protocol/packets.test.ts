@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { packetName, packetSyntax, parsePacket, type ParsedPacket, type QSupportedFeature } from '../../src/protocol/packets.js';
+import { packetName, packetSyntax, parsePacket, type ParsedPacket, type QSupportedFeature } from '../../protocol/packets.js';
 import { latin1Bytes } from './bytes.js';
 import { GDB13_COMMANDS } from './fixtures/gdb13-vs-qemu72-packet-trace.js';
 

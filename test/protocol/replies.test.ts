@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { PacketDecoder, encodePacket } from '../../src/protocol/framing.js';
-import { decodeHex } from '../../src/protocol/hex.js';
+import { PacketDecoder, encodePacket } from '../../protocol/framing.js';
+import { decodeHex } from '../../protocol/hex.js';
 import {
   ReplyEncodingError,
   encodeAttachedReply,
@@ -20,7 +20,7 @@ import {
   encodeThreadListReply,
   encodeVContSupportedReply,
   type Reply,
-} from '../../src/protocol/replies.js';
+} from '../../protocol/replies.js';
 import { latin1Bytes, latin1Text } from './bytes.js';
 import { GDB13_QEMU72_TRACE, QEMU72_REPLIES } from './fixtures/gdb13-vs-qemu72-packet-trace.js';
 

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { encodeThreadId, parseThreadId, type ThreadId, type ThreadSelector } from '../../src/protocol/thread-id.js';
+import { encodeThreadId, parseThreadId, type ThreadId, type ThreadSelector } from '../../protocol/thread-id.js';
 
 describe('protocol/thread-id', () => {
   const cases: [string, ThreadId | undefined][] = [

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../../src/core/unicorn/library.js';
+import { projectRoot } from '../../core/unicorn/library.js';
 import { guestPath } from '../helpers/guests.js';
 import { RawClient, runGdb, startServer, type TestServer } from './gdb-harness.js';
 

@@ -3,15 +3,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import winston from 'winston';
-import { buildMachineConfigFromOptions } from '../../src/cli/machine-options.js';
-import { loadGuestImage } from '../../src/cli/load-guest.js';
-import { Machine } from '../../src/core/machine/machine.js';
-import { loadUnicorn } from '../../src/core/unicorn/library.js';
-import { encodePacket, PacketDecoder } from '../../src/protocol/framing.js';
-import { DebugTarget } from '../../src/server/debug-target.js';
-import { GdbServer } from '../../src/server/gdb-server.js';
-import type { ServerLogger } from '../../src/server/server-logger.js';
-import { listenTcp, socketConnection, type TcpListener } from '../../src/server/transport.js';
+import { buildMachineConfigFromOptions } from '../../server/cli/machine-options.js';
+import { loadGuestImage } from '../../server/cli/load-guest.js';
+import { Machine } from '../../core/machine/machine.js';
+import { loadUnicorn } from '../../core/unicorn/library.js';
+import { encodePacket, PacketDecoder } from '../../protocol/framing.js';
+import { DebugTarget } from '../../server/debug-target.js';
+import { GdbServer } from '../../server/gdb-server.js';
+import type { ServerLogger } from '../../server/server-logger.js';
+import { listenTcp, socketConnection, type TcpListener } from '../../server/transport.js';
 import { guestPath } from '../helpers/guests.js';
 
 const RAM_SIZE = 1n << 30n;

@@ -1,7 +1,7 @@
 // End to end: real gdb-multiarch (batch mode) against the real server and machine, demo guest, ritm policy.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { parseImage } from '../../src/core/loader/image-loader.js';
+import { parseImage } from '../../core/loader/image-loader.js';
 import { buildElf } from '../helpers/asm.js';
 import { runGdb, spawnGdb, startServer, type TestServer } from './gdb-harness.js';
 

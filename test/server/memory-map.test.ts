@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { buildMemoryMapXml, memoryMapRegions } from '../../src/server/memory-map.js';
+import { buildMemoryMapXml, memoryMapRegions } from '../../server/memory-map.js';
 
 describe('server/memory-map: qXfer:memory-map:read', () => {
   it('lists the two flash banks, the device window, RAM and the rest, covering the 64-bit space without gaps', () => {

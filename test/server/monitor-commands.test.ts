@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { findMonitorCommand, monitorCommands } from '../../src/server/monitor-commands.js';
+import { findMonitorCommand, monitorCommands } from '../../server/monitor/monitor-commands.js';
 
 describe('server/monitor-commands: the monitor table', () => {
   it('has help, halt, reset and reset halt (what IDE adapters send)', () => {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import type { QSupportedFeature } from '../../src/protocol/packets.js';
-import { qXferObjects } from '../../src/server/qxfer-objects.js';
-import { supportedFeatures } from '../../src/server/supported-features.js';
+import type { QSupportedFeature } from '../../protocol/packets.js';
+import { qXferObjects } from '../../server/qxfer-objects.js';
+import { supportedFeatures } from '../../server/supported-features.js';
 
 describe('server/supported-features: the qSupported reply', () => {
   it('advertises PacketSize, no-ack mode and one qXfer read per registered object', () => {

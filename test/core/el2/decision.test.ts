@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import { abortSyndrome, decideDataAbort, type AbortSyndrome } from '../../../src/core/el2/decision.js';
-import { extendReadValue } from '../../../src/core/el2/mmio-value.js';
-import type { TrapFrame } from '../../../src/core/el2/trap-frame.js';
-import { DEVICE } from '../../../src/core/stage2/stage2-attributes.js';
-import { Stage2PolicyBuilder } from '../../../src/core/stage2/stage2-policy.js';
-import type { MmioAccessHandlers } from '../../../src/core/stage2/stage2-types.js';
+import { abortSyndrome, decideDataAbort, type AbortSyndrome } from '../../../core/el2/decision.js';
+import { extendReadValue } from '../../../core/el2/mmio-value.js';
+import type { TrapFrame } from '../../../core/el2/trap-frame.js';
+import { DEVICE } from '../../../core/stage2/stage2-attributes.js';
+import { Stage2PolicyBuilder } from '../../../core/stage2/stage2-policy.js';
+import type { MmioAccessHandlers } from '../../../core/stage2/stage2-types.js';
 
 const frame = (x: Record<number, bigint> = {}): TrapFrame => ({
   x: Array.from({ length: 31 }, (_, i) => x[i] ?? 0n), spEl1: 0n, elrEl2: 0n, spsrEl2: 0x3c5n, esrEl2: 0n, farEl2: 0n, hpfarEl2: 0n,

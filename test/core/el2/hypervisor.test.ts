@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { Machine } from '../../../src/core/machine/machine.js';
-import type { MachineEvent, Stage2TrapEvent } from '../../../src/core/machine/events.js';
-import { SYSREG } from '../../../src/core/machine/sysregs.js';
-import { UC_ARM64_REG } from '../../../src/core/unicorn/constants.js';
-import { xRegisterId } from '../../../src/core/unicorn/registers.js';
+import type { Machine } from '../../../core/machine/machine.js';
+import type { MachineEvent, Stage2TrapEvent } from '../../../core/el2/events.js';
+import { SYSREG } from '../../../core/arch/sysregs.js';
+import { UC_ARM64_REG } from '../../../core/unicorn/constants.js';
+import { xRegisterId } from '../../../core/unicorn/registers.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestMachine, movq, POWER_OFF } from '../../helpers/machine.js';
 

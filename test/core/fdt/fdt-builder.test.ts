@@ -21,7 +21,7 @@ import {
   fdtU64,
   type FdtErrorCode,
   type FdtNode,
-} from '../../../src/core/fdt/fdt-builder.js';
+} from '../../../core/fdt/fdt-builder.js';
 
 type DtcResult = { status: number | null; stdout: string; stderr: string };
 

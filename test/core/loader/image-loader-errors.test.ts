@@ -4,7 +4,7 @@ import {
   parseImage,
   type ImageLoadOptions,
   type ImageLoadProblem,
-} from '../../../src/core/loader/image-loader.js';
+} from '../../../core/loader/image-loader.js';
 import {
   GUEST_SOURCE,
   assembleAarch64,

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ImageLoadError, parseImage, type ImageLoadOptions, type LoadedImage } from '../../../src/core/loader/image-loader.js';
+import { ImageLoadError, parseImage, type ImageLoadOptions, type LoadedImage } from '../../../core/loader/image-loader.js';
 import { GUEST_SOURCE, assembleAarch64, createWorkdir, linkAarch64, readBytes, removeWorkdir, type Workdir } from './guest-images.js';
 
 const NARROW: ImageLoadOptions = { name: 'fuzz', loadAddr: 0x4008_0000n, ram: { base: 0x4000_0000n, size: 0x4000_0000n } };

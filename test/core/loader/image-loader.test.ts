@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseImage, type ImageLoadOptions, type LoadedImage } from '../../../src/core/loader/image-loader.js';
+import { parseImage, type ImageLoadOptions, type LoadedImage } from '../../../core/loader/image-loader.js';
 import {
   GUEST_SOURCE,
   TEXT_ONLY_SOURCE,

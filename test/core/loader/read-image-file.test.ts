@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
-import { ImageLoadError, parseImage } from '../../../src/core/loader/image-loader.js';
-import { readImageFile } from '../../../src/core/loader/read-image-file.js';
+import { ImageLoadError, parseImage } from '../../../core/loader/image-loader.js';
+import { readImageFile } from '../../../core/loader/read-image-file.js';
 import { TEXT_ONLY_SOURCE, assembleAarch64, createWorkdir, linkAarch64, readBytes, removeWorkdir, type Workdir } from './guest-images.js';
 
 const RAM = { base: 0x4000_0000n, size: 0x4000_0000n };

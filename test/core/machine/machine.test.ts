@@ -1,11 +1,11 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { parseImage } from '../../../src/core/loader/image-loader.js';
-import { Machine } from '../../../src/core/machine/machine.js';
-import type { MachineEvent } from '../../../src/core/machine/events.js';
-import { SYSREG } from '../../../src/core/machine/sysregs.js';
-import { UC_ARM64_REG } from '../../../src/core/unicorn/constants.js';
-import { loadUnicorn } from '../../../src/core/unicorn/library.js';
+import { parseImage } from '../../../core/loader/image-loader.js';
+import { Machine } from '../../../core/machine/machine.js';
+import type { MachineEvent } from '../../../core/el2/events.js';
+import { SYSREG } from '../../../core/arch/sysregs.js';
+import { UC_ARM64_REG } from '../../../core/unicorn/constants.js';
+import { loadUnicorn } from '../../../core/unicorn/library.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestPath } from '../../helpers/guests.js';
 

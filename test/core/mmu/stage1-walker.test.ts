@@ -9,7 +9,7 @@ import {
   type Stage1Registers,
   type Stage1WalkResult,
   type TableRead,
-} from '../../../src/core/mmu/stage1-walker.js';
+} from '../../../core/mmu/stage1-walker.js';
 
 // Descriptor bits (D8.3).
 const VALID = 1n << 0n;

@@ -8,8 +8,8 @@ import {
   buildMachineDeviceTree,
   type DeviceTreeConfigErrorCode,
   type MachineDeviceTreeConfig,
-} from '../../../src/core/platform/device-tree.js';
-import { VIRT_MEMORY_MAP, virtRegion, type VirtRegionName } from '../../../src/core/platform/virt-memory-map.js';
+} from '../../../core/platform/device-tree.js';
+import { VIRT_MEMORY_MAP, virtRegion, type VirtRegionName } from '../../../core/platform/virt-memory-map.js';
 
 const GiB = 1n << 30n;
 const oneGiB: MachineDeviceTreeConfig = { ramBase: 0x4000_0000n, ramSize: GiB, cpus: 1 };

@@ -1,8 +1,8 @@
 // el2-model.md "The filtered MMIO test page": only 64-bit reads at 0/16/24/32/40, a counter at 16
 // that only successful 64-bit reads at 16 advance, and one accepted write.
 import { expect } from 'chai';
-import { createFilteredMmioPage } from '../../../src/core/stage2/filtered-mmio-page.js';
-import type { MmioAccessWidth } from '../../../src/core/stage2/stage2-types.js';
+import { createFilteredMmioPage } from '../../../core/stage2/filtered-mmio-page.js';
+import type { MmioAccessWidth } from '../../../core/stage2/stage2-types.js';
 
 const BASE = 0x0f00_0000n;
 const read = (page: ReturnType<typeof createFilteredMmioPage>, offset: bigint, width: MmioAccessWidth = 64) =>

@@ -1,10 +1,10 @@
 // RITM's QEMU-virt stage-2 policy (el2-model.md): which IPAs are mapped, and the level of the
 // invalid entry every other IPA meets, which becomes DFSC 0b0001LL.
 import { expect } from 'chai';
-import { DEVICE, NORMAL } from '../../../src/core/stage2/stage2-attributes.js';
-import { Stage2PolicyError } from '../../../src/core/stage2/stage2-errors.js';
-import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../../../src/core/stage2/ritm-qemu-policy.js';
-import { Stage2PolicyBuilder, type Stage2Policy } from '../../../src/core/stage2/stage2-policy.js';
+import { DEVICE, NORMAL } from '../../../core/stage2/stage2-attributes.js';
+import { Stage2PolicyError } from '../../../core/stage2/stage2-errors.js';
+import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../../../core/stage2/ritm-qemu-policy.js';
+import { Stage2PolicyBuilder, type Stage2Policy } from '../../../core/stage2/stage2-policy.js';
 
 const GiB = 1n << 30n;
 const dfsc = (level: number) => 0b000100 + level;

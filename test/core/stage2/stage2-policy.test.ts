@@ -2,10 +2,10 @@
 // boundary, the order RITM checks in, half-open lookup by binary search, and the frozen result.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { DEVICE, NORMAL } from '../../../src/core/stage2/stage2-attributes.js';
-import { Stage2PolicyError, type Stage2PolicyProblem } from '../../../src/core/stage2/stage2-errors.js';
-import { Stage2PolicyBuilder } from '../../../src/core/stage2/stage2-policy.js';
-import type { HandlerRegion, MmioAccessHandlers } from '../../../src/core/stage2/stage2-types.js';
+import { DEVICE, NORMAL } from '../../../core/stage2/stage2-attributes.js';
+import { Stage2PolicyError, type Stage2PolicyProblem } from '../../../core/stage2/stage2-errors.js';
+import { Stage2PolicyBuilder } from '../../../core/stage2/stage2-policy.js';
+import type { HandlerRegion, MmioAccessHandlers } from '../../../core/stage2/stage2-types.js';
 
 const PAGE = 0x1000n;
 const MiB = 1n << 20n;

@@ -3,16 +3,16 @@
 // the VTCR_EL2 RITM programs. Field positions are ARM DDI 0487 D24.2 VTCR_EL2, spelled out.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { Stage2PolicyError } from '../../../src/core/stage2/stage2-errors.js';
-import { buildStage2Tables, stage2EntrySize } from '../../../src/core/stage2/stage2-tables.js';
-import type { IpaRange, Stage2Level } from '../../../src/core/stage2/stage2-types.js';
+import { Stage2PolicyError } from '../../../core/stage2/stage2-errors.js';
+import { buildStage2Tables, stage2EntrySize } from '../../../core/stage2/stage2-tables.js';
+import type { IpaRange, Stage2Level } from '../../../core/stage2/stage2-types.js';
 import {
   RITM_VTCR_EL2,
   STAGE2_IPA_BITS,
   STAGE2_IPA_LIMIT,
   vtcrInputAddressBits,
   vtcrStartLevel,
-} from '../../../src/core/stage2/stage2-vtcr.js';
+} from '../../../core/stage2/stage2-vtcr.js';
 
 const KiB4 = 1n << 12n;
 const MiB2 = 1n << 21n;

@@ -3,9 +3,9 @@
 // Arm ARM's encoding table (C6.2 LDR/STR (immediate)), written out here independently.
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { decodeMemoryAccess } from '../../../src/core/syndrome/a64-memory-access.js';
-import { dataAbortIss } from '../../../src/core/syndrome/data-abort-iss.js';
-import { describeEsr } from '../../../src/core/syndrome/esr-describe.js';
+import { decodeMemoryAccess } from '../../../core/syndrome/a64-memory-access.js';
+import { dataAbortIss } from '../../../core/syndrome/data-abort-iss.js';
+import { describeEsr } from '../../../core/syndrome/esr-describe.js';
 
 const MASK64 = (1n << 64n) - 1n;
 const field = (v: bigint, hi: number, lo: number): number => Number((v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));

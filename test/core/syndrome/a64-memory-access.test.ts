@@ -3,8 +3,8 @@
 // test shares no constants with the code under test.
 import { expect } from 'chai';
 import { assemble } from '../../helpers/asm.js';
-import { decodeMemoryAccess, type MemoryAccess, type MemoryAccessClass } from '../../../src/core/syndrome/a64-memory-access.js';
-import { dataAbortIss } from '../../../src/core/syndrome/data-abort-iss.js';
+import { decodeMemoryAccess, type MemoryAccess, type MemoryAccessClass } from '../../../core/syndrome/a64-memory-access.js';
+import { dataAbortIss } from '../../../core/syndrome/data-abort-iss.js';
 import { PC, ROWS, SP, xValue, type FlagName, type Row } from './instruction-table.js';
 
 const REGS = { x: xValue, sp: SP, pc: PC };

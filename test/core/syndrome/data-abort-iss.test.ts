@@ -2,14 +2,14 @@
 // el2-model.md; the others follow ARM DDI 0487 D23 (ESR_EL2, HPFAR_EL2) and AArch64.FaultSyndrome.
 import { expect } from 'chai';
 import { assemble } from '../../helpers/asm.js';
-import { decodeMemoryAccess, type MemoryAccess } from '../../../src/core/syndrome/a64-memory-access.js';
+import { decodeMemoryAccess, type MemoryAccess } from '../../../core/syndrome/a64-memory-access.js';
 import {
   dataAbortIss,
   esrEl2ForDataAbort,
   farForAccess,
   hasInstructionSyndrome,
   hpfarFor,
-} from '../../../src/core/syndrome/data-abort-iss.js';
+} from '../../../core/syndrome/data-abort-iss.js';
 
 const REGS = {
   x: (n: number): bigint => (n === 1 ? 0x4000_1000n : n === 2 ? 0x4000_1ffcn : 0x0f00_0000n),

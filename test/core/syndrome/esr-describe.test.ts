@@ -1,6 +1,6 @@
 // describeEsr on hand-built ESR_EL2 values (ARM DDI 0487 D23: EC in [31:26], IL in [25], ISS [24:0]).
 import { expect } from 'chai';
-import { describeEsr, type EsrDescription } from '../../../src/core/syndrome/esr-describe.js';
+import { describeEsr, type EsrDescription } from '../../../core/syndrome/esr-describe.js';
 
 /** name -> [bits, value, meaning] of every field. */
 function byName(d: EsrDescription): Record<string, [string, bigint, string]> {

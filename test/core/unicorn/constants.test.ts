@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../../../src/core/unicorn/library.js';
+import { projectRoot } from '../../../core/unicorn/library.js';
 
 describe('core/unicorn constants', () => {
   it('match the headers of the libunicorn in .deps (regenerating gives the committed file)', () => {

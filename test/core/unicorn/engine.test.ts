@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import { UC_ARM64_REG, UC_HOOK, UC_PROT } from '../../../src/core/unicorn/constants.js';
-import { UnicornEngine } from '../../../src/core/unicorn/engine.js';
-import { UnicornError, UnicornLoadError } from '../../../src/core/unicorn/errors.js';
-import { assertSupportedVersion, loadUnicorn } from '../../../src/core/unicorn/library.js';
+import { UC_ARM64_REG, UC_HOOK, UC_PROT } from '../../../core/unicorn/constants.js';
+import { UnicornEngine } from '../../../core/unicorn/engine.js';
+import { UnicornError, UnicornLoadError } from '../../../core/unicorn/errors.js';
+import { assertSupportedVersion, loadUnicorn } from '../../../core/unicorn/library.js';
 import { assemble } from '../../helpers/asm.js';
 
 const CODE = 0x4008_0000n;

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseImage, type LoadedImage } from '../../../src/core/loader/image-loader.js';
+import { parseImage, type LoadedImage } from '../../../core/loader/image-loader.js';
 import type { CorpusEntry } from '../corpus.js';
 import { el1RunnerSource } from './el1-runner-source.js';
 import { el2HarnessSource } from './el2-harness-source.js';

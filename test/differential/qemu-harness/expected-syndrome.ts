@@ -1,8 +1,8 @@
 // What el2dbg's syndrome decoder predicts for each corpus entry: ESR_EL2 from
 // dataAbortIss(decodeMemoryAccess(...), { dfsc: 0x07, s1ptw: false }), FAR_EL2 from farForAccess and
 // HPFAR_EL2 from hpfarFor, or no abort at all. Pure: no QEMU, no unicorn.
-import { decodeMemoryAccess, type MemoryAccess } from '../../../src/core/syndrome/a64-memory-access.js';
-import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../../../src/core/syndrome/data-abort-iss.js';
+import { decodeMemoryAccess, type MemoryAccess } from '../../../core/syndrome/a64-memory-access.js';
+import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../../../core/syndrome/data-abort-iss.js';
 import { MMU_VA_PAGES, PAGE_SIZE, TRAPPED_IPA, type CorpusEntry } from '../corpus.js';
 import type { EntryInstruction } from './build-harness.js';
 import type { SyndromeOutcome } from './entry-observation.js';

@@ -1,6 +1,6 @@
 // Compares two sides' syndromes entry by entry and explains each mismatch field by field, so a
 // failing differential test says which instruction and which ESR field went wrong, and how.
-import { describeEsr, type EsrField } from '../../../src/core/syndrome/esr-describe.js';
+import { describeEsr, type EsrField } from '../../../core/syndrome/esr-describe.js';
 import type { CorpusEntry } from '../corpus.js';
 import type { EntryInstruction } from './build-harness.js';
 import { syndromeOutcome, type EntryObservation, type SyndromeOutcome } from './entry-observation.js';

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { REGISTERS, EXPEDITED_REGISTERS } from '../../../src/server/registers/register-table.js';
-import { buildTargetDescription, TARGET_XML } from '../../../src/server/registers/target-description.js';
+import { REGISTERS, EXPEDITED_REGISTERS } from '../../../server/registers/register-table.js';
+import { buildTargetDescription, TARGET_XML } from '../../../server/registers/target-description.js';
 
 /** `<reg .../>` elements of a document as attribute maps. */
 function regs(xml: string): Record<string, string>[] {

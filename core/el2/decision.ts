@@ -1,0 +1,145 @@
+import { bits } from '../arch/bits.js';
+import type { Stage2Policy } from '../stage2/stage2-policy.js';
+import type { HandlerMatch, MmioAccessWidth, MmioReadResult, MmioWriteResult } from '../stage2/stage2-types.js';
+import { extendReadValue, maskToWidth } from './mmio-value.js';
+import { frameRegister, type TrapFrame } from './trap-frame.js';
+
+/** Why the hypervisor did what it did with one stage-2 data abort (el2-model.md, "what happens"). */
+export type DecisionWhy =
+  | 'isv-0' // no instruction syndrome: never emulated
+  | 'no-region' // no handler region covers the IPA
+  | 'no-read-handler'
+  | 'no-write-handler'
+  | 'handler-value' // read handler returned Value
+  | 'handler-handled' // write handler returned Handled
+  | 'handler-fault' // handler returned Fault
+  | 'handler-threw' // handler threw: reported, treated as Fault
+  | 'handler-invalid' // handler returned something not in its type: reported, treated as Fault
+  | 'override'; // a debugger user decided instead of the handler
+
+/** The one record every trap produces: what was decided, why, by which handler, with which value, and the outcome. */
+export interface Decision {
+  readonly action: 'emulate' | 'inject';
+  readonly why: DecisionWhy;
+  readonly region: string | null;
+  readonly offset: bigint | null;
+  readonly handler: 'read' | 'write' | null;
+  /** Read: the handler's value; write: the value passed to the handler. */
+  readonly value: bigint | null;
+  /** What was written to Rt for an emulated read (after SAS/SSE/SF extension); null otherwise. */
+  readonly rtValue: bigint | null;
+  /** 'elr+4': emulated, the guest resumes after the access; 'inject': a data abort goes to EL1. */
+  readonly outcome: 'elr+4' | 'inject';
+  /** For handler-threw / handler-invalid: what went wrong. */
+  readonly error?: string;
+}
+
+/** The instruction-syndrome fields dispatch needs (from ESR_EL2.ISS). */
+export interface AbortSyndrome {
+  readonly isv: boolean;
+  readonly width: MmioAccessWidth;
+  readonly sse: boolean;
+  readonly srt: number;
+  readonly sf: boolean;
+  readonly write: boolean;
+}
+
+/** Extracts the dispatch fields from ESR_EL2. */
+export function abortSyndrome(esr: bigint): AbortSyndrome {
+  const iss = Number(bits(esr, 24, 0)); // ISS fits a number: field tests below are plain integer ops on the hot path
+  return {
+    isv: ((iss >>> 24) & 1) === 1,
+    width: (8 << ((iss >>> 22) & 3)) as MmioAccessWidth,
+    sse: ((iss >>> 21) & 1) === 1,
+    srt: (iss >>> 16) & 31,
+    sf: ((iss >>> 15) & 1) === 1,
+    write: ((iss >>> 6) & 1) === 1,
+  };
+}
+
+/** A decision forced by a debugger user for one trap (`monitor stage2 decide`). */
+export type DecisionOverride = { kind: 'value'; value: bigint } | { kind: 'handled' } | { kind: 'fault' } | { kind: 'skip' };
+
+const inject = (why: DecisionWhy, region: string | null, offset: bigint | null, handler: 'read' | 'write' | null, extra: Partial<Decision> = {}): Decision => ({
+  action: 'inject', why, region, offset, handler, value: null, rtValue: null, outcome: 'inject', ...extra,
+});
+
+/**
+ * Decides a stage-2 data abort exactly as RITM does: ISV=0, no region, or no handler for the direction -> inject;
+ * otherwise call the handler once: Value -> extend into Rt, Handled -> done, Fault -> inject. A handler that throws or
+ * returns a value outside its type is treated as Fault and the error is recorded.
+ */
+export function decideDataAbort(
+  policy: Stage2Policy,
+  ipa: bigint,
+  syn: AbortSyndrome,
+  frame: TrapFrame,
+  override?: DecisionOverride,
+  /** The handler lookup for `ipa` when the caller already has it. */
+  known?: HandlerMatch | null,
+): Decision {
+  if (!syn.isv && override === undefined) return inject('isv-0', null, null, null);
+  const match = known === undefined ? policy.lookupHandler(ipa) : known;
+  const region = match?.region.name ?? null;
+  const offset = match?.offset ?? null;
+  if (override !== undefined) return decideOverride(override, syn, region, offset);
+  if (!match) return inject('no-region', null, null, null);
+  if (!syn.write) {
+    const read = match.region.read;
+    if (!read) return inject('no-read-handler', region, offset, null);
+    let result: MmioReadResult;
+    try {
+      result = read({ ipa, offset: match.offset, width: syn.width });
+    } catch (e) {
+      return inject('handler-threw', region, offset, 'read', { error: errorText(e) });
+    }
+    if (result?.kind === 'value' && typeof result.value === 'bigint') {
+      const rtValue = extendReadValue(result.value, syn.width, syn.sse, syn.sf);
+      return { action: 'emulate', why: 'handler-value', region, offset, handler: 'read', value: result.value, rtValue, outcome: 'elr+4' };
+    }
+    if (result?.kind === 'fault') return inject('handler-fault', region, offset, 'read');
+    return inject('handler-invalid', region, offset, 'read', { error: `read handler returned ${describeValue(result)}; expected { kind: 'value', value: bigint } or { kind: 'fault' }` });
+  }
+  const write = match.region.write;
+  if (!write) return inject('no-write-handler', region, offset, null);
+  const value = maskToWidth(frameRegister(frame, syn.srt), syn.width);
+  let result: MmioWriteResult;
+  try {
+    result = write({ ipa, offset: match.offset, width: syn.width, value });
+  } catch (e) {
+    return inject('handler-threw', region, offset, 'write', { value, error: errorText(e) });
+  }
+  if (result?.kind === 'handled') return { action: 'emulate', why: 'handler-handled', region, offset, handler: 'write', value, rtValue: null, outcome: 'elr+4' };
+  if (result?.kind === 'fault') return inject('handler-fault', region, offset, 'write', { value });
+  return inject('handler-invalid', region, offset, 'write', { value, error: `write handler returned ${describeValue(result)}; expected { kind: 'handled' } or { kind: 'fault' }` });
+}
+
+function decideOverride(o: DecisionOverride, syn: AbortSyndrome, region: string | null, offset: bigint | null): Decision {
+  switch (o.kind) {
+    case 'value': {
+      const rtValue = syn.write ? null : extendReadValue(o.value, syn.width, syn.sse, syn.sf);
+      return { action: 'emulate', why: 'override', region, offset, handler: null, value: o.value, rtValue, outcome: 'elr+4' };
+    }
+    case 'handled':
+    case 'skip':
+      return { action: 'emulate', why: 'override', region, offset, handler: null, value: null, rtValue: null, outcome: 'elr+4' };
+    case 'fault':
+      return inject('override', region, offset, null);
+    default: {
+      const never: never = o;
+      throw new Error(`unknown override ${JSON.stringify(never)}`);
+    }
+  }
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+}
+
+function describeValue(v: unknown): string {
+  try {
+    return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? `${x}n` : x)) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,121 @@
+import type { InjectMode } from './el2/el2-state.js';
+import type { Decision } from './el2/decision.js';
+import type { HaltReason, MachineEvent } from './el2/events.js';
+import { Machine } from './machine/machine.js';
+import { readImageFile } from './loader/read-image-file.js';
+import { virtRegion } from './platform/virt-memory-map.js';
+import { BUILTIN_POLICIES } from './stage2/builtin-policies.js';
+import { Stage2PolicyBuilder } from './stage2/stage2-policy.js';
+import { xRegisterId } from './unicorn/registers.js';
+import { loadUnicorn } from './unicorn/library.js';
+
+/** How to build a guest for a script. */
+export interface GuestOptions {
+  /** ELF or raw binary. */
+  readonly image: string;
+  /** 'ritm' (default), 'allow-all', or a function declaring a policy on the builder. */
+  readonly policy?: 'ritm' | 'allow-all' | ((builder: Stage2PolicyBuilder, ramSize: bigint) => void);
+  readonly inject?: InjectMode;
+  /** RAM size in bytes (default 1 GiB). */
+  readonly ramSize?: bigint;
+  /** Called with guest console output (default: discarded). */
+  readonly console?: (bytes: Uint8Array) => void;
+}
+
+/** What `runUntil` returns: the event it stopped at, or how the run ended without one. */
+export type RunUntilResult = { kind: 'event'; event: MachineEvent } | { kind: 'halted'; halt: HaltReason };
+
+/**
+ * A guest machine for scripts: run until the next event of a kind, read and write registers and memory, and
+ * iterate the decisions of every stage-2 trap so far. Create with `Guest.create`, end with `close()`.
+ */
+export class Guest {
+  private readonly decisionLog: { trapSeq: number; pc: bigint; ipa: bigint; decision: Decision }[] = [];
+
+  private constructor(readonly machine: Machine) {
+    machine.on((e) => {
+      if (e.kind === 'decision') this.decisionLog.push({ trapSeq: e.seq, pc: e.trap.pc, ipa: e.trap.ipa, decision: e.decision });
+    });
+  }
+
+  /** Loads the image and builds the machine halted at its entry point. */
+  static async create(opts: GuestOptions): Promise<Guest> {
+    const ramSize = opts.ramSize ?? 1n << 30n;
+    const image = await readImageFile(opts.image, { name: opts.image, loadAddr: 0x4008_0000n, ram: { base: virtRegion('ram').base, size: ramSize }, flash: virtRegion('flash') });
+    const builder = new Stage2PolicyBuilder();
+    const policy = opts.policy ?? 'ritm';
+    const declare = typeof policy === 'string' ? BUILTIN_POLICIES.get(policy) : policy;
+    if (!declare) throw new RangeError(`unknown built-in policy '${String(policy)}' (${[...BUILTIN_POLICIES.keys()].join(', ')})`);
+    declare(builder, ramSize);
+    const machine = new Machine({
+      lib: loadUnicorn(),
+      image,
+      ramSize,
+      policy: builder.build(),
+      policyName: typeof policy === 'string' ? policy : 'script',
+      injectMode: opts.inject ?? 'ritm',
+      console: { write: opts.console ?? (() => undefined) },
+    });
+    return new Guest(machine);
+  }
+
+  /** Runs until the next machine event of `kind` (the machine stops right after it) or until the guest halts. */
+  async runUntil(kind: MachineEvent['kind'] | 'any'): Promise<RunUntilResult> {
+    let hit: MachineEvent | null = null;
+    const off = this.machine.on((e) => {
+      if (hit === null && (kind === 'any' || e.kind === kind)) {
+        hit = e;
+        this.machine.requestStop(`event ${e.kind}`);
+      }
+    });
+    try {
+      const halt = await this.machine.run();
+      return hit !== null ? { kind: 'event', event: hit } : { kind: 'halted', halt };
+    } finally {
+      off();
+    }
+  }
+
+  /** Runs until the guest halts (power off, panic, error). */
+  run(): Promise<HaltReason> {
+    return this.machine.run();
+  }
+
+  /** Reads Xn (n = 0..30). */
+  x(n: number): bigint {
+    return this.machine.uc.readReg(xRegisterId(n));
+  }
+
+  /** Writes Xn (n = 0..30). */
+  setX(n: number, value: bigint): void {
+    this.machine.uc.writeReg(xRegisterId(n), value);
+  }
+
+  /** The program counter. */
+  get pc(): bigint {
+    return this.machine.pc;
+  }
+
+  /** Reads guest virtual memory (through stage 1 and stage 2); throws if any byte does not translate. */
+  readMemory(va: bigint, length: number): Uint8Array {
+    const r = this.machine.space.readVirtual(va, length);
+    if (r.kind !== 'ok') throw new RangeError(`guest VA 0x${r.va.toString(16)} is not mapped`);
+    return r.data;
+  }
+
+  /** Writes guest virtual memory; throws if any byte does not translate. */
+  writeMemory(va: bigint, bytes: Uint8Array): void {
+    const r = this.machine.space.writeVirtual(va, bytes);
+    if (r.kind !== 'ok') throw new RangeError(`guest VA 0x${r.va.toString(16)} is not mapped`);
+  }
+
+  /** Every stage-2 decision so far, in order. */
+  *decisions(): IterableIterator<{ trapSeq: number; pc: bigint; ipa: bigint; decision: Decision }> {
+    yield* this.decisionLog;
+  }
+
+  /** Releases the machine. */
+  close(): Promise<void> {
+    return this.machine.close();
+  }
+}

@@ -1,0 +1,287 @@
+import type { El2State } from '../el2/el2-state.js';
+import type { Stage1Fault, Stage1Translation, TableRead } from '../mmu/stage1-walker.js';
+import { walkStage1 } from '../mmu/stage1-walker.js';
+import type { Stage2Policy } from '../stage2/stage2-policy.js';
+import type { HandlerRegion, Stage2Level } from '../stage2/stage2-types.js';
+import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
+import type { MemAccessType, MixedRegisterBatch, UnicornEngine } from '../unicorn/engine.js';
+import type { WatchKind } from '../el2/events.js';
+import { SYSREG, pstateEl } from '../arch/sysregs.js';
+
+/** Why a descriptor read on the stage-1 walk failed: stage 2 does not map the table's IPA, or no memory is there. */
+export type WalkReadFault = { kind: 'stage2'; ipa: bigint; level: Stage2Level } | { kind: 'no-memory'; pa: bigint };
+
+/** A translation that did not reach memory: stage 1 failed (possibly on a table read), or stage 2 does not map the IPA. */
+export type TranslationFault =
+  | { stage: 1; fault: Stage1Fault<WalkReadFault> }
+  | { stage: 2; ipa: bigint; level: Stage2Level; region: HandlerRegion | null };
+
+/** VA -> IPA -> PA through both stages. */
+export type FullTranslation =
+  | { kind: 'ok'; va: bigint; ipa: bigint; pa: bigint; stage1: Stage1Translation }
+  | { kind: 'fault'; va: bigint; fault: TranslationFault };
+
+/** A fill that faulted, with everything its answer depended on: the translation registers, the stage-2 generation
+ * and the value of every descriptor the walk read. */
+interface FaultCacheEntry {
+  readonly regs: readonly bigint[];
+  readonly descriptors: readonly { pa: bigint; value: bigint }[];
+  readonly generation: number;
+  readonly stop: FillStop;
+}
+
+/** A watched range of guest virtual addresses. */
+export interface Watchpoint {
+  readonly addr: bigint;
+  readonly length: number;
+  readonly kind: WatchKind;
+  /** What `addr` is: a guest virtual address (default) or a guest-physical one (IPA). */
+  readonly space?: 'va' | 'ipa';
+}
+
+/** What the TLB-fill hook ran into, for the machine to handle once the run returns. */
+export type FillStop =
+  | { kind: 'translation'; va: bigint; access: MemAccessType; el: 0 | 1; fault: TranslationFault }
+  | { kind: 'watch-page'; va: bigint; access: MemAccessType };
+
+const PAGE = 0x1000n;
+
+function watchMatches(kind: WatchKind, access: MemAccessType): boolean {
+  if (access === 'fetch') return false;
+  return kind === 'access' || (kind === 'write') === (access === 'write');
+}
+
+/**
+ * The guest's view of memory: stage 1 (our walker over the guest's tables), then the EL2 model's stage 2, then
+ * unicorn's physical memory. Answers unicorn's TLB fills and the debugger's virtual-memory accesses.
+ */
+export class AddressSpace {
+  private watchpoints: readonly Watchpoint[] = [];
+  /** While true, watched pages translate normally (to execute one instruction over a watched page). */
+  watchBypass = false;
+  private readonly buf8 = new Uint8Array(8);
+  private readonly view8 = new DataView(this.buf8.buffer);
+
+  /**
+   * Fills that faulted, by page VA, access and EL, with the translation registers they were computed from. unicorn does
+   * not cache a failed fill, so a trapping page comes back on every access; while SCTLR/TCR/TTBRx and the stage-2
+   * generation are unchanged the answer is the same, and the walk is skipped.
+   */
+  private readonly faultCache = new Map<bigint, (FaultCacheEntry | undefined)[]>();
+  /** While set, readDescriptor records every descriptor the walk reads (so a cached fault can be re-validated). */
+  private recording: { pa: bigint; value: bigint }[] | null = null;
+  private generation = 0;
+
+  constructor(
+    private readonly uc: UnicornEngine,
+    private readonly el2: El2State,
+    private readonly policy: Stage2Policy,
+  ) {
+    this.regBatch = uc.mixedRegisterBatch([UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1], [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1]);
+  }
+
+  /** Forgets cached fill faults (stage 2 or watchpoints changed). */
+  invalidate(): void {
+    this.generation++;
+    this.faultCache.clear();
+  }
+
+  /** PSTATE, TTBR0/1 and SCTLR/TCR in one FFI call (the fill hook's hot path). */
+  private readonly regBatch: MixedRegisterBatch;
+
+  /** [SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1, EL] read in one batch. */
+  private readTranslationState(): [bigint, bigint, bigint, bigint, 0 | 1] {
+    const v = this.regBatch.read();
+    return [v[3]!, v[4]!, v[1]!, v[2]!, pstateEl(v[0]!) === 0 ? 0 : 1];
+  }
+
+
+
+  /** Translates `va` for `access` at exception level `el` through stage 1 and stage 2. */
+  translate(va: bigint, access: MemAccessType, el?: 0 | 1, regs?: readonly [bigint, bigint, bigint, bigint]): FullTranslation {
+    if (el === undefined || regs === undefined) {
+      const st = this.readTranslationState();
+      el ??= st[4];
+      regs ??= [st[0], st[1], st[2], st[3]];
+    }
+    const s1 = walkStage1<WalkReadFault>({
+      va,
+      access,
+      el,
+      regs: { sctlrEl1: regs[0], tcrEl1: regs[1], ttbr0El1: regs[2], ttbr1El1: regs[3] },
+      readTableEntry: (ipa) => this.readDescriptor(ipa),
+    });
+    if (s1.kind === 'fault') return { kind: 'fault', va, fault: { stage: 1, fault: s1 } };
+    const s2 = this.translateIpa(s1.ipa);
+    if (s2.kind === 'fault') return { kind: 'fault', va, fault: { stage: 2, ipa: s1.ipa, level: s2.level, region: s2.region } };
+    return { kind: 'ok', va, ipa: s1.ipa, pa: s2.pa, stage1: s1 };
+  }
+
+  /** Stage 2 alone: the PA of an IPA, or the level of the invalid entry (identity when HCR_EL2.VM = 0). */
+  translateIpa(ipa: bigint): { kind: 'ok'; pa: bigint } | { kind: 'fault'; level: Stage2Level; region: HandlerRegion | null } {
+    if (!this.el2.stage2Enabled) return { kind: 'ok', pa: ipa };
+    const t = this.policy.translate(ipa);
+    return t.kind === 'mapped' ? { kind: 'ok', pa: t.pa } : { kind: 'fault', level: t.level, region: t.region };
+  }
+
+  private readDescriptor(ipa: bigint): TableRead<WalkReadFault> {
+    const s2 = this.translateIpa(ipa);
+    if (s2.kind === 'fault') return { kind: 'fault', fault: { kind: 'stage2', ipa, level: s2.level } };
+    if (!this.uc.tryReadMemoryInto(s2.pa, this.buf8)) return { kind: 'fault', fault: { kind: 'no-memory', pa: s2.pa } };
+    const value = this.view8.getBigUint64(0, true);
+    this.recording?.push({ pa: s2.pa, value });
+    return { kind: 'ok', value };
+  }
+
+  /** True while every descriptor a cached walk read still holds the value it had (the guest may edit its tables). */
+  private descriptorsUnchanged(descriptors: readonly { pa: bigint; value: bigint }[]): boolean {
+    for (const d of descriptors) {
+      if (!this.uc.tryReadMemoryInto(d.pa, this.buf8) || this.view8.getBigUint64(0, true) !== d.value) return false;
+    }
+    return true;
+  }
+
+  /** The TLB-fill answer for a page VA: the physical page and permissions, or why it must fault. */
+  fill(va: bigint, access: MemAccessType): { paddr: bigint; perms: number } | FillStop {
+    // Batch order: PSTATE, TTBR0, TTBR1, SCTLR, TCR (the array is reused: compare before allocating anything).
+    const v = this.regBatch.read();
+    const el: 0 | 1 = pstateEl(v[0]!) === 0 ? 0 : 1;
+    const slot = (access === 'read' ? 0 : access === 'write' ? 2 : 4) + el;
+    const cached = this.faultCache.get(va)?.[slot];
+    if (
+      cached && cached.generation === this.generation &&
+      cached.regs[0] === v[3] && cached.regs[1] === v[4] && cached.regs[2] === v[1] && cached.regs[3] === v[2] &&
+      this.descriptorsUnchanged(cached.descriptors)
+    ) {
+      return cached.stop;
+    }
+    const regs = [v[3]!, v[4]!, v[1]!, v[2]!] as const;
+    const descriptors: { pa: bigint; value: bigint }[] = [];
+    this.recording = descriptors;
+    let t: FullTranslation;
+    try {
+      t = this.translate(va, access, el, regs);
+    } finally {
+      this.recording = null;
+    }
+    if (t.kind === 'fault') {
+      const stop: FillStop = { kind: 'translation', va, access, el, fault: t.fault };
+      if (this.faultCache.size > 1024) this.faultCache.clear();
+      let slots = this.faultCache.get(va);
+      if (!slots) this.faultCache.set(va, (slots = []));
+      slots[slot] = { regs, descriptors, generation: this.generation, stop };
+      return stop;
+    }
+    const rights = el === 0 ? t.stage1.perms.el0 : t.stage1.perms.el1;
+    let perms = (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
+    if (!this.watchBypass) {
+      for (const w of this.watchpoints) {
+        const page = w.space === 'ipa' ? t.ipa : va;
+        if (w.addr >= page + PAGE || w.addr + BigInt(w.length) <= page) continue;
+        if (watchMatches(w.kind, access)) return { kind: 'watch-page', va, access };
+        // Keep the other direction out of the TLB so its first access comes back here.
+        if (w.kind !== 'read') perms &= ~UC_PROT.WRITE;
+        if (w.kind !== 'write') perms &= ~UC_PROT.READ;
+      }
+    }
+    return { paddr: t.pa, perms };
+  }
+
+  /** Replaces the watchpoint list (the caller flushes unicorn's TLB). */
+  setWatchpoints(list: readonly Watchpoint[]): void {
+    this.watchpoints = [...list];
+    this.invalidate();
+  }
+
+  /** The watchpoint an access of the given direction hits, and the address it hit in the watchpoint's space. */
+  watchHit(va: bigint, size: number, write: boolean): { watch: Watchpoint; addr: bigint } | null {
+    let ipa: bigint | null | undefined;
+    for (const w of this.watchpoints) {
+      if (!watchMatches(w.kind, write ? 'write' : 'read')) continue;
+      let addr = va;
+      if (w.space === 'ipa') {
+        if (ipa === undefined) {
+          const t = this.translate(va, 'read');
+          ipa = t.kind === 'ok' ? t.ipa : null;
+        }
+        if (ipa === null) continue;
+        addr = ipa;
+      }
+      if (addr < w.addr + BigInt(w.length) && w.addr < addr + BigInt(Math.max(size, 1))) return { watch: w, addr: addr > w.addr ? addr : w.addr };
+    }
+    return null;
+  }
+
+  /** Reads guest-physical memory (IPA, through stage 2 only) for the debugger; a fault at the first unmapped byte. */
+  readIpa(ipa: bigint, length: number): { kind: 'ok'; data: Uint8Array } | { kind: 'fault'; va: bigint; readable: number } {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const cur = BigInt.asUintN(64, ipa + BigInt(done));
+      const chunk = Math.min(length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translateIpa(cur);
+      if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, out.subarray(done, done + chunk))) return { kind: 'fault', va: cur, readable: done };
+      done += chunk;
+    }
+    return { kind: 'ok', data: out };
+  }
+
+  /** Writes guest-physical memory (IPA) for the debugger. */
+  writeIpa(ipa: bigint, data: Uint8Array): { kind: 'ok' } | { kind: 'fault'; va: bigint } {
+    let done = 0;
+    while (done < data.length) {
+      const cur = BigInt.asUintN(64, ipa + BigInt(done));
+      const chunk = Math.min(data.length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translateIpa(cur);
+      if (t.kind !== 'ok' || !this.uc.tryWriteMemory(t.pa, data.subarray(done, done + chunk))) return { kind: 'fault', va: cur };
+      done += chunk;
+    }
+    return { kind: 'ok' };
+  }
+
+  /** Reads guest virtual memory as the debugger sees it (no side effects on the TLB); null at the first unmapped byte. */
+  readVirtual(va: bigint, length: number): { kind: 'ok'; data: Uint8Array } | { kind: 'fault'; va: bigint; readable: number } {
+    const out = new Uint8Array(length);
+    let done = 0;
+    while (done < length) {
+      const cur = BigInt.asUintN(64, va + BigInt(done));
+      const chunk = Math.min(length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translate(cur, 'read', 1);
+      if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, out.subarray(done, done + chunk))) return { kind: 'fault', va: cur, readable: done };
+      done += chunk;
+    }
+    return { kind: 'ok', data: out };
+  }
+
+  /** Writes guest virtual memory for the debugger (page permissions are not enforced, as on QEMU's gdbstub). */
+  writeVirtual(va: bigint, data: Uint8Array): { kind: 'ok' } | { kind: 'fault'; va: bigint } {
+    let done = 0;
+    while (done < data.length) {
+      const cur = BigInt.asUintN(64, va + BigInt(done));
+      const chunk = Math.min(data.length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const t = this.translate(cur, 'read', 1);
+      if (t.kind !== 'ok' || !this.uc.tryWriteMemory(t.pa, data.subarray(done, done + chunk))) return { kind: 'fault', va: cur };
+      done += chunk;
+    }
+    return { kind: 'ok' };
+  }
+
+  /** While set, the TLB-fill hook must not record a stop (a probe through unicorn's TLB is under way). */
+  probing = false;
+
+  /**
+   * The 32-bit instruction at a virtual address, or null when it does not translate. Tries unicorn's TLB first (the
+   * page of a trapping instruction is almost always cached there), then walks the tables.
+   */
+  readInstruction(va: bigint): number | null {
+    this.probing = true;
+    try {
+      if (this.uc.tryReadVirtualInto(va, UC_PROT.EXEC, this.buf8.subarray(0, 4))) return this.view8.getUint32(0, true);
+    } finally {
+      this.probing = false;
+    }
+    const t = this.translate(va, 'fetch');
+    if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, this.buf8.subarray(0, 4))) return null;
+    return this.view8.getUint32(0, true);
+  }
+}

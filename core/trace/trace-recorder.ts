@@ -1,0 +1,49 @@
+import type { Machine } from '../machine/machine.js';
+import { traceRecords, type TraceEventType, type TraceRecord } from './trace-events.js';
+
+/** Where trace records go (JSON Lines file, Perfetto file, ...). */
+export interface TraceSink {
+  write(record: TraceRecord): void;
+  close(): void;
+}
+
+/** Subscribes to a machine and sends each event's records, stamped with time since start, to every sink. */
+export class TraceRecorder {
+  private readonly startNs = process.hrtime.bigint();
+  private unsubscribe: (() => void) | null = null;
+  private machine: Machine | null = null;
+  private count = 0;
+
+  constructor(
+    private readonly sinks: readonly TraceSink[],
+    private readonly events: ReadonlySet<TraceEventType> | null = null,
+  ) {}
+
+  /** Starts recording (turns on the machine's instruction counter for `icount`). */
+  attach(machine: Machine): void {
+    machine.enableCounting();
+    this.machine = machine;
+    this.unsubscribe = machine.on((e) => {
+      const tUs = Number(process.hrtime.bigint() - this.startNs) / 1000;
+      for (const r of traceRecords(e, machine.instructionsExecuted, tUs)) {
+        if (this.events !== null && !this.events.has(r.type as TraceEventType)) continue;
+        this.count++;
+        for (const s of this.sinks) s.write(r);
+      }
+    });
+  }
+
+  /** Records written so far. */
+  get events_written(): number {
+    return this.count;
+  }
+
+  /** Stops recording and closes every sink. */
+  close(): void {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.machine?.disableCounting();
+    this.machine = null;
+    for (const s of this.sinks) s.close();
+  }
+}

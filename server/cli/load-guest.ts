@@ -1,0 +1,41 @@
+import { ImageLoadError } from '../../core/loader/image-load-error.js';
+import type { LoadedImage } from '../../core/loader/loaded-image.js';
+import { readImageFile } from '../../core/loader/read-image-file.js';
+import { virtRegion } from '../../core/platform/virt-memory-map.js';
+import { UnicornLoadError } from '../../core/unicorn/errors.js';
+import { loadUnicorn, type UnicornLibrary } from '../../core/unicorn/library.js';
+import { CliError, EXIT } from './cli-error.js';
+
+/** Default load address of raw images: the arm64 Image convention (RAM base + 0x80000). */
+export const DEFAULT_LOAD_ADDR = 0x4008_0000n;
+
+/** Loads a guest image for a machine with `ramSize` bytes of RAM; a bad image is a CliError with the loader's sentence. */
+export async function loadGuestImage(path: string, ramSize: bigint, loadAddr: bigint = DEFAULT_LOAD_ADDR): Promise<LoadedImage> {
+  const ram = { base: virtRegion('ram').base, size: ramSize };
+  const flash = { base: virtRegion('flash').base, size: virtRegion('flash').size };
+  try {
+    return await readImageFile(path, { name: path, loadAddr, ram, flash });
+  } catch (e) {
+    if (e instanceof ImageLoadError) throw new CliError(EXIT.BAD_ARGUMENTS, e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** Loads libunicorn; a missing or too old library is a CliError that says how to fix it. */
+export function loadEngineLibrary(): UnicornLibrary {
+  try {
+    return loadUnicorn();
+  } catch (e) {
+    if (e instanceof UnicornLoadError) throw new CliError(EXIT.EMULATOR_ERROR, e.message, { cause: e });
+    throw e;
+  }
+}
+
+/** Checks --memory: at least 16 MiB, at most the 255 GiB the virt map leaves for RAM. */
+export function checkRamSize(size: bigint): bigint {
+  const max = virtRegion('ram').size;
+  if (size < 16n << 20n || size > max || size % 4096n !== 0n) {
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--memory: ${size} bytes is not a usable RAM size (a multiple of 4 KiB from 16M to 255G)`);
+  }
+  return size;
+}

@@ -1,0 +1,131 @@
+import type winston from 'winston';
+import type { InjectMode } from '../../core/el2/el2-state.js';
+import type { HaltReason } from '../../core/el2/events.js';
+import { Machine } from '../../core/machine/machine.js';
+import { JsonlTraceWriter } from '../../core/trace/jsonl-trace-writer.js';
+import { PerfettoTraceWriter } from '../../core/trace/perfetto-writer.js';
+import { TraceRecorder } from '../../core/trace/trace-recorder.js';
+import type { TraceEventType } from '../../core/trace/trace-events.js';
+import { buildMachineConfigFromOptions } from './machine-options.js';
+import { CliError, EXIT } from './cli-error.js';
+import { ConsoleSink } from './console-sink.js';
+import { checkRamSize, loadEngineLibrary, loadGuestImage } from './load-guest.js';
+
+/** Options of `el2dbg run`, already parsed. */
+export interface RunOptions {
+  image: string;
+  memory: bigint;
+  loadAddr: bigint;
+  timeoutSeconds?: number;
+  maxInsns?: bigint;
+  policy: string;
+  inject: InjectMode;
+  /** JSON Lines trace file. */
+  trace?: string;
+  /** Chrome Trace Event (Perfetto) file. */
+  perfetto?: string;
+  traceEvents?: ReadonlySet<TraceEventType>;
+  /** A progress line on stderr (instructions, events, MiB written) every half second. */
+  progress?: boolean;
+}
+
+/** The version written into trace headers. */
+export const EL2DBG_VERSION = '0.1.0';
+
+/** `el2dbg run`: boots the image with the guest console on stdout and returns the process exit code. */
+export async function runCommand(opts: RunOptions, logger: winston.Logger): Promise<number> {
+  const ramSize = checkRamSize(opts.memory);
+  const lib = loadEngineLibrary();
+  const image = await loadGuestImage(opts.image, ramSize, opts.loadAddr);
+  const base = await buildMachineConfigFromOptions(lib, image, ramSize, { policy: opts.policy, inject: opts.inject });
+  const sink = new ConsoleSink(process.stdout);
+  const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
+  logger.info('guest loaded', { image: opts.image, format: image.format, entry: `0x${image.entry.toString(16)}`, unicorn: lib.version.text, policy: base.policyName, inject: opts.inject });
+  let jsonl: JsonlTraceWriter | null;
+  let perfetto: PerfettoTraceWriter | null;
+  try {
+    jsonl = opts.trace ? new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject }) : null;
+    perfetto = opts.perfetto ? new PerfettoTraceWriter(opts.perfetto) : null;
+  } catch (e) {
+    await machine.close();
+    throw new CliError(EXIT.BAD_ARGUMENTS, `cannot write the trace: ${(e as Error).message}`, { cause: e });
+  }
+  const sinks = [jsonl, perfetto].filter((x): x is NonNullable<typeof x> => x !== null);
+  const trace = sinks.length > 0 ? new TraceRecorder(sinks, opts.traceEvents ?? null) : null;
+  trace?.attach(machine);
+  const progress = opts.progress && trace
+    ? setInterval(() => {
+        const mib = ((jsonl?.bytes ?? 0) / (1 << 20)).toFixed(1);
+        process.stderr.write(`\r[el2dbg trace] ${(Number(machine.instructionsExecuted) / 1e6).toFixed(1)} M instructions, ${trace.events_written} events, ${mib} MiB `);
+      }, 500)
+    : undefined;
+
+  const onSigint = () => machine.requestStop('interrupted (SIGINT)');
+  process.on('SIGINT', onSigint);
+  const timer = opts.timeoutSeconds ? setTimeout(() => machine.requestStop(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000) : undefined;
+  const onInput = (b: Buffer) => machine.uart.pushInput(b);
+  process.stdin.on('data', onInput); // console input: cooked lines from a terminal, or piped bytes
+  try {
+    let halt: HaltReason;
+    let budget = opts.maxInsns;
+    for (;;) {
+      halt = await machine.run(budget !== undefined ? { maxInsns: budget } : {});
+      if (halt.kind !== 'system-reset') break;
+      // PSCI SYSTEM_RESET: reboot the same image, like QEMU without -no-reboot.
+      logger.info('guest requested SYSTEM_RESET; rebooting');
+      if (budget !== undefined) budget -= machine.instructionsExecuted;
+      machine.reset();
+    }
+    sink.flush();
+    return reportHalt(halt);
+  } finally {
+    sink.flush();
+    process.off('SIGINT', onSigint);
+    process.stdin.off('data', onInput);
+    process.stdin.pause();
+    if (timer) clearTimeout(timer);
+    if (progress) {
+      clearInterval(progress);
+      process.stderr.write('\n');
+    }
+    trace?.close();
+    await machine.close();
+  }
+}
+
+function hex(v: bigint): string {
+  return `0x${v.toString(16)}`;
+}
+
+/** One line on stderr for anything but a clean power-off, and the exit code documented in --help. */
+function reportHalt(halt: HaltReason): number {
+  switch (halt.kind) {
+    case 'power-off':
+      return EXIT.OK;
+    case 'system-reset':
+      return EXIT.OK;
+    case 'insn-limit':
+      process.stderr.write(`el2dbg: stopped: instruction limit reached after ${halt.executed} instructions\n`);
+      return EXIT.LIMIT_REACHED;
+    case 'stop-requested':
+      process.stderr.write(`el2dbg: stopped: ${halt.why}\n`);
+      return halt.why.startsWith('timeout') ? EXIT.LIMIT_REACHED : EXIT.INTERRUPTED;
+    case 'guest-panic':
+      process.stderr.write(`el2dbg: guest panic at pc ${hex(halt.pc)}: ${halt.description}; powered off\n`);
+      return EXIT.GUEST_PANIC;
+    case 'step-done':
+    case 'breakpoint':
+    case 'watchpoint':
+    case 'trap-stop':
+      // Only a debugger sets these up; `run` never does.
+      process.stderr.write(`el2dbg: unexpected debugger stop (${halt.kind})\n`);
+      return EXIT.EMULATOR_ERROR;
+    case 'emulator-error':
+      process.stderr.write(`el2dbg: emulator error at pc ${hex(halt.pc)}: ${halt.description}\n`);
+      return EXIT.EMULATOR_ERROR;
+    default: {
+      const never: never = halt;
+      throw new CliError(EXIT.EMULATOR_ERROR, `unknown halt ${JSON.stringify(never)}`);
+    }
+  }
+}

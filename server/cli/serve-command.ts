@@ -1,0 +1,121 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import type winston from 'winston';
+import type { InjectMode } from '../../core/el2/el2-state.js';
+import { Machine } from '../../core/machine/machine.js';
+import { projectRoot } from '../../core/unicorn/library.js';
+import { DebugTarget } from '../debug-target.js';
+import { GdbServer } from '../gdb-server.js';
+import { listenTcp, socketConnection, stdioConnection } from '../transport.js';
+import { CliError, EXIT } from './cli-error.js';
+import { ConsoleSink } from './console-sink.js';
+import { checkRamSize, loadEngineLibrary, loadGuestImage } from './load-guest.js';
+import { buildMachineConfigFromOptions } from './machine-options.js';
+
+/** The image `el2dbg serve` debugs when no --image is given, relative to the project folder. */
+export const DEMO_IMAGE = 'guests/build/demo.elf';
+
+/** Where --image points: the demo guest is found in the project folder whatever the current directory. */
+function imageLocation(image: string): string {
+  if (image !== DEMO_IMAGE) return resolve(image);
+  const demo = join(projectRoot(), DEMO_IMAGE);
+  if (!existsSync(demo)) throw new CliError(EXIT.BAD_ARGUMENTS, `the demo guest ${demo} is not built: run scripts/setup (or scripts/build-guests)`);
+  return demo;
+}
+
+/** A path as short as possible for a command line: relative when under the current directory. */
+function displayPath(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
+}
+export const DEFAULT_PORT = 1234;
+
+/** Options of `el2dbg serve`, already parsed. */
+export interface ServeOptions {
+  image: string;
+  memory: bigint;
+  loadAddr: bigint;
+  policy: string;
+  inject: InjectMode;
+  port: number;
+  host: string;
+  allowRemote: boolean;
+  stdio: boolean;
+  once: boolean;
+}
+
+/** Hosts that only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The exact command that attaches gdb-multiarch to this server. */
+export function gdbAttachCommand(host: string, port: number, image: string): string {
+  const connectHost = host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '::1' : host;
+  const address = connectHost.includes(':') ? `[${connectHost}]:${port}` : `${connectHost}:${port}`;
+  const quotedImage = /^[\w./+-]+$/.test(image) ? image : `'${image.replace(/'/g, `'\\''`)}'`;
+  return `gdb-multiarch -ex 'target remote ${address}' ${quotedImage}`;
+}
+
+/** `el2dbg serve`: the guest halted at its entry, served to gdb over TCP (or stdio) until interrupted, or after one session with --once. */
+export async function serveCommand(opts: ServeOptions, logger: winston.Logger): Promise<number> {
+  if (!isLoopbackHost(opts.host) && !opts.allowRemote) {
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--host ${opts.host} is not a loopback address: a gdbstub runs any code its client sends, so binding another address needs --allow-remote`);
+  }
+  if (!opts.stdio && !isLoopbackHost(opts.host)) {
+    process.stderr.write(`el2dbg: warning: listening on ${opts.host}: anyone who can reach this port can run code in the emulator and read or change the guest\n`);
+  }
+  const ramSize = checkRamSize(opts.memory);
+  const imagePath = imageLocation(opts.image);
+  const lib = loadEngineLibrary();
+  const image = await loadGuestImage(imagePath, ramSize, opts.loadAddr);
+  const config = await buildMachineConfigFromOptions(lib, image, ramSize, { policy: opts.policy, inject: opts.inject });
+  // In --stdio mode stdout carries the protocol and nothing else: the guest console goes to stderr.
+  const sink = new ConsoleSink(opts.stdio ? process.stderr : process.stdout);
+  const machine = new Machine({ ...config, console: sink, logger: logger.child({ component: 'machine' }) });
+  const server = new GdbServer({ target: new DebugTarget(machine, imagePath, ramSize), logger: logger.child({ component: 'server' }) });
+  logger.info('guest loaded, halted at its entry', { image: imagePath, entry: `0x${image.entry.toString(16)}`, policy: config.policyName });
+  try {
+    return opts.stdio ? await serveStdio(server) : await serveTcp(server, opts, displayPath(imagePath));
+  } finally {
+    await server.close();
+    server.target.close(); // a trace started from gdb is flushed and closed
+    sink.flush();
+    await machine.close();
+  }
+}
+
+async function serveStdio(server: GdbServer): Promise<number> {
+  process.stderr.write('el2dbg: serving the GDB remote protocol on stdin/stdout\n');
+  const session = server.accept(stdioConnection(process.stdin, process.stdout));
+  await session?.finished;
+  return EXIT.OK;
+}
+
+async function serveTcp(server: GdbServer, opts: ServeOptions, image: string): Promise<number> {
+  const onInput = (b: Buffer) => server.target.machine.uart.pushInput(b);
+  process.stdin.on('data', onInput); // console input for the guest's PL011
+  process.stdin.on('error', () => undefined);
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((done) => (stop = done));
+  const listener = await listenTcp(opts.host, opts.port, (socket) => server.accept(socketConnection(socket))).catch((e: NodeJS.ErrnoException) => {
+    throw new CliError(EXIT.BAD_ARGUMENTS, `cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}`, { cause: e });
+  });
+  if (opts.once) server.onSessionEnd(() => stop());
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // IDE adapters wait for this line on stdout.
+  process.stdout.write(`Listening on port ${listener.port}\nAttach with: ${gdbAttachCommand(opts.host, listener.port, image)}\n`);
+  try {
+    await stopped;
+    return EXIT.OK;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    process.stdin.off('data', onInput);
+    process.stdin.pause();
+    const closing = listener.close();
+    await server.close();
+    await closing;
+  }
+}

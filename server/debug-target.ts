@@ -1,0 +1,173 @@
+// What the server debugs: one machine and its image, shared by the sessions that come one after another.
+// It outlives a session: after a detach or a disconnect the next gdb finds the guest where the last one left it.
+import type { El2RegisterName } from '../core/el2/el2-state.js';
+import { EL2_REGISTER_NAMES } from '../core/el2/el2-state.js';
+import type { Stage2TrapEvent } from '../core/el2/events.js';
+import type { FullTranslation } from '../core/machine/address-space.js';
+import type { Machine } from '../core/machine/machine.js';
+import { pstateEl, SCTLR_EL1_M, SYSREG } from '../core/arch/sysregs.js';
+import { UC_ARM64_REG } from '../core/unicorn/constants.js';
+import { DebugObserver } from './debug/debug-observer.js';
+import { JsonlTraceWriter } from '../core/trace/jsonl-trace-writer.js';
+import { PerfettoTraceWriter } from '../core/trace/perfetto-writer.js';
+import { TraceRecorder } from '../core/trace/trace-recorder.js';
+import { buildMemoryMapXml } from './memory-map.js';
+import type { Stage2Policy } from '../core/stage2/stage2-policy.js';
+import { SessionError } from './session-error.js';
+import { RegisterFile } from './registers/register-file.js';
+import { buildTargetDescription } from './registers/target-description.js';
+
+/** The stage-2 side of the EL2 model, as reports read it. */
+export interface Stage2View {
+  readonly policy: Stage2Policy;
+  readonly policyName: string;
+  readonly stage2Enabled: boolean;
+}
+
+export class DebugTarget {
+  readonly registers: RegisterFile;
+  /** qXfer:features:read documents, by annex. */
+  readonly targetDescription: ReadonlyMap<string, string>;
+  readonly memoryMapXml: string;
+  /** Trap log, statistics and catch rules (monitor stage2 ..., catch ...). */
+  readonly debug: DebugObserver;
+  /** What m/M/X and watchpoint addresses mean (monitor memspace): guest virtual (default) or IPA. */
+  memspace: 'va' | 'ipa' = 'va';
+  /** monitor trace start/stop/status. */
+  readonly traceControl: TraceControl;
+
+  constructor(
+    readonly machine: Machine,
+    /** Absolute path of the guest image (qXfer:exec-file:read), so gdb can load its symbols. */
+    readonly imagePath: string,
+    ramSize: bigint,
+  ) {
+    this.registers = new RegisterFile(machine);
+    this.targetDescription = buildTargetDescription();
+    this.memoryMapXml = buildMemoryMapXml(ramSize);
+    this.debug = new DebugObserver(machine);
+    this.traceControl = new TraceControl(machine, imagePath);
+  }
+
+  /** Reads guest memory in the current memory space. */
+  readMemory(addr: bigint, length: number) {
+    return this.memspace === 'ipa' ? this.machine.space.readIpa(addr, length) : this.machine.space.readVirtual(addr, length);
+  }
+
+  /** Writes guest memory in the current memory space. */
+  writeMemory(addr: bigint, data: Uint8Array) {
+    return this.memspace === 'ipa' ? this.machine.space.writeIpa(addr, data) : this.machine.space.writeVirtual(addr, data);
+  }
+
+  /** The guest's program counter. */
+  get pc(): bigint {
+    return this.machine.pc;
+  }
+
+  /** Moves the guest's program counter (`c ADDR`, `s ADDR`, `jump`). */
+  setPc(addr: bigint): void {
+    this.machine.uc.writeReg(UC_ARM64_REG.PC, addr);
+  }
+
+  /** The stage-2 trap the guest is stopped before (a `catch before` rule), if any. */
+  get heldTrap(): Stage2TrapEvent | null {
+    return this.machine.hypervisor.heldTrap;
+  }
+
+  /** The stage-2 policy and whether stage 2 is on (monitor stage2 map, translate). */
+  get stage2(): Stage2View {
+    const h = this.machine.hypervisor;
+    return { policy: h.policy, policyName: h.policyName, stage2Enabled: this.machine.el2.stage2Enabled };
+  }
+
+  /** The EL2 model's configuration and registers (monitor el2). */
+  el2Status(): { policyName: string; injectMode: string; stage2Enabled: boolean; smcTrapped: boolean; registers: [El2RegisterName, bigint][] } {
+    const { hypervisor: h, el2 } = this.machine;
+    return {
+      policyName: h.policyName,
+      injectMode: h.injectMode,
+      stage2Enabled: el2.stage2Enabled,
+      smcTrapped: el2.smcTrapped,
+      registers: EL2_REGISTER_NAMES.map((n) => [n, el2.read(n)]),
+    };
+  }
+
+  /** Translates a guest virtual address through stage 1 and stage 2, without side effects. */
+  translate(va: bigint): FullTranslation {
+    return this.machine.translate(va, 'read');
+  }
+
+  /** What `monitor stats` reports besides the trap statistics. */
+  executionStats(): { instructions: bigint; runNs: bigint; counting: boolean } {
+    return { instructions: this.machine.instructionsExecuted, runNs: this.machine.runTimeNs, counting: this.machine.counting };
+  }
+
+  /** The guest powered off: a new session (or `run`) starts it again from its initial state. */
+  get exited(): boolean {
+    return this.machine.lastHalt?.kind === 'power-off';
+  }
+
+  /** Back to the initial state: image reloaded, CPU at the entry point, halted; the trap log and statistics start over. */
+  reset(): void {
+    this.machine.reset();
+    this.debug.log.clear();
+    this.debug.stats.reset();
+    this.debug.takeCatchStop();
+  }
+
+  /** Finishes what the target holds open (a trace started from gdb). */
+  close(): void {
+    this.traceControl.stop();
+  }
+
+  /** A short description of the CPU for `info threads`: exception level, stack and MMU. */
+  describeCpu(): string {
+    const pstate = this.machine.uc.readReg(UC_ARM64_REG.PSTATE);
+    const el = pstateEl(pstate);
+    const stack = el === 0 ? 't' : pstate & 1n ? 'h' : 't';
+    const mmu = this.machine.uc.readSysReg(SYSREG.SCTLR_EL1) & SCTLR_EL1_M ? 'MMU on' : 'MMU off';
+    return `EL${el}${stack}, ${mmu}, stage 2 ${this.machine.el2.stage2Enabled ? 'on' : 'off'}`;
+  }
+}
+
+/** A trace started from gdb (`monitor trace start FILE [--perfetto]`): one at a time. */
+export class TraceControl {
+  private recorder: TraceRecorder | null = null;
+  private file = '';
+  private startedNs = 0n;
+
+  constructor(
+    private readonly machine: Machine,
+    private readonly imagePath: string,
+  ) {}
+
+  start(file: string, perfetto: boolean): string {
+    if (this.recorder) return `a trace is already being written to ${this.file}: monitor trace stop first\n`;
+    let sink: JsonlTraceWriter | PerfettoTraceWriter;
+    try {
+      sink = perfetto
+      ? new PerfettoTraceWriter(file)
+      : new JsonlTraceWriter(file, { tool: 'el2dbg', version: '0.1.0', image: this.imagePath, policy: this.machine.hypervisor.policyName, inject: this.machine.hypervisor.injectMode });
+    } catch (e) {
+      throw new SessionError('MonitorCommandFailed', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+    this.recorder = new TraceRecorder([sink]);
+    this.recorder.attach(this.machine);
+    this.file = file;
+    this.startedNs = process.hrtime.bigint();
+    return `tracing to ${file} (${perfetto ? 'Perfetto JSON' : 'JSON Lines'}); monitor trace stop to finish it\n`;
+  }
+
+  stop(): string {
+    if (!this.recorder) return 'no trace is being written\n';
+    const n = this.recorder.events_written;
+    this.recorder.close();
+    this.recorder = null;
+    return `trace ${this.file} closed: ${n} events\n`;
+  }
+
+  status(): string {
+    if (!this.recorder) return 'no trace is being written\n';
+    return `tracing to ${this.file}: ${this.recorder.events_written} events in ${(Number(process.hrtime.bigint() - this.startedNs) / 1e9).toFixed(1)} s\n`;
+  }
+}

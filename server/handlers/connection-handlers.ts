@@ -1,0 +1,39 @@
+// Connection set-up and queries that do not touch the machine.
+import type { Packet } from '../../protocol/packets.js';
+import { encodeQSupportedReply, encodeQXferReply } from '../../protocol/replies.js';
+import { empty, ok, reply, type HandlerResult } from '../handler-result.js';
+import { findQXferObject } from '../qxfer-objects.js';
+import type { HandlerContext } from '../handler-context.js';
+import { supportedFeatures } from '../supported-features.js';
+
+type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
+
+const UTF8 = new TextEncoder();
+
+export function qSupported(p: P<'qSupported'>, s: HandlerContext): HandlerResult {
+  s.gdbFeatures = p.features;
+  return reply(encodeQSupportedReply(supportedFeatures(s.packetSize, p.features)));
+}
+
+export function QStartNoAckMode(_p: P<'QStartNoAckMode'>, _s: HandlerContext): HandlerResult {
+  return ok('disable-acks');
+}
+
+export function qXfer(p: P<'qXfer'>, s: HandlerContext): HandlerResult {
+  const object = findQXferObject(p.object);
+  if (!object) return empty();
+  // Documents are small: rebuilding one per chunk keeps the reply consistent with the machine's state.
+  return reply(encodeQXferReply(UTF8.encode(object.read(p.annex, s)), p.offset, Math.min(p.length, s.packetSize - 1)));
+}
+
+export function extendedMode(_p: P<'extendedMode'>, s: HandlerContext): HandlerResult {
+  s.extendedMode = true;
+  return ok();
+}
+
+/** Packets we answer with the empty reply (not supported) or a fixed OK. */
+export const vMustReplyEmpty = (): HandlerResult => empty();
+export const qTStatus = (): HandlerResult => empty();
+export const qOffsets = (): HandlerResult => empty(); // sections are where the ELF says
+export const qSymbol = (): HandlerResult => ok(); // no symbols wanted
+export const QThreadEvents = (): HandlerResult => ok(); // one thread that never starts or exits

@@ -1,0 +1,29 @@
+// m/M/X: guest virtual memory through the guest's stage-1 tables and the EL2 model's stage 2, or guest-physical (IPA)
+// memory through stage 2 alone after `monitor memspace ipa`.
+import type { Packet } from '../../protocol/packets.js';
+import { encodeHexReply } from '../../protocol/replies.js';
+import { ok, reply, type HandlerResult } from '../handler-result.js';
+import { SessionError } from '../session-error.js';
+import type { HandlerContext } from '../handler-context.js';
+
+type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
+
+const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+/** Reads up to what fits in one reply (hex: two characters a byte); a read that stops at an unmapped page returns the bytes before it. */
+export function readMemory(p: P<'readMemory'>, s: HandlerContext): HandlerResult {
+  const length = Math.min(p.length, Math.floor(s.packetSize / 2));
+  const result = s.target.readMemory(p.addr, length);
+  if (result.kind === 'ok') return reply(encodeHexReply(result.data));
+  if (result.readable === 0) throw new SessionError('MemoryFault', `${hex(result.va)} does not translate to memory`);
+  // The protocol allows a short reply; gdb asks again from where it ended and then gets the error.
+  const partial = s.target.readMemory(p.addr, result.readable);
+  if (partial.kind !== 'ok') throw new SessionError('MemoryFault', `${hex(p.addr)} does not translate to memory`);
+  return reply(encodeHexReply(partial.data));
+}
+
+export function writeMemory(p: P<'writeMemory'>, s: HandlerContext): HandlerResult {
+  const result = s.target.writeMemory(p.addr, p.data);
+  if (result.kind === 'fault') throw new SessionError('MemoryFault', `${hex(result.va)} does not translate to memory`);
+  return ok();
+}

@@ -1,0 +1,51 @@
+// `monitor ...` commands (qRcmd): one table, which `monitor help` prints. A command returns the text gdb prints.
+// Monitor commands only arrive while the guest is halted (gdb's all-stop mode), so none of them runs it.
+import { el2MonitorCommands } from './monitor-el2.js';
+import type { HandlerContext } from '../handler-context.js';
+import type { MonitorCommand } from './monitor-command.js';
+
+export type { MonitorCommand } from './monitor-command.js';
+
+const hex = (v: bigint) => `0x${v.toString(16)}`;
+
+function resetGuest(session: HandlerContext): string {
+  session.resetGuest();
+  return (
+    `Guest reset to its initial state, halted at its entry point ${hex(session.target.pc)}.\n` +
+    `gdb still shows the registers from before: run "maintenance flush register-cache" (or stepi) to refresh them.\n`
+  );
+}
+
+export const monitorCommands: readonly MonitorCommand[] = [
+  { name: 'help', summary: 'list the monitor commands', run: () => monitorHelp() },
+  {
+    name: 'halt',
+    summary: 'halt the guest (it already is whenever gdb can send a monitor command); prints where it is',
+    run: (_args, s) => `Guest halted at pc ${hex(s.target.pc)} (${s.target.describeCpu()}).\n`,
+  },
+  {
+    name: 'reset',
+    summary: 'reset the machine to its initial state; it stays halted at its entry until you continue',
+    run: (_args, s) => resetGuest(s),
+  },
+  { name: 'reset halt', summary: 'reset the machine and halt at its entry (what IDE adapters send)', run: (_args, s) => resetGuest(s) },
+  ...el2MonitorCommands,
+];
+
+function monitorHelp(): string {
+  const usage = (c: MonitorCommand) => (c.args ? `${c.name} ${c.args}` : c.name);
+  const width = Math.max(...monitorCommands.map((c) => usage(c).length));
+  return `el2dbg monitor commands:\n${monitorCommands.map((c) => `  ${usage(c).padEnd(width)}  ${c.summary}\n`).join('')}`;
+}
+
+/** The command a monitor line selects and its arguments, or null. */
+export function findMonitorCommand(line: string): { command: MonitorCommand; args: string } | null {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  let best: { command: MonitorCommand; args: string; length: number } | null = null;
+  for (const command of monitorCommands) {
+    const name = command.name.split(' ');
+    if (name.length > words.length || !name.every((w, i) => w === words[i])) continue;
+    if (!best || name.length > best.length) best = { command, args: words.slice(name.length).join(' '), length: name.length };
+  }
+  return best && { command: best.command, args: best.args };
+}

@@ -1,0 +1,150 @@
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildElf } from '../../helpers/asm.js';
+import { runEl2dbg } from '../../helpers/cli.js';
+import { guestPath } from '../../helpers/guests.js';
+
+describe('el2dbg run (the real CLI, in a child process)', () => {
+  it('boots hello: the greeting on stdout, nothing else, exit 0', async () => {
+    const r = await runEl2dbg(['run', '--image', guestPath('hello')]);
+    expect(r).to.deep.equal({ code: 0, stdout: 'Hello from el2dbg guest!\n', stderr: '' });
+  });
+
+  it('boots the MMU guest (T0SZ=16, TTBR1 console) to both lines and exit 0', async () => {
+    const r = await runEl2dbg(['run', '--image', guestPath('mmu')]);
+    expect(r.stdout).to.equal('MMU on: T0SZ=16 walk from level 0\nHello from the high half (0xffff000009000000)!\n');
+    expect(r.code).to.equal(0);
+  });
+
+  it('keeps stdout for the guest even at --log-level debug (logs go to stderr)', async () => {
+    const r = await runEl2dbg(['--log-level', 'debug', 'run', '--image', guestPath('hello')]);
+    expect(r.stdout).to.equal('Hello from el2dbg guest!\n');
+    expect(r.stderr).to.match(/debug|info/);
+    expect(r.code).to.equal(0);
+  });
+
+  it('writes logs to --log-file and not to stderr', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'el2dbg-log-')), 'run.log');
+    const r = await runEl2dbg(['--log-level', 'info', '--log-file', file, 'run', '--image', guestPath('hello')]);
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.equal('');
+    expect(readFileSync(file, 'utf8')).to.match(/guest loaded/);
+  });
+
+  it('stops a spinning guest at --timeout with exit 3 and one line on stderr', async () => {
+    const r = await runEl2dbg(['run', '--image', buildElf('1: b 1b'), '--timeout', '0.3']);
+    expect(r.code).to.equal(3);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.equal('el2dbg: stopped: timeout after 0.3 s\n');
+  });
+
+  it('stops at --max-insns with exit 3', async () => {
+    const r = await runEl2dbg(['run', '--image', buildElf('1: add x0, x0, #1\n add x1, x1, #1\n b 1b'), '--max-insns', '300000']);
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.match(/^el2dbg: stopped: instruction limit reached after 30\d{4} instructions\n$/);
+  });
+
+  it('reports a guest exception without vectors as a panic: exit 4, one line with PC and the fault', async () => {
+    const r = await runEl2dbg(['run', '--image', buildElf('nop\n udf #7')]);
+    expect(r.code).to.equal(4);
+    expect(r.stderr).to.equal(
+      'el2dbg: guest panic at pc 0x40080004: undefined instruction, ESR_EL1=0x2000000, and the guest has no exception vectors (VBAR_EL1 = 0); powered off\n',
+    );
+  });
+
+  it('reports an emulator error with the guest PC in one line and exit 1', async () => {
+    const r = await runEl2dbg(['run', '--image', buildElf('movz x0, #0x0c00, lsl #16\n str x0, [x0]')]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal('el2dbg: emulator error at pc 0x40080004: write of physical address 0xc000000, where nothing is mapped\n');
+  });
+
+  it('boots a raw binary at --load-addr', async () => {
+    const r = await runEl2dbg(['run', '--image', guestPath('hello', 'bin'), '--load-addr', '0x40080000']);
+    expect(r.stdout).to.equal('Hello from el2dbg guest!\n');
+    expect(r.code).to.equal(0);
+  });
+
+  describe('bad input: a clear message and exit 2', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['a missing image', ['run', '--image', '/nonexistent/guest.elf'], /\/nonexistent\/guest\.elf does not exist/],
+      ['no --image', ['run'], /required option '--image <file>'/],
+      ['an unknown flag', ['run', '--image', 'x', '--frobnicate'], /unknown option '--frobnicate'/],
+      ['a bad --memory', ['run', '--image', 'x', '--memory', 'lots'], /--memory: 'lots' is not a size/],
+      ['too little --memory', ['run', '--image', 'x', '--memory', '1M'], /--memory: 1048576 bytes is not a usable RAM size/],
+      ['a bad --timeout', ['run', '--image', 'x', '--timeout', '-1'], /--timeout: '-1' is not a positive number of seconds/],
+      ['a bad --max-insns', ['run', '--image', 'x', '--max-insns', 'many'], /--max-insns: 'many' is not a positive whole number/],
+      ['a bad --load-addr', ['run', '--image', 'x', '--load-addr', 'here'], /--load-addr: 'here' is not an address/],
+      ['a bad --log-level', ['--log-level', 'loud', 'run', '--image', 'x'], /argument 'loud' is invalid/],
+      ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+    ];
+    for (const [what, args, message] of cases) {
+      it(`rejects ${what}`, async () => {
+        const r = await runEl2dbg(args);
+        expect(r.code).to.equal(2);
+        expect(r.stdout).to.equal('');
+        expect(r.stderr).to.match(message);
+      });
+    }
+
+    it('rejects an x86-64 ELF naming the architecture', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'el2dbg-x86-'));
+      writeFileSync(join(dir, 'a.s'), '.globl _start\n_start: ret\n');
+      execFileSync('as', ['-o', join(dir, 'a.o'), join(dir, 'a.s')]);
+      execFileSync('ld', ['-o', join(dir, 'a.elf'), join(dir, 'a.o')]);
+      const r = await runEl2dbg(['run', '--image', join(dir, 'a.elf')]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(/x86-64.*AArch64/);
+    });
+
+    it('rejects a truncated ELF', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'el2dbg-trunc-'));
+      writeFileSync(join(dir, 't.elf'), readFileSync(guestPath('hello')).subarray(0, 100));
+      const r = await runEl2dbg(['run', '--image', join(dir, 't.elf')]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(/truncated/i);
+    });
+
+    it('rejects an image that does not fit in RAM', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'el2dbg-big-'));
+      writeFileSync(join(dir, 'big.bin'), new Uint8Array(17 << 20));
+      const r = await runEl2dbg(['run', '--image', join(dir, 'big.bin'), '--memory', '16M']);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(/RAM/);
+    });
+  });
+
+  it('refuses to start without a usable libunicorn and says how to fix it (exit 1)', async () => {
+    const r = await runEl2dbg(['run', '--image', guestPath('hello')], { UNICORN_LIB: '/nonexistent/libunicorn.so.2' });
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.match(/libunicorn not found at \/nonexistent\/libunicorn\.so\.2: run scripts\/setup/);
+  });
+});
+
+describe('el2dbg doctor and --help', () => {
+  it('doctor --json reports every dependency as usable on a set-up machine', async () => {
+    const r = await runEl2dbg(['doctor', '--json']);
+    const report = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; ok: boolean; version: string | null }[] };
+    expect(report.checks.map((c) => c.name)).to.deep.equal(['node', 'libunicorn', 'gdb-multiarch', 'qemu-system-aarch64', 'aarch64-linux-gnu-as', 'aarch64-linux-gnu-ld', 'dtc']);
+    expect(report.checks.find((c) => c.name === 'libunicorn')!.version).to.match(/^2\.1\./);
+    expect(report.ok).to.equal(true);
+    expect(r.code).to.equal(0);
+  });
+
+  it('doctor says MISSING and how to fix it when libunicorn is not usable (exit 1)', async () => {
+    const r = await runEl2dbg(['doctor'], { UNICORN_LIB: '/nonexistent/libunicorn.so.2' });
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.match(/MISSING libunicorn[\s\S]*fix: run scripts\/setup/);
+  });
+
+  for (const cmd of ['run', 'doctor', 'serve']) {
+    it(`${cmd} --help shows an example`, async () => {
+      const r = await runEl2dbg([cmd, '--help']);
+      expect(r.code).to.equal(0);
+      expect(r.stdout).to.match(/Example/);
+    });
+  }
+});

@@ -1,0 +1,110 @@
+// `el2dbg serve` as a user runs it: a child process, driven by real gdb-multiarch.
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { projectRoot } from '../../../core/unicorn/library.js';
+import { runEl2dbg } from '../../helpers/cli.js';
+import { guestPath } from '../../helpers/guests.js';
+import { spawnGdb } from '../gdb-harness.js';
+
+const BIN = join(projectRoot(), 'bin/el2dbg.js');
+
+interface ServeProcess {
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first stdout line matching `pattern`. */
+  line(pattern: RegExp): Promise<RegExpMatchArray>;
+  readonly exited: Promise<number | null>;
+}
+
+function spawnServe(args: string[]): ServeProcess {
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
+  child.stdout!.on('data', (d: Buffer) => {
+    out += d.toString('utf8');
+    for (const w of [...waiters]) {
+      const m = out.match(w.pattern);
+      if (m) waiters.splice(waiters.indexOf(w), 1), w.resolve(m);
+    }
+  });
+  child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    line: (pattern) => {
+      const m = out.match(pattern);
+      return m ? Promise.resolve(m) : new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
+    exited,
+  };
+}
+
+describe('el2dbg serve (the real CLI, in a child process)', function () {
+  this.timeout(30_000);
+  const children: ChildProcess[] = [];
+  afterEach(() => {
+    for (const c of children.splice(0)) if (c.exitCode === null) c.kill('SIGKILL');
+  });
+
+  it('prints "Listening on port N" and the exact gdb command on stdout; that command attaches; --once exits after the session', async () => {
+    guestPath('demo');
+    const serve = spawnServe(['--port', '0', '--once']);
+    children.push(serve.child);
+    const [, port] = await serve.line(/^Listening on port (\d+)$/m);
+    const [, command] = await serve.line(/^Attach with: (.*)$/m);
+    expect(command).to.equal(`gdb-multiarch -ex 'target remote 127.0.0.1:${port}' guests/build/demo.elf`);
+    // The printed command, as a shell would split it, plus batch commands.
+    const gdb = spawnGdb(['break compute', 'continue', 'p/x $ESR_EL2', 'stepi', 'p/x $pc'], { args: ['-ex', `target remote 127.0.0.1:${port}`, join(projectRoot(), 'guests/build/demo.elf')] });
+    const { output } = await gdb.exited;
+    expect(output).to.match(/Breakpoint 1, compute \(\)/);
+    expect(output).to.match(/\$1 = 0x93c18047/); // the last trap: write_filtered's `str x1, [x2]` (ISV, 64-bit, Rt 1, WnR)
+    expect(output).to.match(/\$2 = 0x4008016c/);
+    expect(await serve.exited).to.equal(0);
+    expect(serve.stdout()).to.match(/el2dbg demo: reading and writing the filtered MMIO page/); // the guest console
+  });
+
+  it('serves over stdin/stdout with --stdio: target remote | el2dbg serve --stdio', async () => {
+    const image = guestPath('demo');
+    const gdb = spawnGdb([
+      `target remote | ${process.execPath} ${BIN} serve --stdio --image ${image}`,
+      'p/x $pc',
+      'break compute',
+      'continue',
+      'p/x $x0',
+      'info registers el2',
+      'kill',
+    ]);
+    const { output } = await gdb.exited;
+    expect(output).to.match(/\$1 = 0x40080000/);
+    expect(output).to.match(/Breakpoint 1, compute \(\)/);
+    expect(output).to.match(/\$2 = 0xfeedfacecafebeef/);
+    expect(output).to.match(/^HCR_EL2\s+0x80080001/m);
+    expect(output).to.match(/el2dbg: serving the GDB remote protocol on stdin\/stdout/); // on stderr, which gdb shows
+    expect(output).to.not.match(/Ignoring packet error|Remote connection closed|Bad remote/);
+  });
+
+  it('refuses a non-loopback --host without --allow-remote (exit 2), and warns when it is allowed', async () => {
+    const refused = await runEl2dbg(['serve', '--host', '0.0.0.0', '--port', '0']);
+    expect(refused.code).to.equal(2);
+    expect(refused.stderr).to.match(/--host 0\.0\.0\.0 is not a loopback address.*--allow-remote/);
+    const serve = spawnServe(['--host', '0.0.0.0', '--allow-remote', '--port', '0']);
+    children.push(serve.child);
+    const [, port] = await serve.line(/^Listening on port (\d+)$/m);
+    expect(serve.stdout()).to.include(`target remote 127.0.0.1:${port}`);
+    expect(serve.stderr()).to.match(/warning: listening on 0\.0\.0\.0/);
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).to.equal(0);
+  });
+
+  it('--help describes the options with an example', async () => {
+    const r = await runEl2dbg(['serve', '--help']);
+    expect(r.code).to.equal(0);
+    for (const flag of ['--image', '--policy', '--inject', '--port', '--host', '--allow-remote', '--stdio', '--once']) expect(r.stdout).to.include(flag);
+    expect(r.stdout).to.match(/Examples:\n\s+\$ el2dbg serve\n\s+Listening on port 1234/);
+  });
+});

@@ -1,6 +1,7 @@
 // el2dbg's GDB server against QEMU 7.2's gdbstub, measured in the same run with the same gdb-multiarch Python
 // script and the same guest: stepi per second, `info registers` with the register cache flushed, `dump binary
 // memory` of 16 MiB, and free-run MIPS with 16 breakpoints set vs none.
+import { QEMU_BASE_ARGS } from '../server/cli/doctor-command.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -102,7 +103,7 @@ function exited(child: ChildProcess): Promise<void> {
 async function startStub(stub: Stub, elf: string): Promise<{ child: ChildProcess; port: number }> {
   if (stub === 'qemu') {
     const port = await freePort();
-    const args = ['-M', 'virt', '-cpu', 'max', '-m', '1024', '-nographic', '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-kernel', elf, '-monitor', 'none', '-serial', 'none'];
+    const args = ['-M', 'virt', '-cpu', 'max', '-m', '1024', ...QEMU_BASE_ARGS, '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-kernel', elf, '-serial', 'none'];
     return { child: spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'ignore', 'ignore'] }), port };
   }
   const child = spawn(process.execPath, [join(projectRoot(), 'bin/el2dbg.js'), 'serve', '--port', '0', '--once', '--image', elf], { stdio: ['ignore', 'pipe', 'ignore'] });

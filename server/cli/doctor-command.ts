@@ -1,5 +1,6 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { loadUnicorn, resolveUnicornPath } from '../../core/unicorn/library.js';
 
@@ -28,6 +29,34 @@ function tool(name: string, cmd: string, args: string[], pick: RegExp, fix: stri
   return { name, ok: version !== null, version, detail: version ? cmd : `${cmd} not found`, fix: version ? null : fix };
 }
 
+/**
+ * A guest of four instructions that powers QEMU's virt machine off through PSCI SYSTEM_OFF (HVC, the conduit of
+ * virt without EL2): mov x0, #0x84000000; movk x0, #8; hvc #0; b .
+ */
+const QEMU_POWER_OFF_GUEST = Uint8Array.from([0x00, 0x80, 0xb0, 0xd2, 0x00, 0x01, 0x80, 0xf2, 0x02, 0x00, 0x00, 0xd4, 0x00, 0x00, 0x00, 0x14]);
+
+/** The flags every QEMU run of el2dbg uses: no NIC (its option ROM is a recommended package, absent on a fresh machine). */
+export const QEMU_BASE_ARGS = ['-nic', 'none', '-nographic', '-monitor', 'none'] as const;
+
+/** Boots `-M virt` with a guest that powers off at once: QEMU is there and can run what the tests run. */
+function qemuBootCheck(): DoctorCheck {
+  const fix = `${SETUP_FIX} (apt-get install --no-install-recommends qemu-system-arm)`;
+  const version = toolVersion('qemu-system-aarch64', ['--version'], /version (\S+)/);
+  if (version === null) return { name: 'qemu-system-aarch64', ok: false, version, detail: 'qemu-system-aarch64 not found', fix };
+  const dir = mkdtempSync(join(tmpdir(), 'el2dbg-doctor-'));
+  try {
+    const image = join(dir, 'power-off.bin');
+    writeFileSync(image, QEMU_POWER_OFF_GUEST);
+    const args = ['-M', 'virt', '-cpu', 'max', '-m', '128', ...QEMU_BASE_ARGS, '-serial', 'none', '-kernel', image];
+    const r = spawnSync('qemu-system-aarch64', args, { encoding: 'utf8', timeout: 10_000, killSignal: 'SIGKILL' });
+    if (r.status === 0) return { name: 'qemu-system-aarch64', ok: true, version, detail: 'qemu-system-aarch64 (booted -M virt to PSCI SYSTEM_OFF)', fix: null };
+    const why = r.error ? r.error.message : (r.stderr.trim().split('\n').pop() ?? `exit ${r.status}`);
+    return { name: 'qemu-system-aarch64', ok: false, version, detail: `cannot boot -M virt: ${why}`, fix };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Runs every check: node, libunicorn (path, version, where it came from), gdb-multiarch, QEMU, binutils, dtc. */
 export function runDoctorChecks(): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
@@ -46,7 +75,7 @@ export function runDoctorChecks(): DoctorCheck[] {
     checks.push({ name: 'libunicorn', ok: false, version: null, detail: (e as Error).message, fix: `${SETUP_FIX} (fetches 2.1.x into .deps/unicorn) or set UNICORN_LIB` });
   }
   checks.push(tool('gdb-multiarch', 'gdb-multiarch', ['--version'], /GNU gdb \(.*\) (\S+)/, `${SETUP_FIX} (apt-get install gdb-multiarch)`));
-  checks.push(tool('qemu-system-aarch64', 'qemu-system-aarch64', ['--version'], /version (\S+)/, `${SETUP_FIX} (apt-get install qemu-system-arm)`));
+  checks.push(qemuBootCheck());
   checks.push(tool('aarch64-linux-gnu-as', 'aarch64-linux-gnu-as', ['--version'], /GNU assembler .* (\S+)$/m, `${SETUP_FIX} (apt-get install binutils-aarch64-linux-gnu)`));
   checks.push(tool('aarch64-linux-gnu-ld', 'aarch64-linux-gnu-ld', ['--version'], /GNU ld .* (\S+)$/m, `${SETUP_FIX} (apt-get install binutils-aarch64-linux-gnu)`));
   checks.push(tool('dtc', 'dtc', ['--version'], /Version: DTC (\S+)/, `${SETUP_FIX} (apt-get install device-tree-compiler)`));

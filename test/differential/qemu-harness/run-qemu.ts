@@ -1,5 +1,6 @@
 // Runs the QEMU harness under qemu-system-aarch64 7.2 and turns its serial output into one
 // observation per corpus entry (line formats: el2-harness-source.ts).
+import { QEMU_BASE_ARGS } from '../../../server/cli/doctor-command.js';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import type { EntryObservation } from './entry-observation.js';
 
 export type QemuRun = Readonly<{ observations: EntryObservation[]; output: string; elapsedMs: number }>;
 
-export const QEMU_ARGS = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', 'max', '-m', '1024', '-nographic'];
+export const QEMU_ARGS = ['-M', 'virt,virtualization=on,gic-version=3', '-cpu', 'max', '-m', '1024', ...QEMU_BASE_ARGS];
 
 /** Why the harness output cannot be turned into observations. */
 export class QemuHarnessError extends Error {

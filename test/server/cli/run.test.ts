@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildElf } from '../../helpers/asm.js';
@@ -138,6 +138,25 @@ describe('el2dbg doctor and --help', () => {
     const r = await runEl2dbg(['doctor'], { UNICORN_LIB: '/nonexistent/libunicorn.so.2' });
     expect(r.code).to.equal(1);
     expect(r.stdout).to.match(/MISSING libunicorn[\s\S]*fix: run scripts\/setup/);
+  });
+
+  it('doctor boots QEMU rather than trusting --version: a QEMU that cannot start -M virt is reported', async () => {
+    // A qemu-system-aarch64 that answers --version like 7.2 but fails to build the machine, as QEMU does on a fresh
+    // machine when a NIC's option ROM (a recommended package) is missing.
+    const dir = mkdtempSync(join(tmpdir(), 'el2dbg-fake-qemu-'));
+    try {
+      const fake = join(dir, 'qemu-system-aarch64');
+      writeFileSync(fake, '#!/bin/sh\n[ "$1" = --version ] && { echo "QEMU emulator version 7.2.22"; exit 0; }\necho \'qemu-system-aarch64: failed to find romfile "efi-virtio.rom"\' >&2; exit 1\n');
+      chmodSync(fake, 0o755);
+      const r = await runEl2dbg(['doctor', '--json'], { PATH: `${dir}:${process.env.PATH}` });
+      const report = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };
+      const qemu = report.checks.find((c) => c.name === 'qemu-system-aarch64')!;
+      expect(qemu.ok).to.equal(false);
+      expect(qemu.detail).to.match(/cannot boot -M virt: .*efi-virtio\.rom/);
+      expect(r.code).to.equal(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   for (const cmd of ['run', 'doctor', 'serve']) {

@@ -16,6 +16,7 @@ import type { Stage2Policy } from '../core/stage2/stage2-policy.js';
 import { SessionError } from './session-error.js';
 import { RegisterFile } from './registers/register-file.js';
 import { buildTargetDescription } from './registers/target-description.js';
+import { EL2DBG_VERSION } from '../core/version.js';
 
 /** The stage-2 side of the EL2 model, as reports read it. */
 export interface Stage2View {
@@ -147,7 +148,7 @@ export class TraceControl {
     try {
       sink = perfetto
       ? new PerfettoTraceWriter(file)
-      : new JsonlTraceWriter(file, { tool: 'el2dbg', version: '0.1.0', image: this.imagePath, policy: this.machine.hypervisor.policyName, inject: this.machine.hypervisor.injectMode });
+      : new JsonlTraceWriter(file, { tool: 'el2dbg', version: EL2DBG_VERSION, image: this.imagePath, policy: this.machine.hypervisor.policyName, inject: this.machine.hypervisor.injectMode });
     } catch (e) {
       throw new SessionError('MonitorCommandFailed', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }

@@ -4,6 +4,7 @@
 // gdb refuses any address outside the map, and gdb's addresses are guest virtual: device windows and a
 // high-half kernel (0xffff...) must stay reachable.
 import { VIRT_FLASH_BANK_COUNT, virtRegion } from '../core/platform/virt-memory-map.js';
+import { hex } from '../core/text/hex.js';
 
 const TOP_OF_MEMORY = 1n << 64n;
 
@@ -31,7 +32,6 @@ export function memoryMapRegions(ramSize: bigint): MemoryMapRegion[] {
 
 /** The memory-map XML document (gdb's memory-map.dtd). */
 export function buildMemoryMapXml(ramSize: bigint): string {
-  const hex = (v: bigint) => `0x${v.toString(16)}`;
   const lines = memoryMapRegions(ramSize).map((r) => `  <!-- ${r.what} -->\n  <memory type="ram" start="${hex(r.start)}" length="${hex(r.length)}"/>\n`);
   return `<?xml version="1.0"?>\n<!DOCTYPE memory-map PUBLIC "+//IDN gnu.org//DTD GDB Memory Map V1.0//EN" "http://sourceware.org/gdb/gdb-memory-map.dtd">\n<memory-map>\n${lines.join('')}</memory-map>\n`;
 }

@@ -6,6 +6,7 @@ import type { StopReason, StopReply } from '../protocol/stop-reply.js';
 import { watchStopKey, type BreakpointSet } from './breakpoint-set.js';
 import type { RegisterFile } from './registers/register-file.js';
 import { GUEST_THREAD } from './threads.js';
+import { hex } from '../core/text/hex.js';
 
 /** gdb's signal numbers (include/gdb/signals.def). */
 export const GDB_SIGNAL = { INT: 2, ILL: 4, TRAP: 5, SEGV: 11 } as const;
@@ -22,7 +23,6 @@ export interface StopReasonSupport {
   readonly hwbreak: boolean;
 }
 
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** The stop report for `halt`. */
 export function reportHalt(

@@ -51,23 +51,3 @@ export function enterEl1Exception(uc: UnicornEngine, exc: El1Exception): El1Entr
   uc.writeReg(UC_ARM64_REG.PC, vector);
   return { vector, vectorOffset, fromPstate: pstate };
 }
-
-// Exception classes (ESR_ELx.EC, Arm ARM D17.2.37) the EL1 path generates.
-export const EC_UNKNOWN = 0x00n;
-export const EC_SVC64 = 0x15n;
-export const EC_IABT_LOWER = 0x20n;
-export const EC_IABT_CURRENT = 0x21n;
-export const EC_DABT_LOWER = 0x24n;
-export const EC_DABT_CURRENT = 0x25n;
-export const EC_BRK64 = 0x3cn;
-export const ESR_IL = 1n << 25n;
-
-/** The same ESR with its exception class replaced (ISS and IL kept), as an injection into EL1 rewrites it. */
-export function withExceptionClass(esr: bigint, ec: bigint): bigint {
-  return (esr & ~(0x3fn << 26n)) | (ec << 26n);
-}
-
-/** Builds an ESR value from EC, IL=1 (32-bit instruction) and ISS. */
-export function makeEsr(ec: bigint, iss: bigint): bigint {
-  return (ec << 26n) | ESR_IL | (iss & 0x1ff_ffffn);
-}

@@ -1,4 +1,5 @@
 import { bits } from '../arch/bits.js';
+import { ESR_ISS, ESR_ISS_ISV, ESR_ISS_SAS, ESR_ISS_SF, ESR_ISS_SRT, ESR_ISS_SSE, ESR_ISS_WNR, issField, issFlag } from '../arch/esr.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import type { HandlerMatch, MmioAccessWidth, MmioReadResult, MmioWriteResult } from '../stage2/stage2-types.js';
 import { extendReadValue, maskToWidth } from './mmio-value.js';
@@ -46,14 +47,14 @@ export interface AbortSyndrome {
 
 /** Extracts the dispatch fields from ESR_EL2. */
 export function abortSyndrome(esr: bigint): AbortSyndrome {
-  const iss = Number(bits(esr, 24, 0)); // ISS fits a number: field tests below are plain integer ops on the hot path
+  const iss = Number(bits(esr, ...ESR_ISS)); // ISS fits a number: the field tests are plain integer ops on the hot path
   return {
-    isv: ((iss >>> 24) & 1) === 1,
-    width: (8 << ((iss >>> 22) & 3)) as MmioAccessWidth,
-    sse: ((iss >>> 21) & 1) === 1,
-    srt: (iss >>> 16) & 31,
-    sf: ((iss >>> 15) & 1) === 1,
-    write: ((iss >>> 6) & 1) === 1,
+    isv: issFlag(iss, ESR_ISS_ISV),
+    width: (8 << issField(iss, ESR_ISS_SAS)) as MmioAccessWidth,
+    sse: issFlag(iss, ESR_ISS_SSE),
+    srt: issField(iss, ESR_ISS_SRT),
+    sf: issFlag(iss, ESR_ISS_SF),
+    write: issFlag(iss, ESR_ISS_WNR),
   };
 }
 

@@ -1,8 +1,6 @@
-import { bits } from '../arch/bits.js';
 import type { CoreLogger, HaltReason, MachineEvent, Stage2TrapEvent } from './events.js';
-import {
-  EC_DABT_CURRENT, EC_DABT_LOWER, EC_IABT_LOWER, enterEl1Exception, makeEsr, syncVectorOffset, withExceptionClass,
-} from '../arch/exception-entry.js';
+import { EC, ESR_ISS_S1PTW, ESR_ISS_WNR, FSC_TRANSLATION_LEVEL0, esrExceptionClass, makeEsr, withExceptionClass } from '../arch/esr.js';
+import { enterEl1Exception, syncVectorOffset } from '../arch/exception-entry.js';
 import { PSTATE_M_MASK, PSTATE_M_EL1H, SYSREG, pstateEl } from '../arch/sysregs.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import { DecodeCache } from '../syndrome/decode-cache.js';
@@ -16,6 +14,7 @@ import type { HandlerMatch } from '../stage2/stage2-types.js';
 import type { El2State, InjectMode } from './el2-state.js';
 import { handleHypercall } from './hypercalls.js';
 import type { TrapFrame } from './trap-frame.js';
+import { hex } from '../text/hex.js';
 
 /** A stage-2 fault met by a data access, as the TLB fill saw it. */
 export interface DataAbortFault {
@@ -134,10 +133,10 @@ export class Hypervisor {
     const far = access ? farForAccess(access, fault.pageVa) : fault.pageVa;
     // The access's IPA keeps FAR's page offset; a fault on a table read reports the table's IPA page.
     const ipa = fault.s1ptw ? fault.ipaPage : fault.ipaPage | (far & 0xfffn);
-    const dfsc = 0x04 + fault.level;
+    const dfsc = FSC_TRANSLATION_LEVEL0 + fault.level;
     const esr = access
       ? this.esrFor(access, dfsc, fault.s1ptw)
-      : esrEl2ForDataAbort(BigInt(dfsc) | (fault.s1ptw ? 1n << 7n : 0n) | (fault.access === 'write' ? 1n << 6n : 0n));
+      : esrEl2ForDataAbort(BigInt(dfsc) | (fault.s1ptw ? ESR_ISS_S1PTW : 0n) | (fault.access === 'write' ? ESR_ISS_WNR : 0n));
     const frame = this.captureFrame(frameRegs, pc, esr, far, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     const syn = abortSyndrome(esr);
@@ -234,11 +233,11 @@ export class Hypervisor {
     let vectorOffset: bigint;
     if (this.injectMode === 'ritm') {
       // RITM: EC 0x24 -> 0x25 (ISS and IL unchanged), always the current-EL-with-SP_ELx vector (+0x200).
-      esrEl1 = bits(trap.esrEl2, 31, 26) === EC_DABT_LOWER ? withExceptionClass(trap.esrEl2, EC_DABT_CURRENT) : trap.esrEl2;
+      esrEl1 = esrExceptionClass(trap.esrEl2) === EC.DABT_LOWER ? withExceptionClass(trap.esrEl2, EC.DABT_CURRENT) : trap.esrEl2;
       vectorOffset = RITM_VECTOR_OFFSET;
     } else {
       // The architecture: EC 0x24 from EL0, 0x25 from EL1; vector by source EL and SP selection.
-      const ec = fromEl0 ? EC_DABT_LOWER : EC_DABT_CURRENT;
+      const ec = fromEl0 ? EC.DABT_LOWER : EC.DABT_CURRENT;
       esrEl1 = withExceptionClass(trap.esrEl2, ec);
       vectorOffset = syncVectorOffset(pstate);
     }
@@ -251,7 +250,7 @@ export class Hypervisor {
   /** A stage-2 fault on an instruction fetch (EC 0x20): RITM panics; the syndrome is recorded and reported. */
   instructionAbort(pc: bigint, ipaPage: bigint, level: number, s1ptw: boolean): HaltReason {
     const ipa = s1ptw ? ipaPage : ipaPage | (pc & 0xfffn);
-    const esr = makeEsr(EC_IABT_LOWER, (s1ptw ? 1n << 7n : 0n) | BigInt(0x04 + level));
+    const esr = makeEsr(EC.IABT_LOWER, (s1ptw ? ESR_ISS_S1PTW : 0n) | BigInt(FSC_TRANSLATION_LEVEL0 + level));
     const frame = this.captureFrame(this.readFrameRegisters(), pc, esr, pc, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     this.emit({ kind: 'instruction-abort', pc, esrEl2: esr, farEl2: pc, hpfarEl2: frame.hpfarEl2, ipa });
@@ -280,8 +279,4 @@ export class Hypervisor {
     if (outcome.kind === 'system-reset') return { kind: 'system-reset', via: conduit };
     return null;
   }
-}
-
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
 }

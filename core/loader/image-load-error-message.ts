@@ -1,10 +1,10 @@
 // One sentence per image load problem: what is wrong with which file, and what to do about it.
 import type { AddressRange } from './loaded-image.js';
 import type { ImageDefect, ImageLoadProblem, ImagePart } from './image-load-problem.js';
+import { hex } from '../text/hex.js';
 
 const EM_AARCH64 = 183;
 
-const hex = (v: bigint): string => `0x${v.toString(16)}`;
 
 const span = (start: bigint, end: bigint): string => `${hex(start)}-${hex(end - 1n)}`;
 

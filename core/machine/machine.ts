@@ -16,7 +16,8 @@ import { UnicornEngine, type EmuStartResult, type HookHandle, type MemAccessType
 import type { UnicornLibrary } from '../unicorn/library.js';
 import { AddressSpace, type FillStop, type FullTranslation, type Watchpoint } from './address-space.js';
 import { SILENT_LOGGER, type CoreLogger, type HaltReason, type MachineEvent } from '../el2/events.js';
-import { EC_BRK64, EC_DABT_CURRENT, EC_DABT_LOWER, EC_IABT_CURRENT, EC_IABT_LOWER, EC_SVC64, EC_UNKNOWN, enterEl1Exception, makeEsr } from '../arch/exception-entry.js';
+import { EC, ESR_ISS_CM, ESR_ISS_WNR, FSC_SYNC_EXTERNAL_WALK_LEVEL0, makeEsr } from '../arch/esr.js';
+import { enterEl1Exception } from '../arch/exception-entry.js';
 import { classifyExceptionInstruction } from '../arch/instruction-classes.js';
 import { SliceWatchdog } from './slice-watchdog.js';
 import { PSTATE_EL1H_DAIF_MASKED, SCTLR_EL1_ENTRY, SYSREG } from '../arch/sysregs.js';
@@ -393,27 +394,32 @@ export class Machine {
       const cls = insn === null ? { kind: 'other' as const } : classifyExceptionInstruction(insn);
       if (cls.kind === 'hvc') return this.hypervisor.hypercall('hvc', pc);
       if (cls.kind === 'smc' && this.el2.smcTrapped) return this.hypervisor.hypercall('smc', pc);
-      return this.takeGuestException({ esr: makeEsr(EC_UNKNOWN, 0n), preferredReturn: pc }, pc, cls.kind === 'smc' ? 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)' : 'undefined instruction');
+      return this.takeGuestException({ esr: makeEsr(EC.UNKNOWN, 0n), preferredReturn: pc }, pc, cls.kind === 'smc' ? 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)' : 'undefined instruction');
     }
     if (intno === EXCP_HVC || intno === EXCP_SMC) {
       // With -cpu max unicorn raises these (not UDEF) with PC already past the instruction.
       const at = this.exceptionInstructionAt(pc, intno === EXCP_HVC ? 'hvc' : 'smc');
       if (intno === EXCP_HVC) return this.hypervisor.hypercall('hvc', at);
       if (this.el2.smcTrapped) return this.hypervisor.hypercall('smc', at);
-      return this.takeGuestException({ esr: makeEsr(EC_UNKNOWN, 0n), preferredReturn: at }, at, 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)');
+      return this.takeGuestException({ esr: makeEsr(EC.UNKNOWN, 0n), preferredReturn: at }, at, 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)');
     }
     if (intno === EXCP_SWI) {
       // unicorn reports SVC with PC already past it; the preferred return is that next instruction.
-      const insn = this.space.readInstruction(pc - 4n);
-      const imm = insn === null ? 0 : (insn >>> 5) & 0xffff;
-      return this.takeGuestException({ esr: makeEsr(EC_SVC64, BigInt(imm)), preferredReturn: pc }, pc - 4n, `SVC #${imm}`);
+      const imm = this.exceptionImmediate(pc - 4n);
+      return this.takeGuestException({ esr: makeEsr(EC.SVC64, BigInt(imm)), preferredReturn: pc }, pc - 4n, `SVC #${imm}`);
     }
     if (intno === EXCP_BKPT) {
-      const insn = this.space.readInstruction(pc);
-      const imm = insn === null ? 0 : (insn >>> 5) & 0xffff;
-      return this.takeGuestException({ esr: makeEsr(EC_BRK64, BigInt(imm)), preferredReturn: pc }, pc, `BRK #${imm}`);
+      const imm = this.exceptionImmediate(pc);
+      return this.takeGuestException({ esr: makeEsr(EC.BRK64, BigInt(imm)), preferredReturn: pc }, pc, `BRK #${imm}`);
     }
     return { kind: 'emulator-error', pc, description: `CPU exception ${intno} that el2dbg does not model yet` };
+  }
+
+  /** The imm16 of the SVC/BRK at `pc` (the ISS of its exception), 0 if it cannot be read. */
+  private exceptionImmediate(pc: bigint): number {
+    const insn = this.space.readInstruction(pc);
+    const cls = insn === null ? null : classifyExceptionInstruction(insn);
+    return cls && cls.kind !== 'other' ? cls.imm16 : 0;
   }
 
   /** The data access of the instruction at `pc` with the current registers, or null if it cannot be read. */
@@ -434,17 +440,17 @@ export class Machine {
     if (stop.fault.stage !== 1) throw new Error('stage-1 fault expected');
     const f = stop.fault.fault;
     // A table read that hit no memory at all is a synchronous external abort on the walk (FSC 0b0101LL).
-    const fsc = f.type === 'stage2-on-walk' ? 0x14 + f.level : f.fsc;
+    const fsc = f.type === 'stage2-on-walk' ? FSC_SYNC_EXTERNAL_WALK_LEVEL0 + f.level : f.fsc;
     const what = f.type === 'stage2-on-walk' ? 'external abort on the table walk' : `${f.type} fault`;
     if (stop.access === 'fetch') {
-      const esr = makeEsr(stop.el === 0 ? EC_IABT_LOWER : EC_IABT_CURRENT, BigInt(fsc));
+      const esr = makeEsr(stop.el === 0 ? EC.IABT_LOWER : EC.IABT_CURRENT, BigInt(fsc));
       return this.takeGuestException({ esr, far: pc, preferredReturn: pc }, pc, `instruction abort (${what}, level ${f.level}) at 0x${pc.toString(16)}`);
     }
     const access = this.decodeAccessAt(pc);
     const far = access?.kind === 'memory' ? (access.address >= stop.va ? access.faultAddress : stop.va) : stop.va;
-    const wnr = stop.access === 'write' || (access?.kind === 'memory' && access.cacheMaintenance) ? 1n << 6n : 0n;
-    const cm = access?.kind === 'memory' && access.cacheMaintenance ? 1n << 8n : 0n;
-    const esr = makeEsr(stop.el === 0 ? EC_DABT_LOWER : EC_DABT_CURRENT, cm | wnr | BigInt(fsc));
+    const wnr = stop.access === 'write' || (access?.kind === 'memory' && access.cacheMaintenance) ? ESR_ISS_WNR : 0n;
+    const cm = access?.kind === 'memory' && access.cacheMaintenance ? ESR_ISS_CM : 0n;
+    const esr = makeEsr(stop.el === 0 ? EC.DABT_LOWER : EC.DABT_CURRENT, cm | wnr | BigInt(fsc));
     return this.takeGuestException({ esr, far, preferredReturn: pc }, pc, `data abort (${what}, level ${f.level}) on ${stop.access} of VA 0x${far.toString(16)}`);
   }
 

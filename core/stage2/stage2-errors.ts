@@ -1,6 +1,7 @@
 // Why a stage-2 policy could not be declared: RITM's Stage2ConfigError (src/stage2.rs), each
 // variant with the data that explains it, plus the two ways to misuse the builder itself.
 import type { IpaRange } from './stage2-types.js';
+import { hex } from '../text/hex.js';
 
 export type Stage2ConfigError =
   | { code: 'RangeBaseNotPageAligned'; base: bigint }
@@ -39,7 +40,6 @@ export class Stage2PolicyError extends Error {
   }
 }
 
-const hex = (x: bigint): string => `0x${x.toString(16)}`;
 const range = (r: IpaRange): string => `[${hex(r.base)}, ${hex(r.base + r.size)})`;
 
 /** Returns a one-sentence description of `p` for a human. */

@@ -1,12 +1,8 @@
 // The syndrome of a stage-2 Data Abort taken to EL2 (ARM DDI 0487, D23 ESR_EL2 "ISS encoding for an
 // exception from a Data Abort", and the AArch64.FaultSyndrome pseudocode), plus FAR_EL2 and
 // HPFAR_EL2 for the same fault.
-import { bits, type BitField } from '../arch/bits.js';
+import type { BitField } from '../arch/bits.js';
 import {
-  ESR_EC,
-  ESR_EC_DABT_LOW,
-  ESR_IL,
-  ESR_ISS,
   ESR_ISS_AR,
   ESR_ISS_CM,
   ESR_ISS_DFSC,
@@ -20,7 +16,9 @@ import {
   ESR_ISS_SSE,
   ESR_ISS_WNR,
   fieldValue,
-} from './esr-fields.js';
+  makeEsr,
+  EC,
+} from '../arch/esr.js';
 import type { MemoryAccess, MemoryAccessClass } from './memory-access.js';
 
 /** The fault part of the syndrome: what the stage-2 walk found, not what the instruction did. */
@@ -122,7 +120,7 @@ export function dataAbortIss(access: MemoryAccess, fault: DataAbortFault): bigin
 
 /** Returns ESR_EL2 for a Data Abort from a lower Exception level (EC 0x24) with `iss`. */
 export function esrEl2ForDataAbort(iss: bigint, il = true): bigint {
-  return fieldValue(ESR_EC, BigInt(ESR_EC_DABT_LOW)) | (il ? ESR_IL : 0n) | bits(iss, ...ESR_ISS);
+  return makeEsr(EC.DABT_LOWER, iss, il);
 }
 
 /**

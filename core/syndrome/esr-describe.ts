@@ -3,16 +3,6 @@
 import { bits, type BitField } from '../arch/bits.js';
 import {
   ESR_EC,
-  ESR_EC_BRK64,
-  ESR_EC_DABT_CUR,
-  ESR_EC_DABT_LOW,
-  ESR_EC_HVC64,
-  ESR_EC_IABT_CUR,
-  ESR_EC_IABT_LOW,
-  ESR_EC_SMC64,
-  ESR_EC_SVC64,
-  ESR_EC_SYS64,
-  ESR_EC_UNKNOWN,
   ESR_IL,
   ESR_ISS,
   ESR_ISS2,
@@ -39,9 +29,11 @@ import {
   ESR_ISS_VNCR,
   ESR_ISS_WNR,
   flagPosition,
-} from './esr-fields.js';
-import { exceptionClassName } from './exception-class.js';
+  exceptionClassName,
+  EC,
+} from '../arch/esr.js';
 import { describeFaultStatusCode, type FaultSide } from './fault-status-code.js';
+import { hex } from '../text/hex.js';
 
 export type EsrField = Readonly<{ name: string; bits: string; value: bigint; meaning: string }>;
 
@@ -70,7 +62,6 @@ function res0(esr: bigint, [hi, lo]: BitField, register = 'ISS'): EsrField[] {
 }
 
 const flag = (set: string, clear: string) => (value: bigint) => (value === 1n ? set : clear);
-const hex = (value: bigint): string => `0x${value.toString(16)}`;
 
 const ACCESS_SIZES = ['byte', 'halfword', 'word', 'doubleword'];
 // SET: 0b00 Recoverable state (UER), 0b10 Uncontainable (UC), 0b11 Restartable state (UEO).
@@ -162,16 +153,16 @@ const unknownReasonIss = (esr: bigint): EsrField[] => [
 
 /** The ISS layout of each exception class `describeEsr` decodes field by field. */
 const ISS_DECODERS: ReadonlyMap<number, (esr: bigint) => EsrField[]> = new Map([
-  [ESR_EC_UNKNOWN, unknownReasonIss],
-  [ESR_EC_SVC64, immediateFields('SVC')],
-  [ESR_EC_HVC64, immediateFields('HVC')],
-  [ESR_EC_SMC64, immediateFields('SMC')],
-  [ESR_EC_SYS64, systemRegisterFields],
-  [ESR_EC_IABT_LOW, instructionAbortFields],
-  [ESR_EC_IABT_CUR, instructionAbortFields],
-  [ESR_EC_DABT_LOW, dataAbortFields],
-  [ESR_EC_DABT_CUR, dataAbortFields],
-  [ESR_EC_BRK64, immediateFields('BRK', 'Comment')],
+  [EC.UNKNOWN, unknownReasonIss],
+  [EC.SVC64, immediateFields('SVC')],
+  [EC.HVC64, immediateFields('HVC')],
+  [EC.SMC64, immediateFields('SMC')],
+  [EC.SYS64, systemRegisterFields],
+  [EC.IABT_LOWER, instructionAbortFields],
+  [EC.IABT_CURRENT, instructionAbortFields],
+  [EC.DABT_LOWER, dataAbortFields],
+  [EC.DABT_CURRENT, dataAbortFields],
+  [EC.BRK64, immediateFields('BRK', 'Comment')],
 ]);
 
 /** Decodes every field of the ESR_ELx value `esr`. */

@@ -10,8 +10,8 @@ import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.j
 import { parseAddress, parseCount, parsePort, parseSeconds, parseSize } from './parse-options.js';
 import { runCommand, type RunOptions } from './run-command.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
+import { EL2DBG_VERSION } from '../../core/version.js';
 
-const VERSION = '0.1.0';
 
 /** The flags `run` and `trace` share, as commander gives them. */
 interface RunFlags {
@@ -43,7 +43,7 @@ function parseRunFlags(o: RunFlags): RunOptions {
 function buildProgram(result: { code: number }): Command {
   const program = new Command('el2dbg')
     .description('GDB debug server for an emulated AArch64 machine with a modelled EL2 hypervisor (stage-2 traps, syndromes, trap frames)')
-    .version(VERSION)
+    .version(EL2DBG_VERSION)
     .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr or --log-file, never stdout)').choices(LOG_LEVELS).default('warn'))
     .option('--log-file <path>', 'write logs to this file instead of stderr')
     .exitOverride()

@@ -10,6 +10,8 @@ import { buildMachineConfigFromOptions } from './machine-options.js';
 import { CliError, EXIT } from './cli-error.js';
 import { ConsoleSink } from './console-sink.js';
 import { checkRamSize, loadEngineLibrary, loadGuestImage } from './load-guest.js';
+import { hex } from '../../core/text/hex.js';
+import { EL2DBG_VERSION } from '../../core/version.js';
 
 /** Options of `el2dbg run`, already parsed. */
 export interface RunOptions {
@@ -30,7 +32,6 @@ export interface RunOptions {
 }
 
 /** The version written into trace headers. */
-export const EL2DBG_VERSION = '0.1.0';
 
 /** `el2dbg run`: boots the image with the guest console on stdout and returns the process exit code. */
 export async function runCommand(opts: RunOptions, logger: winston.Logger): Promise<number> {
@@ -91,10 +92,6 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
     trace?.close();
     await machine.close();
   }
-}
-
-function hex(v: bigint): string {
-  return `0x${v.toString(16)}`;
 }
 
 /** One line on stderr for anything but a clean power-off, and the exit code documented in --help. */

@@ -5,6 +5,7 @@ import { trapOneLine } from './trap-text.js';
 import { describeRule, eventCatchKinds, ruleMatchesDecision, ruleMatchesTrap, type EventCatchKind, type Stage2CatchRule } from './catch-rules.js';
 import { MachineStats } from './machine-stats.js';
 import { TrapLog } from './trap-log.js';
+import { hex, hexDigits } from '../../core/text/hex.js';
 
 /** Why a catch stopped the machine, and the line to show the person. */
 export interface CatchStop {
@@ -14,10 +15,9 @@ export interface CatchStop {
   readonly keys: readonly (readonly [string, string])[];
 }
 
-const hex = (v: bigint) => v.toString(16);
 
 function trapKeys(t: Stage2TrapEvent, when: string): [string, string][] {
-  return [['el2trap', when], ['esr', hex(t.esrEl2)], ['far', hex(t.farEl2)], ['hpfar', hex(t.hpfarEl2)], ['ipa', hex(t.ipa)]];
+  return [['el2trap', when], ['esr', hexDigits(t.esrEl2)], ['far', hexDigits(t.farEl2)], ['hpfar', hexDigits(t.hpfarEl2)], ['ipa', hexDigits(t.ipa)]];
 }
 
 /**
@@ -113,13 +113,13 @@ export class DebugObserver {
 function describeEventStop(e: MachineEvent): string {
   switch (e.kind) {
     case 'hypercall':
-      return `${e.conduit.toUpperCase()} at 0x${hex(e.pc)}: ${e.name} (x0=0x${hex(e.functionId)}) -> ${e.results.length ? `x0=0x${hex(e.results[0]!)}` : 'no return'}`;
+      return `${e.conduit.toUpperCase()} at ${hex(e.pc)}: ${e.name} (x0=${hex(e.functionId)}) -> ${e.results.length ? `x0=${hex(e.results[0]!)}` : 'no return'}`;
     case 'injection':
-      return `data abort injected into EL1: ESR_EL1=0x${hex(e.esrEl1)} FAR_EL1=0x${hex(e.farEl1)} ELR_EL1=0x${hex(e.elrEl1)} -> vector 0x${hex(e.vector)} (${e.mode})`;
+      return `data abort injected into EL1: ESR_EL1=${hex(e.esrEl1)} FAR_EL1=${hex(e.farEl1)} ELR_EL1=${hex(e.elrEl1)} -> vector ${hex(e.vector)} (${e.mode})`;
     case 'guest-exception':
-      return `guest exception at 0x${hex(e.pc)}: ${e.description} (ESR_EL1=0x${hex(e.esr)}) -> vector 0x${hex(e.vector)}`;
+      return `guest exception at ${hex(e.pc)}: ${e.description} (ESR_EL1=${hex(e.esr)}) -> vector ${hex(e.vector)}`;
     case 'instruction-abort':
-      return `stage-2 instruction abort at 0x${hex(e.pc)}: IPA 0x${hex(e.ipa)} ESR_EL2=0x${hex(e.esrEl2)}`;
+      return `stage-2 instruction abort at ${hex(e.pc)}: IPA ${hex(e.ipa)} ESR_EL2=${hex(e.esrEl2)}`;
     default:
       return e.kind;
   }
@@ -128,13 +128,13 @@ function describeEventStop(e: MachineEvent): string {
 function eventKeys(e: MachineEvent): [string, string][] {
   switch (e.kind) {
     case 'hypercall':
-      return [['el2event', e.conduit], ['fid', hex(e.functionId)]];
+      return [['el2event', e.conduit], ['fid', hexDigits(e.functionId)]];
     case 'injection':
-      return [['el2event', 'inject'], ['esr', hex(e.esrEl1)], ['far', hex(e.farEl1)]];
+      return [['el2event', 'inject'], ['esr', hexDigits(e.esrEl1)], ['far', hexDigits(e.farEl1)]];
     case 'guest-exception':
-      return [['el2event', 'exception'], ['esr', hex(e.esr)]];
+      return [['el2event', 'exception'], ['esr', hexDigits(e.esr)]];
     case 'instruction-abort':
-      return [['el2event', 'iabt'], ['esr', hex(e.esrEl2)], ['ipa', hex(e.ipa)]];
+      return [['el2event', 'iabt'], ['esr', hexDigits(e.esrEl2)], ['ipa', hexDigits(e.ipa)]];
     default:
       return [];
   }

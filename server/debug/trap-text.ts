@@ -4,11 +4,8 @@ import type { Stage2TrapEvent } from '../../core/el2/events.js';
 import { decodeMemoryAccess } from '../../core/syndrome/a64-memory-access.js';
 import { describeEsr } from '../../core/syndrome/esr-describe.js';
 import { accessMnemonic } from './access-mnemonic.js';
+import { hex } from '../../core/text/hex.js';
 
-/** 0x-prefixed lowercase hex. */
-export function hex(v: bigint, pad = 0): string {
-  return `0x${v.toString(16).padStart(pad, '0')}`;
-}
 
 /** The mnemonic of the trapped instruction (decoded again from the frame), or its raw word. */
 export function trapInstruction(trap: Stage2TrapEvent): string {

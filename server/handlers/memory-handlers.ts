@@ -5,10 +5,10 @@ import { encodeHexReply } from '../../protocol/replies.js';
 import { ok, reply, type HandlerResult } from '../handler-result.js';
 import { SessionError } from '../session-error.js';
 import type { HandlerContext } from '../handler-context.js';
+import { hex } from '../../core/text/hex.js';
 
 type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
 
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 /** Reads up to what fits in one reply (hex: two characters a byte); a read that stops at an unmapped page returns the bytes before it. */
 export function readMemory(p: P<'readMemory'>, s: HandlerContext): HandlerResult {

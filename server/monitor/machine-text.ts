@@ -1,7 +1,7 @@
 import type { FullTranslation } from '../../core/machine/address-space.js';
 import type { Stage2View } from '../debug-target.js';
 import type { MachineStats } from '../debug/machine-stats.js';
-import { hex } from '../debug/trap-text.js';
+import { hex } from '../../core/text/hex.js';
 
 /** `monitor stage2 map`: allowed ranges with attributes and block structure, handler regions with hit counts. */
 export function stage2MapReport(view: Stage2View, stats: MachineStats): string {
@@ -26,13 +26,12 @@ export function stage2MapReport(view: Stage2View, stats: MachineStats): string {
 
 /** `monitor translate VA`: a summary line (VA -> IPA -> PA, or where it faults), then each descriptor of the walk. */
 export function translateReport(t: FullTranslation, view: Stage2View): string {
-  const h = (v: bigint) => `0x${v.toString(16)}`;
   const steps = (walk: readonly { level: number; tableAddr: bigint; index: number; descriptor: bigint }[]) =>
     walk.map((s) => `  stage 1 level ${s.level}: table ${hex(s.tableAddr)}[${s.index}] = ${hex(s.descriptor, 16)}`);
   if (t.kind === 'ok') {
     const w = view.policy.walk(t.ipa);
     return [
-      `VA ${h(t.va)} -> IPA ${h(t.ipa)} -> PA ${h(t.pa)}`,
+      `VA ${hex(t.va)} -> IPA ${hex(t.ipa)} -> PA ${hex(t.pa)}`,
       t.stage1.stage1 === 'disabled' ? '  stage 1: MMU off (SCTLR_EL1.M = 0): IPA = VA' : `  stage 1: ${t.stage1.walk.length}-level walk`,
       ...steps(t.stage1.walk),
       `  stage 2: ${view.stage2Enabled ? (w.kind === 'mapped' ? `level-${w.level} ${w.blockSize >> 10n} KiB ${w.range.attrs.kind} block` : 'fault') : 'off (HCR_EL2.VM = 0)'}`,
@@ -41,11 +40,11 @@ export function translateReport(t: FullTranslation, view: Stage2View): string {
   const f = t.fault;
   if (f.stage === 2) {
     return [
-      `VA ${h(t.va)} -> IPA ${h(f.ipa)} -> stage-2 fault at level ${f.level}${f.region ? ` (handled by ${f.region.name})` : ' (no handler: accesses are injected)'}`,
+      `VA ${hex(t.va)} -> IPA ${hex(f.ipa)} -> stage-2 fault at level ${f.level}${f.region ? ` (handled by ${f.region.name})` : ' (no handler: accesses are injected)'}`,
     ].join('\n') + '\n';
   }
   return [
-    `VA ${h(t.va)} -> stage-1 ${f.fault.type} fault at level ${f.fault.level}${'reason' in f.fault ? ` (${f.fault.reason})` : ''}`,
+    `VA ${hex(t.va)} -> stage-1 ${f.fault.type} fault at level ${f.fault.level}${'reason' in f.fault ? ` (${f.fault.reason})` : ''}`,
     ...steps(f.fault.walk),
   ].join('\n') + '\n';
 }

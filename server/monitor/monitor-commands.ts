@@ -3,10 +3,10 @@
 import { el2MonitorCommands } from './monitor-el2.js';
 import type { HandlerContext } from '../handler-context.js';
 import type { MonitorCommand } from './monitor-command.js';
+import { hex } from '../../core/text/hex.js';
 
 export type { MonitorCommand } from './monitor-command.js';
 
-const hex = (v: bigint) => `0x${v.toString(16)}`;
 
 function resetGuest(session: HandlerContext): string {
   session.resetGuest();

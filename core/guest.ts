@@ -8,6 +8,7 @@ import { BUILTIN_POLICIES } from './stage2/builtin-policies.js';
 import { Stage2PolicyBuilder } from './stage2/stage2-policy.js';
 import { xRegisterId } from './unicorn/registers.js';
 import { loadUnicorn } from './unicorn/library.js';
+import { hex } from './text/hex.js';
 
 /** How to build a guest for a script. */
 export interface GuestOptions {
@@ -98,15 +99,15 @@ export class Guest {
 
   /** Reads guest virtual memory (through stage 1 and stage 2); throws if any byte does not translate. */
   readMemory(va: bigint, length: number): Uint8Array {
-    const r = this.machine.space.readVirtual(va, length);
-    if (r.kind !== 'ok') throw new RangeError(`guest VA 0x${r.va.toString(16)} is not mapped`);
+    const r = this.machine.space.readRange('va', va, length);
+    if (r.faultAt !== null) throw new RangeError(`guest VA ${hex(r.faultAt)} is not mapped`);
     return r.data;
   }
 
   /** Writes guest virtual memory; throws if any byte does not translate. */
   writeMemory(va: bigint, bytes: Uint8Array): void {
-    const r = this.machine.space.writeVirtual(va, bytes);
-    if (r.kind !== 'ok') throw new RangeError(`guest VA 0x${r.va.toString(16)} is not mapped`);
+    const r = this.machine.space.writeRange('va', va, bytes);
+    if (r.faultAt !== null) throw new RangeError(`guest VA ${hex(r.faultAt)} is not mapped`);
   }
 
   /** Every stage-2 decision so far, in order. */

@@ -3,7 +3,7 @@
 import type { El2RegisterName } from '../core/el2/el2-state.js';
 import { EL2_REGISTER_NAMES } from '../core/el2/el2-state.js';
 import type { Stage2TrapEvent } from '../core/el2/events.js';
-import type { FullTranslation } from '../core/machine/address-space.js';
+import type { AddressKind, FullTranslation, RangeRead, RangeWrite } from '../core/machine/address-space.js';
 import type { Machine } from '../core/machine/machine.js';
 import { pstateEl, SCTLR_EL1_M, SYSREG } from '../core/arch/sysregs.js';
 import { UC_ARM64_REG } from '../core/unicorn/constants.js';
@@ -33,7 +33,7 @@ export class DebugTarget {
   /** Trap log, statistics and catch rules (monitor stage2 ..., catch ...). */
   readonly debug: DebugObserver;
   /** What m/M/X and watchpoint addresses mean (monitor memspace): guest virtual (default) or IPA. */
-  memspace: 'va' | 'ipa' = 'va';
+  memspace: AddressKind = 'va';
   /** monitor trace start/stop/status. */
   readonly traceControl: TraceControl;
 
@@ -50,14 +50,14 @@ export class DebugTarget {
     this.traceControl = new TraceControl(machine, imagePath);
   }
 
-  /** Reads guest memory in the current memory space. */
-  readMemory(addr: bigint, length: number) {
-    return this.memspace === 'ipa' ? this.machine.space.readIpa(addr, length) : this.machine.space.readVirtual(addr, length);
+  /** Reads guest memory in the current memory space, up to the first byte that does not translate. */
+  readMemory(addr: bigint, length: number): RangeRead {
+    return this.machine.space.readRange(this.memspace, addr, length);
   }
 
-  /** Writes guest memory in the current memory space. */
-  writeMemory(addr: bigint, data: Uint8Array) {
-    return this.memspace === 'ipa' ? this.machine.space.writeIpa(addr, data) : this.machine.space.writeVirtual(addr, data);
+  /** Writes guest memory in the current memory space, up to the first byte that does not translate. */
+  writeMemory(addr: bigint, data: Uint8Array): RangeWrite {
+    return this.machine.space.writeRange(this.memspace, addr, data);
   }
 
   /** The guest's program counter. */

@@ -8,13 +8,14 @@ import type { MemoryAccess } from '../syndrome/memory-access.js';
 import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../syndrome/data-abort-iss.js';
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { xRegisterId } from '../unicorn/registers.js';
-import type { RegisterBatch, UnicornEngine } from '../unicorn/engine.js';
+import type { UnicornEngine } from '../unicorn/engine.js';
 import { abortSyndrome, decideDataAbort, type AbortSyndrome, type Decision, type DecisionOverride } from './decision.js';
 import type { HandlerMatch } from '../stage2/stage2-types.js';
 import type { El2State, InjectMode } from './el2-state.js';
 import { handleHypercall } from './hypercalls.js';
 import type { TrapFrame } from './trap-frame.js';
 import { hex } from '../text/hex.js';
+import { RegisterBatch } from '../unicorn/register-batch.js';
 
 /** A stage-2 fault met by a data access, as the TLB fill saw it. */
 export interface DataAbortFault {
@@ -82,7 +83,7 @@ export class Hypervisor {
     ({ instructions: this.instructions, emit: this.emit, logger: this.logger } = config);
     const uc = this.uc;
     const ids = Array.from({ length: 29 }, (_, i) => UC_ARM64_REG.X0 + i);
-    this.frameBatch = uc.registerBatch([...ids, UC_ARM64_REG.X29, UC_ARM64_REG.X30, UC_ARM64_REG.SP, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.PSTATE]);
+    this.frameBatch = new RegisterBatch(uc, [...ids, UC_ARM64_REG.X29, UC_ARM64_REG.X30, UC_ARM64_REG.SP, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.PSTATE]);
   }
 
   /** The trap held before its decision, if the machine stopped there. */
@@ -167,7 +168,7 @@ export class Hypervisor {
   /** A prepared two-register write (Xt, PC) per Rt: an emulated read is one FFI call. */
   private rtAndPcBatch(rt: number): RegisterBatch {
     let b = this.rtPcBatches[rt];
-    if (!b) this.rtPcBatches[rt] = b = this.uc.registerBatch([xRegisterId(rt), UC_ARM64_REG.PC]);
+    if (!b) this.rtPcBatches[rt] = b = new RegisterBatch(this.uc, [xRegisterId(rt), UC_ARM64_REG.PC]);
     return b;
   }
 

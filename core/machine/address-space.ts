@@ -4,9 +4,10 @@ import { walkStage1 } from '../mmu/stage1-walker.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import type { HandlerRegion, Stage2Level } from '../stage2/stage2-types.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
-import type { MemAccessType, MixedRegisterBatch, UnicornEngine } from '../unicorn/engine.js';
+import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
 import type { WatchKind } from '../el2/events.js';
 import { SYSREG, pstateEl } from '../arch/sysregs.js';
+import { MixedRegisterBatch } from '../unicorn/register-batch.js';
 
 /** Why a descriptor read on the stage-1 walk failed: stage 2 does not map the table's IPA, or no memory is there. */
 export type WalkReadFault = { kind: 'stage2'; ipa: bigint; level: Stage2Level } | { kind: 'no-memory'; pa: bigint };
@@ -36,7 +37,22 @@ export interface Watchpoint {
   readonly length: number;
   readonly kind: WatchKind;
   /** What `addr` is: a guest virtual address (default) or a guest-physical one (IPA). */
-  readonly space?: 'va' | 'ipa';
+  readonly space?: AddressKind;
+}
+
+/** What a debugger address means: a guest virtual address (through both stages) or an IPA (stage 2 only). */
+export type AddressKind = 'va' | 'ipa';
+
+/** A debugger read: the bytes read, all of them unless `faultAt` names the first address that did not translate. */
+export interface RangeRead {
+  readonly data: Uint8Array;
+  readonly faultAt: bigint | null;
+}
+
+/** A debugger write: how many bytes were written, and where it stopped if it did not reach the end. */
+export interface RangeWrite {
+  readonly written: number;
+  readonly faultAt: bigint | null;
 }
 
 /** What the TLB-fill hook ran into, for the machine to handle once the run returns. */
@@ -77,7 +93,7 @@ export class AddressSpace {
     private readonly el2: El2State,
     private readonly policy: Stage2Policy,
   ) {
-    this.regBatch = uc.mixedRegisterBatch([UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1], [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1]);
+    this.regBatch = new MixedRegisterBatch(uc, [UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1], [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1]);
   }
 
   /** Forgets cached fill faults (stage 2 or watchpoints changed). */
@@ -212,58 +228,43 @@ export class AddressSpace {
     return null;
   }
 
-  /** Reads guest-physical memory (IPA, through stage 2 only) for the debugger; a fault at the first unmapped byte. */
-  readIpa(ipa: bigint, length: number): { kind: 'ok'; data: Uint8Array } | { kind: 'fault'; va: bigint; readable: number } {
+  /**
+   * Reads guest memory for the debugger: `space` 'va' goes through stage 1 and stage 2 as EL1 sees it, 'ipa' through
+   * stage 2 alone. Returns what it read, up to the first byte that does not translate to memory (`faultAt`).
+   */
+  readRange(space: AddressKind, addr: bigint, length: number): RangeRead {
     const out = new Uint8Array(length);
+    const r = this.forEachPage(space, addr, length, (pa, offset, size) => this.uc.tryReadMemoryInto(pa, out.subarray(offset, offset + size)));
+    return { data: r.done === length ? out : out.subarray(0, r.done), faultAt: r.faultAt };
+  }
+
+  /** Writes guest memory for the debugger (page permissions are not enforced, as on QEMU's gdbstub); same spaces as readRange. */
+  writeRange(space: AddressKind, addr: bigint, data: Uint8Array): RangeWrite {
+    const r = this.forEachPage(space, addr, data.length, (pa, offset, size) => this.uc.tryWriteMemory(pa, data.subarray(offset, offset + size)));
+    return { written: r.done, faultAt: r.faultAt };
+  }
+
+  /** The page walk over a range, written once: `op` gets each page's physical address and its part of the range. */
+  private forEachPage(space: AddressKind, addr: bigint, length: number, op: (pa: bigint, offset: number, size: number) => boolean): { done: number; faultAt: bigint | null } {
     let done = 0;
     while (done < length) {
-      const cur = BigInt.asUintN(64, ipa + BigInt(done));
-      const chunk = Math.min(length - done, Number(PAGE - (cur & (PAGE - 1n))));
-      const t = this.translateIpa(cur);
-      if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, out.subarray(done, done + chunk))) return { kind: 'fault', va: cur, readable: done };
-      done += chunk;
+      const cur = BigInt.asUintN(64, addr + BigInt(done));
+      const size = Math.min(length - done, Number(PAGE - (cur & (PAGE - 1n))));
+      const pa = this.physicalAddress(space, cur);
+      if (pa === null || !op(pa, done, size)) return { done, faultAt: cur };
+      done += size;
     }
-    return { kind: 'ok', data: out };
+    return { done, faultAt: null };
   }
 
-  /** Writes guest-physical memory (IPA) for the debugger. */
-  writeIpa(ipa: bigint, data: Uint8Array): { kind: 'ok' } | { kind: 'fault'; va: bigint } {
-    let done = 0;
-    while (done < data.length) {
-      const cur = BigInt.asUintN(64, ipa + BigInt(done));
-      const chunk = Math.min(data.length - done, Number(PAGE - (cur & (PAGE - 1n))));
-      const t = this.translateIpa(cur);
-      if (t.kind !== 'ok' || !this.uc.tryWriteMemory(t.pa, data.subarray(done, done + chunk))) return { kind: 'fault', va: cur };
-      done += chunk;
+  /** Where a debugger address lands in physical memory, or null if it does not translate. */
+  private physicalAddress(space: AddressKind, addr: bigint): bigint | null {
+    if (space === 'ipa') {
+      const t = this.translateIpa(addr);
+      return t.kind === 'ok' ? t.pa : null;
     }
-    return { kind: 'ok' };
-  }
-
-  /** Reads guest virtual memory as the debugger sees it (no side effects on the TLB); null at the first unmapped byte. */
-  readVirtual(va: bigint, length: number): { kind: 'ok'; data: Uint8Array } | { kind: 'fault'; va: bigint; readable: number } {
-    const out = new Uint8Array(length);
-    let done = 0;
-    while (done < length) {
-      const cur = BigInt.asUintN(64, va + BigInt(done));
-      const chunk = Math.min(length - done, Number(PAGE - (cur & (PAGE - 1n))));
-      const t = this.translate(cur, 'read', 1);
-      if (t.kind !== 'ok' || !this.uc.tryReadMemoryInto(t.pa, out.subarray(done, done + chunk))) return { kind: 'fault', va: cur, readable: done };
-      done += chunk;
-    }
-    return { kind: 'ok', data: out };
-  }
-
-  /** Writes guest virtual memory for the debugger (page permissions are not enforced, as on QEMU's gdbstub). */
-  writeVirtual(va: bigint, data: Uint8Array): { kind: 'ok' } | { kind: 'fault'; va: bigint } {
-    let done = 0;
-    while (done < data.length) {
-      const cur = BigInt.asUintN(64, va + BigInt(done));
-      const chunk = Math.min(data.length - done, Number(PAGE - (cur & (PAGE - 1n))));
-      const t = this.translate(cur, 'read', 1);
-      if (t.kind !== 'ok' || !this.uc.tryWriteMemory(t.pa, data.subarray(done, done + chunk))) return { kind: 'fault', va: cur };
-      done += chunk;
-    }
-    return { kind: 'ok' };
+    const t = this.translate(addr, 'read', 1);
+    return t.kind === 'ok' ? t.pa : null;
   }
 
   /** While set, the TLB-fill hook must not record a stop (a probe through unicorn's TLB is under way). */

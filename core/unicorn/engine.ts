@@ -149,16 +149,6 @@ export class UnicornEngine {
     this.cpReg.writeBigUInt64LE(value, 24);
   }
 
-  /** Prepares a reusable batch read of 64-bit registers and system registers together (one FFI call per read). */
-  mixedRegisterBatch(regids: readonly number[], sysregs: readonly SysRegEncoding[]): MixedRegisterBatch {
-    return new MixedRegisterBatch(this, regids, sysregs);
-  }
-
-  /** Prepares a reusable batch read/write of the given 64-bit registers (one FFI call per batch). */
-  registerBatch(regids: readonly number[]): RegisterBatch {
-    return new RegisterBatch(this, regids);
-  }
-
   /** Maps RAM-like memory (unicorn allocates it). */
   mapMemory(address: bigint, size: bigint, perms: number): void {
     check(this.lib, `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`, this.lib.fn.uc_mem_map(this.handle, address, size, perms));
@@ -416,90 +406,11 @@ export class UnicornEngine {
   }
 }
 
-/** A prepared uc_reg_read_batch / uc_reg_write_batch over fixed 64-bit registers. */
-export class RegisterBatch {
-  private readonly ids: Int32Array;
-  private readonly block: unknown;
-  private readonly values: BigUint64Array;
-  private readonly pointers: BigUint64Array;
-
-  constructor(
-    private readonly engine: UnicornEngine,
-    regids: readonly number[],
-  ) {
-    this.ids = Int32Array.from(regids);
-    this.block = koffi.alloc('uint64_t', Math.max(1, regids.length));
-    const base = koffi.address(this.block);
-    this.pointers = new BigUint64Array(regids.length);
-    for (let i = 0; i < regids.length; i++) this.pointers[i] = base + BigInt(i * 8);
-    this.values = new BigUint64Array(koffi.view(this.block, Math.max(8, regids.length * 8)));
-  }
-
-  /** Reads all registers; the returned view is reused by the next read. */
-  read(): BigUint64Array {
-    const { lib, handle } = this.engine;
-    check(lib, 'uc_reg_read_batch', lib.fn.uc_reg_read_batch(handle, this.ids, this.pointers, this.ids.length));
-    return this.values;
-  }
-
-  /** Writes all registers from values (same order as the ids). */
-  write(values: ArrayLike<bigint>): void {
-    const { lib, handle } = this.engine;
-    for (let i = 0; i < this.ids.length; i++) this.values[i] = BigInt.asUintN(64, values[i]!);
-    check(lib, 'uc_reg_write_batch', lib.fn.uc_reg_write_batch(handle, this.ids, this.pointers, this.ids.length));
-  }
-}
-
-function check(lib: UnicornLibrary, call: string, rc: number): void {
+/** Throws a UnicornError for a non-OK return code. */
+export function check(lib: UnicornLibrary, call: string, rc: number): void {
   if (rc !== UC_ERR.OK) throw new UnicornError(call, rc, lib.fn.uc_strerror(rc));
 }
 
 function fmtEnc(e: SysRegEncoding): string {
   return `S${e.op0}_${e.op1}_C${e.crn}_C${e.crm}_${e.op2}`;
-}
-
-/** A uc_reg_read_batch over plain 64-bit registers and CP_REG system registers (each read into its own uc_arm64_cp_reg). */
-export class MixedRegisterBatch {
-  private readonly ids: Int32Array;
-  private readonly pointers: BigUint64Array;
-  private readonly view: DataView;
-  private readonly count: number;
-  private readonly out: bigint[];
-
-  constructor(
-    private readonly engine: UnicornEngine,
-    regids: readonly number[],
-    private readonly sysregs: readonly SysRegEncoding[],
-  ) {
-    this.count = regids.length + sysregs.length;
-    const bytes = regids.length * 8 + sysregs.length * 32;
-    const block = koffi.alloc('uint8_t', bytes);
-    const base = koffi.address(block);
-    this.view = new DataView(koffi.view(block, bytes));
-    this.ids = Int32Array.from([...regids, ...sysregs.map(() => UC_ARM64_REG.CP_REG)]);
-    this.pointers = new BigUint64Array(this.count);
-    regids.forEach((_, i) => (this.pointers[i] = base + BigInt(i * 8)));
-    sysregs.forEach((enc, j) => {
-      const off = regids.length * 8 + j * 32;
-      this.pointers[regids.length + j] = base + BigInt(off);
-      this.view.setUint32(off, enc.crn, true);
-      this.view.setUint32(off + 4, enc.crm, true);
-      this.view.setUint32(off + 8, enc.op0, true);
-      this.view.setUint32(off + 12, enc.op1, true);
-      this.view.setUint32(off + 16, enc.op2, true);
-    });
-    this.out = new Array<bigint>(this.count).fill(0n);
-    this.plain = regids.length;
-  }
-
-  private readonly plain: number;
-
-  /** Reads every register: the plain ones first, then the system registers, in the order given. Reuses the array. */
-  read(): readonly bigint[] {
-    const { lib, handle } = this.engine;
-    check(lib, 'uc_reg_read_batch', lib.fn.uc_reg_read_batch(handle, this.ids, this.pointers, this.count));
-    for (let i = 0; i < this.plain; i++) this.out[i] = this.view.getBigUint64(i * 8, true);
-    for (let j = 0; j < this.sysregs.length; j++) this.out[this.plain + j] = this.view.getBigUint64(this.plain * 8 + j * 32 + 24, true);
-    return this.out;
-  }
 }

@@ -14,16 +14,13 @@ type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
 export function readMemory(p: P<'readMemory'>, s: HandlerContext): HandlerResult {
   const length = Math.min(p.length, Math.floor(s.packetSize / 2));
   const result = s.target.readMemory(p.addr, length);
-  if (result.kind === 'ok') return reply(encodeHexReply(result.data));
-  if (result.readable === 0) throw new SessionError('MemoryFault', `${hex(result.va)} does not translate to memory`);
   // The protocol allows a short reply; gdb asks again from where it ended and then gets the error.
-  const partial = s.target.readMemory(p.addr, result.readable);
-  if (partial.kind !== 'ok') throw new SessionError('MemoryFault', `${hex(p.addr)} does not translate to memory`);
-  return reply(encodeHexReply(partial.data));
+  if (result.data.length === 0 && result.faultAt !== null) throw new SessionError('MemoryFault', `${hex(result.faultAt)} does not translate to memory`);
+  return reply(encodeHexReply(result.data));
 }
 
 export function writeMemory(p: P<'writeMemory'>, s: HandlerContext): HandlerResult {
   const result = s.target.writeMemory(p.addr, p.data);
-  if (result.kind === 'fault') throw new SessionError('MemoryFault', `${hex(result.va)} does not translate to memory`);
+  if (result.faultAt !== null) throw new SessionError('MemoryFault', `${hex(result.faultAt)} does not translate to memory`);
   return ok();
 }

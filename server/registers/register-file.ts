@@ -2,10 +2,11 @@
 import type { Machine } from '../../core/machine/machine.js';
 import { PSTATE_M_MASK, SYSREG } from '../../core/arch/sysregs.js';
 import { UC_ARM64_REG } from '../../core/unicorn/constants.js';
-import type { RegisterBatch } from '../../core/unicorn/engine.js';
+import type {  } from '../../core/unicorn/engine.js';
 import { bigintToLeBytes, leBytesToBigint } from '../../protocol/hex.js';
 import { SessionError } from '../session-error.js';
 import { EXPEDITED_REGISTERS, REGISTERS, type RegisterDef } from './register-table.js';
+import { RegisterBatch } from '../../core/unicorn/register-batch.js';
 
 const PSTATE_EL_SHIFT = 2n;
 const PSTATE_SPSEL = 1n;
@@ -37,8 +38,8 @@ export class RegisterFile {
     // One FFI call for every integer register `g` needs, plus what the banked stack pointers depend on.
     const ids = [...new Set([...REGISTERS.flatMap((r) => (r.source.kind === 'unicorn' ? [r.source.id] : [])), UC_ARM64_REG.SP_EL0, UC_ARM64_REG.SP_EL1])];
     ids.forEach((id, i) => this.batchSlot.set(id, i));
-    this.batch = machine.uc.registerBatch(ids);
-    this.expeditedBatch = machine.uc.registerBatch(
+    this.batch = new RegisterBatch(machine.uc, ids);
+    this.expeditedBatch = new RegisterBatch(machine.uc, 
       EXPEDITED_REGISTERS.map((n) => {
         const src = REGISTERS[n]!.source;
         if (src.kind !== 'unicorn') throw new Error(`expedited register ${REGISTERS[n]!.name} must be a unicorn register`);

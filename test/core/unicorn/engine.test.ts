@@ -4,6 +4,7 @@ import { UnicornEngine } from '../../../core/unicorn/engine.js';
 import { UnicornError, UnicornLoadError } from '../../../core/unicorn/errors.js';
 import { assertSupportedVersion, loadUnicorn } from '../../../core/unicorn/library.js';
 import { assemble } from '../../helpers/asm.js';
+import { RegisterBatch } from '../../../core/unicorn/register-batch.js';
 
 const CODE = 0x4008_0000n;
 
@@ -50,7 +51,7 @@ describe('core/unicorn engine binding (real libunicorn)', () => {
 
   it('reads registers in one batch call', () => {
     for (let i = 0; i < 29; i++) uc.writeReg(UC_ARM64_REG.X0 + i, BigInt(i) * 0x1_0000_0001n);
-    const batch = uc.registerBatch([UC_ARM64_REG.X0, UC_ARM64_REG.X5, UC_ARM64_REG.X28]);
+    const batch = new RegisterBatch(uc, [UC_ARM64_REG.X0, UC_ARM64_REG.X5, UC_ARM64_REG.X28]);
     expect(Array.from(batch.read())).to.deep.equal([0n, 5n * 0x1_0000_0001n, 28n * 0x1_0000_0001n]);
     batch.write([7n, 8n, 0xdead_beef_cafe_f00dn]);
     expect(uc.readReg(UC_ARM64_REG.X28)).to.equal(0xdead_beef_cafe_f00dn);

@@ -96,17 +96,38 @@ function freePort(): Promise<number> {
 }
 
 function exited(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve())));
+  return new Promise((resolve) =>
+    child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('close', () => resolve()),
+  );
 }
 
 /** Starts a stub serving `elf`, halted at its entry; resolves with the port gdb connects to. */
 async function startStub(stub: Stub, elf: string): Promise<{ child: ChildProcess; port: number }> {
   if (stub === 'qemu') {
     const port = await freePort();
-    const args = ['-M', 'virt', '-cpu', 'max', '-m', '1024', ...QEMU_BASE_ARGS, '-S', '-gdb', `tcp:127.0.0.1:${port}`, '-kernel', elf, '-serial', 'none'];
+    const args = [
+      '-M',
+      'virt',
+      '-cpu',
+      'max',
+      '-m',
+      '1024',
+      ...QEMU_BASE_ARGS,
+      '-S',
+      '-gdb',
+      `tcp:127.0.0.1:${port}`,
+      '-kernel',
+      elf,
+      '-serial',
+      'none',
+    ];
     return { child: spawn('qemu-system-aarch64', args, { stdio: ['ignore', 'ignore', 'ignore'] }), port };
   }
-  const child = spawn(process.execPath, [join(projectRoot(), 'bin/el2dbg.js'), 'serve', '--port', '0', '--once', '--image', elf], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child = spawn(
+    process.execPath,
+    [join(projectRoot(), 'bin/el2dbg.js'), 'serve', '--port', '0', '--once', '--image', elf],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {
@@ -120,14 +141,35 @@ async function startStub(stub: Stub, elf: string): Promise<{ child: ChildProcess
 }
 
 /** One gdb session with the bench script against a fresh stub; returns what the script printed. */
-async function measure(stub: Stub, elf: string, script: string, env: Record<string, string>): Promise<Record<string, number>> {
+async function measure(
+  stub: Stub,
+  elf: string,
+  script: string,
+  env: Record<string, string>,
+): Promise<Record<string, number>> {
   const { child, port } = await startStub(stub, elf);
   try {
     // gdb retries the connection while QEMU is still starting (set tcp auto-retry is on by default).
-    const gdb = spawn('gdb-multiarch', ['-batch', '-nx', '-ex', 'set pagination off', '-ex', `target remote 127.0.0.1:${port}`, '-x', script, '-ex', 'kill', elf], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    });
+    const gdb = spawn(
+      'gdb-multiarch',
+      [
+        '-batch',
+        '-nx',
+        '-ex',
+        'set pagination off',
+        '-ex',
+        `target remote 127.0.0.1:${port}`,
+        '-x',
+        script,
+        '-ex',
+        'kill',
+        elf,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env },
+      },
+    );
     let output = '';
     gdb.stdout.on('data', (d: Buffer) => (output += d.toString('utf8')));
     gdb.stderr.on('data', (d: Buffer) => (output += d.toString('utf8')));
@@ -152,7 +194,13 @@ export async function benchGdbStubs(): Promise<Record<Stub, GdbStubFigures>> {
     const script = join(dir, 'bench.py');
     writeFileSync(script, SCRIPT);
     const dump = join(dir, 'dump.bin');
-    const best = (): GdbStubFigures => ({ stepiPerSecond: 0, infoRegistersPerSecond: 0, dumpMiBPerSecond: 0, mipsNoBreakpoints: 0, mips16Breakpoints: 0 });
+    const best = (): GdbStubFigures => ({
+      stepiPerSecond: 0,
+      infoRegistersPerSecond: 0,
+      dumpMiBPerSecond: 0,
+      mipsNoBreakpoints: 0,
+      mips16Breakpoints: 0,
+    });
     const figures: Record<Stub, GdbStubFigures> = { el2dbg: best(), qemu: best() };
     for (let round = 0; round < ROUNDS; round++) {
       for (const stub of ['el2dbg', 'qemu'] as const) {

@@ -6,8 +6,15 @@ import type { UnicornLibrary } from '../core/unicorn/library.js';
 import { assemble } from '../test/helpers/asm.js';
 
 /** p50, p99 and max of stop latency in milliseconds over `trials` stops. */
-export async function benchStopLatency(lib: UnicornLibrary, trials = 40): Promise<{ p50: number; p99: number; max: number }> {
-  const image = parseImage(assemble('1: add x1, x1, #1\n b 1b'), { name: 'spin', loadAddr: 0x4008_0000n, ram: { base: 0x4000_0000n, size: 0x4000_0000n } });
+export async function benchStopLatency(
+  lib: UnicornLibrary,
+  trials = 40,
+): Promise<{ p50: number; p99: number; max: number }> {
+  const image = parseImage(assemble('1: add x1, x1, #1\n b 1b'), {
+    name: 'spin',
+    loadAddr: 0x4008_0000n,
+    ram: { base: 0x4000_0000n, size: 0x4000_0000n },
+  });
   const m = new Machine({ lib, image, ramSize: 0x4000_0000n, console: { write: () => undefined } });
   const samples: number[] = [];
   try {

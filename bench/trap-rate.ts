@@ -43,14 +43,18 @@ async function timeEl2dbg(lib: UnicornLibrary): Promise<number> {
     const t0 = process.hrtime.bigint();
     const halt = await m.run();
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    if (halt.kind !== 'power-off' || decisions !== TRAPS) throw new Error(`trap loop ended with ${halt.kind} after ${decisions} decisions`);
+    if (halt.kind !== 'power-off' || decisions !== TRAPS)
+      throw new Error(`trap loop ended with ${halt.kind} after ${decisions} decisions`);
     return TRAPS / s;
   } finally {
     await m.close();
   }
 }
 
-/** The reference: fill answers a miss for the trapped page, JS writes x0 and restarts at pc+4 (no syndrome, no decision). */
+/**
+ * The reference: fill answers a miss for the trapped page, JS writes x0 and restarts at pc+4 (no syndrome, no
+ * decision).
+ */
 function timeRaw(lib: UnicornLibrary): number {
   const uc = UnicornEngine.open(lib);
   try {
@@ -96,7 +100,9 @@ export async function benchTrapRate(lib: UnicornLibrary, rounds = 3): Promise<Tr
 /** Guest MIPS of a tight loop under the ritm policy vs allow-all (stage 2 must cost nothing once the TLB is warm). */
 export async function benchPolicyMips(lib: UnicornLibrary): Promise<{ ritm: number; allowAll: number; ratio: number }> {
   const ITER = 100_000_000n;
-  const code = assemble(`ldr x0, =${ITER}\n1: add x1, x1, #1\n add x2, x2, #3\n subs x0, x0, #1\n b.ne 1b\n movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0\n .ltorg`);
+  const code = assemble(
+    `ldr x0, =${ITER}\n1: add x1, x1, #1\n add x2, x2, #3\n subs x0, x0, #1\n b.ne 1b\n movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0\n .ltorg`,
+  );
   const run = async (build: (b: Stage2PolicyBuilder) => void) => {
     const b = new Stage2PolicyBuilder();
     build(b);

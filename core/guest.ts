@@ -35,18 +35,25 @@ export class Guest {
 
   private constructor(readonly machine: Machine) {
     machine.on((e) => {
-      if (e.kind === 'decision') this.decisionLog.push({ trapSeq: e.seq, pc: e.trap.pc, ipa: e.trap.ipa, decision: e.decision });
+      if (e.kind === 'decision')
+        this.decisionLog.push({ trapSeq: e.seq, pc: e.trap.pc, ipa: e.trap.ipa, decision: e.decision });
     });
   }
 
   /** Loads the image and builds the machine halted at its entry point. */
   static async create(opts: GuestOptions): Promise<Guest> {
     const ramSize = opts.ramSize ?? 1n << 30n;
-    const image = await readImageFile(opts.image, { name: opts.image, loadAddr: 0x4008_0000n, ram: { base: virtRegion('ram').base, size: ramSize }, flash: virtRegion('flash') });
+    const image = await readImageFile(opts.image, {
+      name: opts.image,
+      loadAddr: 0x4008_0000n,
+      ram: { base: virtRegion('ram').base, size: ramSize },
+      flash: virtRegion('flash'),
+    });
     const builder = new Stage2PolicyBuilder();
     const policy = opts.policy ?? 'ritm';
     const declare = typeof policy === 'string' ? BUILTIN_POLICIES.get(policy) : policy;
-    if (!declare) throw new RangeError(`unknown built-in policy '${String(policy)}' (${[...BUILTIN_POLICIES.keys()].join(', ')})`);
+    if (!declare)
+      throw new RangeError(`unknown built-in policy '${String(policy)}' (${[...BUILTIN_POLICIES.keys()].join(', ')})`);
     declare(builder, ramSize);
     const machine = new Machine({
       lib: loadUnicorn(),

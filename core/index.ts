@@ -2,7 +2,14 @@
 export { Stage2PolicyBuilder, type Stage2Policy, type Stage2Translation } from './stage2/stage2-policy.js';
 export { DEVICE, NORMAL } from './stage2/stage2-attributes.js';
 export type {
-  MmioAccessHandlers, MmioReadAccess, MmioReadHandler, MmioReadResult, MmioWriteAccess, MmioWriteHandler, MmioWriteResult, Stage2Attributes,
+  MmioAccessHandlers,
+  MmioReadAccess,
+  MmioReadHandler,
+  MmioReadResult,
+  MmioWriteAccess,
+  MmioWriteHandler,
+  MmioWriteResult,
+  Stage2Attributes,
 } from './stage2/stage2-types.js';
 export { Stage2PolicyError } from './stage2/stage2-errors.js';
 export { buildAllowAllPolicy, buildRitmQemuPolicy } from './stage2/ritm-qemu-policy.js';

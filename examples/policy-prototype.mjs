@@ -9,14 +9,20 @@ const image = process.argv[2] ?? new URL('../guests/build/ritm-selftest.elf', im
 let scratch = 0xfeedfacecafebeefn;
 const policy = (b, ramSize) => {
   b.allowRange(0n, 0x0f00_0000n, DEVICE);
-  b.handleRange(0x0f00_0000n, 0x1000n, {
-    read: ({ offset, width }) => (offset === 0n && width === 64 ? { kind: 'value', value: scratch } : { kind: 'fault' }),
-    write: ({ offset, width, value }) => {
-      if (offset !== 8n || width !== 64) return { kind: 'fault' };
-      scratch = value;
-      return { kind: 'handled' };
+  b.handleRange(
+    0x0f00_0000n,
+    0x1000n,
+    {
+      read: ({ offset, width }) =>
+        offset === 0n && width === 64 ? { kind: 'value', value: scratch } : { kind: 'fault' },
+      write: ({ offset, width, value }) => {
+        if (offset !== 8n || width !== 64) return { kind: 'fault' };
+        scratch = value;
+        return { kind: 'handled' };
+      },
     },
-  }, 'scratch-register');
+    'scratch-register',
+  );
   b.allowRange(0x0f00_1000n, 0x4000_0000n - 0x0f00_1000n, DEVICE);
   b.allowRange(0x4000_0000n, ramSize, NORMAL);
 };
@@ -26,14 +32,22 @@ const guest = await Guest.create({ image, policy, console: (bytes) => (out += Bu
 try {
   const halt = await guest.run();
   const reads = [...guest.decisions()].filter((d) => d.decision.handler === 'read' && d.decision.action === 'emulate');
-  const writes = [...guest.decisions()].filter((d) => d.decision.handler === 'write' && d.decision.action === 'emulate');
-  console.log(JSON.stringify({
-    halt: halt.kind,
-    emulatedReads: reads.length,
-    emulatedWrites: writes.length,
-    scratch: `0x${scratch.toString(16)}`,
-    guestSaidOk: (out.match(/^ok /gm) ?? []).length,
-  }, null, 2));
+  const writes = [...guest.decisions()].filter(
+    (d) => d.decision.handler === 'write' && d.decision.action === 'emulate',
+  );
+  console.log(
+    JSON.stringify(
+      {
+        halt: halt.kind,
+        emulatedReads: reads.length,
+        emulatedWrites: writes.length,
+        scratch: `0x${scratch.toString(16)}`,
+        guestSaidOk: (out.match(/^ok /gm) ?? []).length,
+      },
+      null,
+      2,
+    ),
+  );
 } finally {
   await guest.close();
 }

@@ -11,7 +11,12 @@ try {
   const first = await guest.runUntil('stage2-trap');
   if (first.kind !== 'event' || first.event.kind !== 'stage2-trap') throw new Error('the guest never trapped');
   const trap = first.event;
-  const firstTrap = { pc: `0x${trap.pc.toString(16)}`, esr: `0x${trap.esrEl2.toString(16)}`, ipa: `0x${trap.ipa.toString(16)}`, region: trap.region };
+  const firstTrap = {
+    pc: `0x${trap.pc.toString(16)}`,
+    esr: `0x${trap.esrEl2.toString(16)}`,
+    ipa: `0x${trap.ipa.toString(16)}`,
+    region: trap.region,
+  };
 
   const halt = await guest.run(); // to the end
   const byRegion = {};

@@ -44,7 +44,9 @@ export interface FramingErrorDetails {
 
 export type FramingErrorCode = keyof FramingErrorDetails;
 
-export type FramingError = { [C in FramingErrorCode]: { kind: 'error'; code: C; detail: FramingErrorDetails[C] } }[FramingErrorCode];
+export type FramingError = {
+  [C in FramingErrorCode]: { kind: 'error'; code: C; detail: FramingErrorDetails[C] };
+}[FramingErrorCode];
 
 export type DecoderEvent =
   /** A frame with a good checksum; payload is unescaped and run-length expanded. */
@@ -94,7 +96,11 @@ export class PacketDecoder {
 
   private consume(byte: number, events: DecoderEvent[]): void {
     if (byte === PACKET_START && this.state !== 'idle' && this.state !== 'garbage') {
-      events.push(this.state === 'discard' || this.state === 'discardChecksum' ? this.tooLong() : error('TruncatedPacket', { length: this.rawLength }));
+      events.push(
+        this.state === 'discard' || this.state === 'discardChecksum'
+          ? this.tooLong()
+          : error('TruncatedPacket', { length: this.rawLength }),
+      );
       this.startFrame();
       return;
     }
@@ -162,7 +168,8 @@ export class PacketDecoder {
   private consumeRunCount(byte: number): void {
     // '#' may not be a count (it would end the frame in a reader that does not track `*`), so it ends the frame here.
     const badCount = byte < MIN_RUN_COUNT_CHAR || byte > MAX_RUN_COUNT_CHAR || byte === PACKET_END;
-    if (badCount || this.lastRaw < 0) this.noteProblem(error('BadRunLength', { offset: this.rawLength, countByte: byte }));
+    if (badCount || this.lastRaw < 0)
+      this.noteProblem(error('BadRunLength', { offset: this.rawLength, countByte: byte }));
     if (byte === PACKET_END) {
       this.state = 'checksum';
       return;

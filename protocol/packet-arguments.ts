@@ -41,7 +41,8 @@ export function readQSupportedFeatures(rest: string): Map<string, QSupportedFeat
     const eq = item.indexOf('=');
     const last = item.slice(-1);
     if (eq > 0) features.set(item.slice(0, eq), { value: item.slice(eq + 1) });
-    else if (eq < 0 && item.length > 1 && (last === '+' || last === '-' || last === '?')) features.set(item.slice(0, -1), last);
+    else if (eq < 0 && item.length > 1 && (last === '+' || last === '-' || last === '?'))
+      features.set(item.slice(0, -1), last);
   }
   return features;
 }
@@ -70,7 +71,10 @@ export function readResume(rest: string, withSignal: boolean): { signal?: number
   if (!withSignal) return rest === '' ? {} : { addr: readU64(rest, 'addr') };
   const [signal, addr, extra] = rest.split(';');
   if (extra !== undefined) throw new MalformedField('TrailingCharacters', 'addr');
-  return { signal: readNumber(signal, 'signal', MAX_SIGNAL), ...(addr !== undefined && { addr: readU64(addr, 'addr') }) };
+  return {
+    signal: readNumber(signal, 'signal', MAX_SIGNAL),
+    ...(addr !== undefined && { addr: readU64(addr, 'addr') }),
+  };
 }
 
 /** `;action[:thread-id]...` after vCont. */

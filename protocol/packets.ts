@@ -141,7 +141,10 @@ const noArguments =
 
 /** How each packet is spelled. A kind missing here is a compile error. */
 export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
-  qSupported: { names: ['qSupported'], parse: (rest) => ({ kind: 'qSupported', features: readQSupportedFeatures(rest) }) },
+  qSupported: {
+    names: ['qSupported'],
+    parse: (rest) => ({ kind: 'qSupported', features: readQSupportedFeatures(rest) }),
+  },
   QStartNoAckMode: { names: ['QStartNoAckMode'], parse: noArguments('QStartNoAckMode') },
   vMustReplyEmpty: { names: ['vMustReplyEmpty'], parse: noArguments('vMustReplyEmpty') },
   qXfer: { names: ['qXfer'], parse: parseQXfer },
@@ -152,14 +155,20 @@ export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
   qC: { names: ['qC'], parse: noArguments('qC') },
   qAttached: {
     names: ['qAttached'],
-    parse: (rest) => (rest === '' ? { kind: 'qAttached' } : { kind: 'qAttached', pid: readNumber(expectPrefix(rest, ':', 'pid'), 'pid') }),
+    parse: (rest) =>
+      rest === ''
+        ? { kind: 'qAttached' }
+        : { kind: 'qAttached', pid: readNumber(expectPrefix(rest, ':', 'pid'), 'pid') },
   },
   setThread: { names: ['H'], parse: parseSetThread },
   threadAlive: { names: ['T'], parse: (rest) => ({ kind: 'threadAlive', thread: readThreadId(rest, 'thread') }) },
   qOffsets: { names: ['qOffsets'], parse: noArguments('qOffsets') },
   qSymbol: { names: ['qSymbol'], parse: (rest) => ({ kind: 'qSymbol', ...readQSymbol(rest) }) },
   readRegisters: { names: ['g'], parse: noArguments('readRegisters') },
-  writeRegisters: { names: ['G'], parse: (_rest, { body }) => ({ kind: 'writeRegisters', bytes: readHexBytes(body, 'registers') }) },
+  writeRegisters: {
+    names: ['G'],
+    parse: (_rest, { body }) => ({ kind: 'writeRegisters', bytes: readHexBytes(body, 'registers') }),
+  },
   readRegister: { names: ['p'], parse: (rest) => ({ kind: 'readRegister', regnum: readNumber(rest, 'regnum') }) },
   writeRegister: {
     names: ['P'],
@@ -175,7 +184,10 @@ export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
       return { kind: 'readMemory', addr: readU64(addr, 'addr'), length: readNumber(length, 'length') };
     },
   },
-  writeMemory: { names: ['M', 'X'], parse: (rest, { name, body }) => ({ kind: 'writeMemory', ...readMemoryWrite(rest, body, name === 'X') }) },
+  writeMemory: {
+    names: ['M', 'X'],
+    parse: (rest, { name, body }) => ({ kind: 'writeMemory', ...readMemoryWrite(rest, body, name === 'X') }),
+  },
   continue: { names: ['c', 'C'], parse: (rest, { name }) => ({ kind: 'continue', ...readResume(rest, name === 'C') }) },
   step: { names: ['s', 'S'], parse: (rest, { name }) => ({ kind: 'step', ...readResume(rest, name === 'S') }) },
   vContQuery: { names: ['vCont?'], parse: noArguments('vContQuery') },
@@ -184,14 +196,21 @@ export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
   removeBreakpoint: { names: ['z'], parse: (rest) => ({ kind: 'removeBreakpoint', ...readBreakpoint(rest) }) },
   detach: {
     names: ['D'],
-    parse: (rest) => (rest === '' ? { kind: 'detach' } : { kind: 'detach', pid: readNumber(expectPrefix(rest, ';', 'pid'), 'pid') }),
+    parse: (rest) =>
+      rest === '' ? { kind: 'detach' } : { kind: 'detach', pid: readNumber(expectPrefix(rest, ';', 'pid'), 'pid') },
   },
   kill: { names: ['k'], parse: noArguments('kill') },
   restart: { names: ['R'], parse: () => ({ kind: 'restart' }) },
   vRun: { names: ['vRun'], parse: (rest) => ({ kind: 'vRun', ...readVRun(rest) }) },
   extendedMode: { names: ['!'], parse: noArguments('extendedMode') },
-  monitor: { names: ['qRcmd'], parse: (rest) => ({ kind: 'monitor', command: readHexText(expectPrefix(rest, ',', 'command'), 'command') }) },
-  vKill: { names: ['vKill'], parse: (rest) => ({ kind: 'vKill', pid: readNumber(expectPrefix(rest, ';', 'pid'), 'pid') }) },
+  monitor: {
+    names: ['qRcmd'],
+    parse: (rest) => ({ kind: 'monitor', command: readHexText(expectPrefix(rest, ',', 'command'), 'command') }),
+  },
+  vKill: {
+    names: ['vKill'],
+    parse: (rest) => ({ kind: 'vKill', pid: readNumber(expectPrefix(rest, ';', 'pid'), 'pid') }),
+  },
   QThreadEvents: { names: ['QThreadEvents'], parse: parseQThreadEvents },
   qThreadExtraInfo: {
     names: ['qThreadExtraInfo'],
@@ -248,7 +267,13 @@ function parseQXfer(rest: string): PacketOf<'qXfer'> | UnknownPacket {
   if (parts.length < 4) throw new MalformedField('MissingField', 'offset');
   const [offset, length] = splitFields(parts[parts.length - 1]!, ',', 2, 'offset,length');
   const annex = parts.slice(2, -1).join(':');
-  return { kind: 'qXfer', object: object!, annex, offset: readNumber(offset, 'offset'), length: readNumber(length, 'length') };
+  return {
+    kind: 'qXfer',
+    object: object!,
+    annex,
+    offset: readNumber(offset, 'offset'),
+    length: readNumber(length, 'length'),
+  };
 }
 
 function parseSetThread(rest: string): PacketOf<'setThread'> {

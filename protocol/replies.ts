@@ -47,7 +47,7 @@ export function encodeConsoleOutputReplies(text: string, maxPayload = DEFAULT_MA
   const bytes = UTF8.encode(text);
   const perPacket = Math.max(1, Math.floor((maxPayload - 1) / 2));
   const replies: Reply[] = [];
-  for (let start = 0; start < bytes.length; ) {
+  for (let start = 0; start < bytes.length;) {
     let end = Math.min(bytes.length, start + perPacket);
     // Back off so a multi-byte character is not split across packets (10xxxxxx is a continuation byte).
     while (end < bytes.length && end > start + 1 && (bytes[end]! & 0xc0) === 0x80) end--;
@@ -76,7 +76,8 @@ export function encodeQSupportedReply(features: Iterable<readonly [name: string,
   const items: string[] = [];
   for (const [name, support] of features) {
     const item = typeof support === 'string' ? `${name}${support}` : `${name}=${support.value}`;
-    if (/[;#$}*]/.test(item)) throw new ReplyEncodingError({ code: 'ReservedCharacter', field: 'qSupported feature', text: item });
+    if (/[;#$}*]/.test(item))
+      throw new ReplyEncodingError({ code: 'ReservedCharacter', field: 'qSupported feature', text: item });
     items.push(item);
   }
   return UTF8.encode(items.join(';'));

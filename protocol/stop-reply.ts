@@ -4,7 +4,8 @@ import { ReplyEncodingError, encodeByte } from './reply-encoding-error.js';
 import { encodeThreadId, type ThreadId } from './thread-id.js';
 
 /** Only send a reason gdb offered in its qSupported (`swbreak+`, `hwbreak+`); watch reasons are always understood. */
-export type StopReason = { kind: 'swbreak' } | { kind: 'hwbreak' } | { kind: 'watch' | 'rwatch' | 'awatch'; addr: bigint };
+export type StopReason =
+  { kind: 'swbreak' } | { kind: 'hwbreak' } | { kind: 'watch' | 'rwatch' | 'awatch'; addr: bigint };
 
 /** A register sent along with the stop so gdb need not ask for it; `value` is in target byte order. */
 export interface ExpeditedRegister {
@@ -51,10 +52,13 @@ function signalStopText(stop: Extract<StopReply, { kind: 'signal' }>): string {
   const parts = [`T${encodeByte(stop.signal, 'signal')}`];
   if (stop.thread) parts.push(`thread:${encodeThreadId(stop.thread)};`);
   if (stop.reason) parts.push(stopReasonText(stop.reason));
-  for (const { regnum, value } of stop.registers ?? []) parts.push(`${formatHexNumber(regnum, 2)}:${encodeHex(value)};`);
+  for (const { regnum, value } of stop.registers ?? [])
+    parts.push(`${formatHexNumber(regnum, 2)}:${encodeHex(value)};`);
   for (const [key, value] of stop.extra ?? []) {
-    if (/[:;#$}*]/.test(key) || key === '') throw new ReplyEncodingError({ code: 'ReservedCharacter', field: 'stop reply key', text: key });
-    if (/[;#$}*]/.test(value)) throw new ReplyEncodingError({ code: 'ReservedCharacter', field: 'stop reply value', text: value });
+    if (/[:;#$}*]/.test(key) || key === '')
+      throw new ReplyEncodingError({ code: 'ReservedCharacter', field: 'stop reply key', text: key });
+    if (/[;#$}*]/.test(value))
+      throw new ReplyEncodingError({ code: 'ReservedCharacter', field: 'stop reply value', text: value });
     parts.push(`${key}:${value};`);
   }
   return parts.join('');

@@ -88,7 +88,10 @@ for (const layer of LAYERS) {
       if (target !== layer) continue;
       const [fromFloor, fromRank] = rankOf(from) ?? ['?', 0];
       const [toFloor, toRank] = rankOf(to) ?? ['?', 0];
-      if (toRank > fromRank) violations.push(`${from}: imports upward from ${fromFloor} (floor ${fromRank}) to ${toFloor} (floor ${toRank}) ('${m[1]}')`);
+      if (toRank > fromRank)
+        violations.push(
+          `${from}: imports upward from ${fromFloor} (floor ${fromRank}) to ${toFloor} (floor ${toRank}) ('${m[1]}')`,
+        );
     }
     graph.set(from, edges);
   }

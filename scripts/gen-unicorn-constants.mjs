@@ -54,7 +54,7 @@ function evaluate(expr, members) {
     if (!members.has(id)) throw new Error(`unknown identifier ${id} in ${expr}`);
     return String(members.get(id));
   });
-  if (!/^[0-9xXa-fA-F\s|<>()+\-]*$/.test(replaced)) throw new Error(`cannot evaluate ${expr}`);
+  if (!/^[0-9xXa-fA-F\s|<>()+-]*$/.test(replaced)) throw new Error(`cannot evaluate ${expr}`);
   return Number(Function(`return (${replaced});`)());
 }
 

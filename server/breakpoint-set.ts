@@ -24,7 +24,10 @@ function isCodeBreakpoint(type: BreakpointType): type is CodeBreakpointType {
 export class BreakpointSet {
   /** address -> the types inserted there (gdb may put a software and a hardware breakpoint on one address). */
   private readonly code = new Map<bigint, Set<CodeBreakpointType>>();
-  private readonly watches = new Map<string, { type: WatchpointType; addr: bigint; length: number; space: 'va' | 'ipa' }>();
+  private readonly watches = new Map<
+    string,
+    { type: WatchpointType; addr: bigint; length: number; space: 'va' | 'ipa' }
+  >();
 
   constructor(
     private readonly machine: Machine,
@@ -79,6 +82,13 @@ export class BreakpointSet {
   }
 
   private applyWatchpoints(): void {
-    this.machine.setWatchpoints([...this.watches.values()].map((w) => ({ addr: w.addr, length: w.length, kind: WATCH_KIND[w.type], space: w.space })));
+    this.machine.setWatchpoints(
+      [...this.watches.values()].map((w) => ({
+        addr: w.addr,
+        length: w.length,
+        kind: WATCH_KIND[w.type],
+        space: w.space,
+      })),
+    );
   }
 }

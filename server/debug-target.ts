@@ -82,7 +82,13 @@ export class DebugTarget {
   }
 
   /** The EL2 model's configuration and registers (monitor el2). */
-  el2Status(): { policyName: string; injectMode: string; stage2Enabled: boolean; smcTrapped: boolean; registers: [El2RegisterName, bigint][] } {
+  el2Status(): {
+    policyName: string;
+    injectMode: string;
+    stage2Enabled: boolean;
+    smcTrapped: boolean;
+    registers: [El2RegisterName, bigint][];
+  } {
     const { hypervisor: h, el2 } = this.machine;
     return {
       policyName: h.policyName,
@@ -100,7 +106,11 @@ export class DebugTarget {
 
   /** What `monitor stats` reports besides the trap statistics. */
   executionStats(): { instructions: bigint; runNs: bigint; counting: boolean } {
-    return { instructions: this.machine.instructionsExecuted, runNs: this.machine.runTimeNs, counting: this.machine.counting };
+    return {
+      instructions: this.machine.instructionsExecuted,
+      runNs: this.machine.runTimeNs,
+      counting: this.machine.counting,
+    };
   }
 
   /** The guest powered off: a new session (or `run`) starts it again from its initial state. */
@@ -108,7 +118,9 @@ export class DebugTarget {
     return this.machine.lastHalt?.kind === 'power-off';
   }
 
-  /** Back to the initial state: image reloaded, CPU at the entry point, halted; the trap log and statistics start over. */
+  /**
+   * Back to the initial state: image reloaded, CPU at the entry point, halted; the trap log and statistics start over.
+   */
   reset(): void {
     this.machine.reset();
     this.debug.log.clear();
@@ -147,10 +159,19 @@ export class TraceControl {
     let sink: JsonlTraceWriter | PerfettoTraceWriter;
     try {
       sink = perfetto
-      ? new PerfettoTraceWriter(file)
-      : new JsonlTraceWriter(file, { tool: 'el2dbg', version: EL2DBG_VERSION, image: this.imagePath, policy: this.machine.hypervisor.policyName, inject: this.machine.hypervisor.injectMode });
+        ? new PerfettoTraceWriter(file)
+        : new JsonlTraceWriter(file, {
+            tool: 'el2dbg',
+            version: EL2DBG_VERSION,
+            image: this.imagePath,
+            policy: this.machine.hypervisor.policyName,
+            inject: this.machine.hypervisor.injectMode,
+          });
     } catch (e) {
-      throw new SessionError('MonitorCommandFailed', `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new SessionError(
+        'MonitorCommandFailed',
+        `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
     }
     this.recorder = new TraceRecorder([sink]);
     this.recorder.attach(this.machine);
@@ -161,7 +182,7 @@ export class TraceControl {
 
   stop(): string {
     if (!this.recorder) return 'no trace is being written\n';
-    const n = this.recorder.events_written;
+    const n = this.recorder.eventsWritten;
     this.recorder.close();
     this.recorder = null;
     return `trace ${this.file} closed: ${n} events\n`;
@@ -169,6 +190,6 @@ export class TraceControl {
 
   status(): string {
     if (!this.recorder) return 'no trace is being written\n';
-    return `tracing to ${this.file}: ${this.recorder.events_written} events in ${(Number(process.hrtime.bigint() - this.startedNs) / 1e9).toFixed(1)} s\n`;
+    return `tracing to ${this.file}: ${this.recorder.eventsWritten} events in ${(Number(process.hrtime.bigint() - this.startedNs) / 1e9).toFixed(1)} s\n`;
   }
 }

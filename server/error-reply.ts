@@ -27,7 +27,9 @@ export function errorResult(e: unknown, packet: string, logger: ServerLogger): H
   if (e instanceof SessionError) {
     logger.debug('request failed', { packet, code: e.code, reason: e.message });
     const reply = encodeErrorReply(ERROR_NUMBERS[e.code]);
-    return SHOWN_TO_USER.has(e.code) ? { kind: 'output', text: `el2dbg: ${e.message}\n`, reply } : { kind: 'reply', reply };
+    return SHOWN_TO_USER.has(e.code)
+      ? { kind: 'output', text: `el2dbg: ${e.message}\n`, reply }
+      : { kind: 'reply', reply };
   }
   logger.error('handler failed', { packet, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   return { kind: 'reply', reply: encodeErrorReply(INTERNAL_ERROR) };

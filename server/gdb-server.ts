@@ -48,10 +48,19 @@ export class GdbServer {
     if (this.active) {
       this.refused.add(conn);
       conn.onClose(() => this.refused.delete(conn));
-      refuseConnection(conn, `el2dbg: another gdb (${this.active.peer}) is already attached; el2dbg serves one client at a time`, this.logger);
+      refuseConnection(
+        conn,
+        `el2dbg: another gdb (${this.active.peer}) is already attached; el2dbg serves one client at a time`,
+        this.logger,
+      );
       return null;
     }
-    const session = new Session(conn, this.target, this.logger.child({ component: 'session', session: ++this.sessionCount }), { packetSize: this.packetSize });
+    const session = new Session(
+      conn,
+      this.target,
+      this.logger.child({ component: 'session', session: ++this.sessionCount }),
+      { packetSize: this.packetSize },
+    );
     this.active = { session, peer: conn.peer };
     void session.finished.then(() => {
       this.active = null;

@@ -3,7 +3,10 @@
 import { encodeEmptyReply, encodeOkReply, type Reply } from '../protocol/replies.js';
 import type { ResumeAction } from './run-control.js';
 
-/** What the session does once the reply is out: stop acknowledging packets, or end (the server then waits for the next gdb). */
+/**
+ * What the session does once the reply is out: stop acknowledging packets, or end (the server then waits for the next
+ * gdb).
+ */
 export type AfterReply = 'disable-acks' | 'end-session';
 
 export type HandlerResult =

@@ -19,19 +19,29 @@ export interface MemoryMapRegion {
 export function memoryMapRegions(ramSize: bigint): MemoryMapRegion[] {
   const flash = virtRegion('flash');
   const bankSize = flash.size / BigInt(VIRT_FLASH_BANK_COUNT);
-  const banks = Array.from({ length: VIRT_FLASH_BANK_COUNT }, (_, i): MemoryMapRegion => ({ start: flash.base + BigInt(i) * bankSize, length: bankSize, what: `flash bank ${i}` }));
+  const banks = Array.from({ length: VIRT_FLASH_BANK_COUNT }, (_, i): MemoryMapRegion => ({
+    start: flash.base + BigInt(i) * bankSize,
+    length: bankSize,
+    what: `flash bank ${i}`,
+  }));
   const ram = virtRegion('ram').base;
   const flashEnd = flash.base + flash.size;
   return [
     ...banks,
     { start: flashEnd, length: ram - flashEnd, what: 'devices' },
     { start: ram, length: ramSize, what: 'RAM' },
-    { start: ram + ramSize, length: TOP_OF_MEMORY - (ram + ramSize), what: 'above RAM (high devices, high-half virtual addresses)' },
+    {
+      start: ram + ramSize,
+      length: TOP_OF_MEMORY - (ram + ramSize),
+      what: 'above RAM (high devices, high-half virtual addresses)',
+    },
   ];
 }
 
 /** The memory-map XML document (gdb's memory-map.dtd). */
 export function buildMemoryMapXml(ramSize: bigint): string {
-  const lines = memoryMapRegions(ramSize).map((r) => `  <!-- ${r.what} -->\n  <memory type="ram" start="${hex(r.start)}" length="${hex(r.length)}"/>\n`);
+  const lines = memoryMapRegions(ramSize).map(
+    (r) => `  <!-- ${r.what} -->\n  <memory type="ram" start="${hex(r.start)}" length="${hex(r.length)}"/>\n`,
+  );
   return `<?xml version="1.0"?>\n<!DOCTYPE memory-map PUBLIC "+//IDN gnu.org//DTD GDB Memory Map V1.0//EN" "http://sourceware.org/gdb/gdb-memory-map.dtd">\n<memory-map>\n${lines.join('')}</memory-map>\n`;
 }

@@ -17,7 +17,11 @@ export interface PacketChannelListener {
 }
 
 /** Frames that were damaged on the way: the sender should just send them again (a `-`). */
-const RETRANSMIT_CODES: ReadonlySet<FramingError['code']> = new Set(['BadChecksum', 'BadChecksumDigits', 'TruncatedPacket']);
+const RETRANSMIT_CODES: ReadonlySet<FramingError['code']> = new Set([
+  'BadChecksum',
+  'BadChecksumDigits',
+  'TruncatedPacket',
+]);
 
 /** One connection's packet layer. `receive` is fed raw bytes; `send` frames a reply. */
 export class PacketChannel {

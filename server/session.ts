@@ -50,11 +50,16 @@ export class Session implements HandlerContext {
     this.logPackets = logger.isDebugEnabled();
     this.breakpoints = new BreakpointSet(target.machine, () => target.memspace);
     this.runControl = new RunControl(target.machine, this.breakpoints);
-    this.channel = new PacketChannel(conn, options.packetSize, {
-      packet: (payload) => this.onPacket(payload),
-      interrupt: () => this.onInterrupt(),
-      undecodable: (error) => this.onUndecodable(error),
-    }, logger);
+    this.channel = new PacketChannel(
+      conn,
+      options.packetSize,
+      {
+        packet: (payload) => this.onPacket(payload),
+        interrupt: () => this.onInterrupt(),
+        undecodable: (error) => this.onUndecodable(error),
+      },
+      logger,
+    );
     // A guest that powered off under the previous gdb starts again for this one.
     if (target.exited) target.reset();
     target.debug.takeCatchStop(); // a catch the previous gdb never saw reported is not this one's stop reason
@@ -180,7 +185,8 @@ export class Session implements HandlerContext {
     for (const note of outcome.notes) this.sendText(`${note}\n`);
     if (report.message) this.sendText(report.message);
     this.channel.send(encodeStopReply(report.stop));
-    if (this.logPackets) this.logger.debug('stopped', { halt: outcome.halt.kind, pc: `0x${this.target.machine.pc.toString(16)}` });
+    if (this.logPackets)
+      this.logger.debug('stopped', { halt: outcome.halt.kind, pc: `0x${this.target.machine.pc.toString(16)}` });
   }
 
   private drainBacklog(): void {
@@ -197,7 +203,9 @@ export class Session implements HandlerContext {
       this.logger.warn('undecodable frame while the target runs: dropped', { code: error.code });
       return;
     }
-    this.apply(errorResult(new SessionError('UndecodableFrame', `frame rejected: ${error.code}`), 'frame', this.logger));
+    this.apply(
+      errorResult(new SessionError('UndecodableFrame', `frame rejected: ${error.code}`), 'frame', this.logger),
+    );
   }
 
   private async onDisconnect(): Promise<void> {

@@ -23,13 +23,20 @@ export interface StopReasonSupport {
   readonly hwbreak: boolean;
 }
 
-
 /** The stop report for `halt`. */
 export function reportHalt(
   halt: HaltReason,
-  ctx: { registers: RegisterFile; breakpoints: BreakpointSet; support: StopReasonSupport; catchStop?: CatchStop | null },
+  ctx: {
+    registers: RegisterFile;
+    breakpoints: BreakpointSet;
+    support: StopReasonSupport;
+    catchStop?: CatchStop | null;
+  },
 ): StopReport {
-  const signal = (signo: number, extra: { reason?: StopReason; message?: string; keys?: readonly (readonly [string, string])[] } = {}): StopReport => ({
+  const signal = (
+    signo: number,
+    extra: { reason?: StopReason; message?: string; keys?: readonly (readonly [string, string])[] } = {},
+  ): StopReport => ({
     stop: {
       kind: 'signal',
       signal: signo,

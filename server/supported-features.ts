@@ -7,7 +7,10 @@ import { qXferObjects } from './qxfer-objects.js';
 const IF_OFFERED = ['swbreak', 'hwbreak'] as const;
 
 /** Features for the qSupported reply. */
-export function supportedFeatures(packetSize: number, offered: ReadonlyMap<string, QSupportedFeature>): [string, SupportedFeature][] {
+export function supportedFeatures(
+  packetSize: number,
+  offered: ReadonlyMap<string, QSupportedFeature>,
+): [string, SupportedFeature][] {
   return [
     ['PacketSize', { value: packetSize.toString(16) }],
     ['QStartNoAckMode', '+'],

@@ -71,7 +71,9 @@ class StreamConnection implements Connection {
 /** Wraps an accepted TCP socket (Nagle off: replies are small and latency-bound). */
 export function socketConnection(socket: net.Socket): Connection {
   socket.setNoDelay(true);
-  return new StreamConnection(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, socket, socket, () => socket.end());
+  return new StreamConnection(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, socket, socket, () =>
+    socket.end(),
+  );
 }
 
 /** The protocol on stdin/stdout; nothing else may write to stdout while it is in use. */

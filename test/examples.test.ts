@@ -6,7 +6,9 @@ import { guestPath } from './helpers/guests.js';
 
 function runExample(name: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'examples', name), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(projectRoot(), 'examples', name), ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -21,10 +23,23 @@ describe('examples/ (the Node API as scripts use it, importing "el2dbg")', () =>
     const r = await runExample('trace-capture.mjs', [guestPath('ritm-selftest')]);
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
-    const out = JSON.parse(r.stdout) as { halt: string; firstTrap: Record<string, unknown>; byRegion: Record<string, Record<string, number>> };
+    const out = JSON.parse(r.stdout) as {
+      halt: string;
+      firstTrap: Record<string, unknown>;
+      byRegion: Record<string, Record<string, number>>;
+    };
     expect(out.halt).to.equal('power-off');
-    expect(out.firstTrap).to.deep.equal({ pc: out.firstTrap.pc, esr: '0x93c08007', ipa: '0xf000000', region: 'filtered-mmio' });
-    expect(out.byRegion['filtered-mmio']).to.deep.equal({ 'handler-value': 10, 'handler-handled': 2, 'handler-fault': 5 });
+    expect(out.firstTrap).to.deep.equal({
+      pc: out.firstTrap.pc,
+      esr: '0x93c08007',
+      ipa: '0xf000000',
+      region: 'filtered-mmio',
+    });
+    expect(out.byRegion['filtered-mmio']).to.deep.equal({
+      'handler-value': 10,
+      'handler-handled': 2,
+      'handler-fault': 5,
+    });
     expect(out.byRegion['(none)']).to.deep.equal({ 'no-region': 1 });
   });
 

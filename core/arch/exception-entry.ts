@@ -1,6 +1,14 @@
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import type { UnicornEngine } from '../unicorn/engine.js';
-import { PSTATE_EL1H_DAIF_MASKED, PSTATE_M_EL0T, PSTATE_M_EL1H, PSTATE_M_EL1T, PSTATE_M_MASK, SYSREG, pstateEl } from './sysregs.js';
+import {
+  PSTATE_EL1H_DAIF_MASKED,
+  PSTATE_M_EL0T,
+  PSTATE_M_EL1H,
+  PSTATE_M_EL1T,
+  PSTATE_M_MASK,
+  SYSREG,
+  pstateEl,
+} from './sysregs.js';
 
 /** A synchronous exception to deliver to the guest at EL1. */
 export interface El1Exception {

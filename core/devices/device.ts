@@ -1,4 +1,6 @@
-/** An MMIO device mapped at a physical address: accesses arrive with the offset into its window and the width in bytes. */
+/**
+ * An MMIO device mapped at a physical address: accesses arrive with the offset into its window and the width in bytes.
+ */
 export interface MmioDevice {
   readonly name: string;
   readonly base: bigint;

@@ -1,5 +1,15 @@
 import { bits } from '../arch/bits.js';
-import { ESR_ISS, ESR_ISS_ISV, ESR_ISS_SAS, ESR_ISS_SF, ESR_ISS_SRT, ESR_ISS_SSE, ESR_ISS_WNR, issField, issFlag } from '../arch/esr.js';
+import {
+  ESR_ISS,
+  ESR_ISS_ISV,
+  ESR_ISS_SAS,
+  ESR_ISS_SF,
+  ESR_ISS_SRT,
+  ESR_ISS_SSE,
+  ESR_ISS_WNR,
+  issField,
+  issFlag,
+} from '../arch/esr.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import type { HandlerMatch, MmioAccessWidth, MmioReadResult, MmioWriteResult } from '../stage2/stage2-types.js';
 import { extendReadValue, maskToWidth } from './mmio-value.js';
@@ -58,11 +68,39 @@ export function abortSyndrome(esr: bigint): AbortSyndrome {
   };
 }
 
-/** A decision forced by a debugger user for one trap (`monitor stage2 decide`). */
-export type DecisionOverride = { kind: 'value'; value: bigint } | { kind: 'handled' } | { kind: 'fault' } | { kind: 'skip' };
+/** The trapped access as dispatch sees it: where, what the syndrome says, and the registers at the trap. */
+export interface DataAbortToDecide {
+  readonly ipa: bigint;
+  readonly syn: AbortSyndrome;
+  readonly frame: TrapFrame;
+}
 
-const inject = (why: DecisionWhy, region: string | null, offset: bigint | null, handler: 'read' | 'write' | null, extra: Partial<Decision> = {}): Decision => ({
-  action: 'inject', why, region, offset, handler, value: null, rtValue: null, outcome: 'inject', ...extra,
+/** A debugger's override of the decision, and the handler lookup for the IPA when the caller already made it. */
+export interface DecideOptions {
+  readonly override?: DecisionOverride | undefined;
+  readonly known?: HandlerMatch | null | undefined;
+}
+
+/** A decision forced by a debugger user for one trap (`monitor stage2 decide`). */
+export type DecisionOverride =
+  { kind: 'value'; value: bigint } | { kind: 'handled' } | { kind: 'fault' } | { kind: 'skip' };
+
+const inject = (
+  why: DecisionWhy,
+  region: string | null,
+  offset: bigint | null,
+  handler: 'read' | 'write' | null,
+  extra: Partial<Decision> = {},
+): Decision => ({
+  action: 'inject',
+  why,
+  region,
+  offset,
+  handler,
+  value: null,
+  rtValue: null,
+  outcome: 'inject',
+  ...extra,
 });
 
 /**
@@ -70,15 +108,9 @@ const inject = (why: DecisionWhy, region: string | null, offset: bigint | null, 
  * otherwise call the handler once: Value -> extend into Rt, Handled -> done, Fault -> inject. A handler that throws or
  * returns a value outside its type is treated as Fault and the error is recorded.
  */
-export function decideDataAbort(
-  policy: Stage2Policy,
-  ipa: bigint,
-  syn: AbortSyndrome,
-  frame: TrapFrame,
-  override?: DecisionOverride,
-  /** The handler lookup for `ipa` when the caller already has it. */
-  known?: HandlerMatch | null,
-): Decision {
+export function decideDataAbort(policy: Stage2Policy, abort: DataAbortToDecide, options: DecideOptions = {}): Decision {
+  const { ipa, syn, frame } = abort;
+  const { override, known } = options;
   if (!syn.isv && override === undefined) return inject('isv-0', null, null, null);
   const match = known === undefined ? policy.lookupHandler(ipa) : known;
   const region = match?.region.name ?? null;
@@ -96,10 +128,21 @@ export function decideDataAbort(
     }
     if (result?.kind === 'value' && typeof result.value === 'bigint') {
       const rtValue = extendReadValue(result.value, syn.width, syn.sse, syn.sf);
-      return { action: 'emulate', why: 'handler-value', region, offset, handler: 'read', value: result.value, rtValue, outcome: 'elr+4' };
+      return {
+        action: 'emulate',
+        why: 'handler-value',
+        region,
+        offset,
+        handler: 'read',
+        value: result.value,
+        rtValue,
+        outcome: 'elr+4',
+      };
     }
     if (result?.kind === 'fault') return inject('handler-fault', region, offset, 'read');
-    return inject('handler-invalid', region, offset, 'read', { error: `read handler returned ${describeValue(result)}; expected { kind: 'value', value: bigint } or { kind: 'fault' }` });
+    return inject('handler-invalid', region, offset, 'read', {
+      error: `read handler returned ${describeValue(result)}; expected { kind: 'value', value: bigint } or { kind: 'fault' }`,
+    });
   }
   const write = match.region.write;
   if (!write) return inject('no-write-handler', region, offset, null);
@@ -110,20 +153,56 @@ export function decideDataAbort(
   } catch (e) {
     return inject('handler-threw', region, offset, 'write', { value, error: errorText(e) });
   }
-  if (result?.kind === 'handled') return { action: 'emulate', why: 'handler-handled', region, offset, handler: 'write', value, rtValue: null, outcome: 'elr+4' };
+  if (result?.kind === 'handled')
+    return {
+      action: 'emulate',
+      why: 'handler-handled',
+      region,
+      offset,
+      handler: 'write',
+      value,
+      rtValue: null,
+      outcome: 'elr+4',
+    };
   if (result?.kind === 'fault') return inject('handler-fault', region, offset, 'write', { value });
-  return inject('handler-invalid', region, offset, 'write', { value, error: `write handler returned ${describeValue(result)}; expected { kind: 'handled' } or { kind: 'fault' }` });
+  return inject('handler-invalid', region, offset, 'write', {
+    value,
+    error: `write handler returned ${describeValue(result)}; expected { kind: 'handled' } or { kind: 'fault' }`,
+  });
 }
 
-function decideOverride(o: DecisionOverride, syn: AbortSyndrome, region: string | null, offset: bigint | null): Decision {
+function decideOverride(
+  o: DecisionOverride,
+  syn: AbortSyndrome,
+  region: string | null,
+  offset: bigint | null,
+): Decision {
   switch (o.kind) {
     case 'value': {
       const rtValue = syn.write ? null : extendReadValue(o.value, syn.width, syn.sse, syn.sf);
-      return { action: 'emulate', why: 'override', region, offset, handler: null, value: o.value, rtValue, outcome: 'elr+4' };
+      return {
+        action: 'emulate',
+        why: 'override',
+        region,
+        offset,
+        handler: null,
+        value: o.value,
+        rtValue,
+        outcome: 'elr+4',
+      };
     }
     case 'handled':
     case 'skip':
-      return { action: 'emulate', why: 'override', region, offset, handler: null, value: null, rtValue: null, outcome: 'elr+4' };
+      return {
+        action: 'emulate',
+        why: 'override',
+        region,
+        offset,
+        handler: null,
+        value: null,
+        rtValue: null,
+        outcome: 'elr+4',
+      };
     case 'fault':
       return inject('override', region, offset, null);
     default: {

@@ -1,7 +1,17 @@
 import { RITM_VTCR_EL2 } from '../stage2/stage2-vtcr.js';
 
 /** The EL2 registers el2dbg models (there is no EL2 in unicorn: these live in TypeScript). */
-export const EL2_REGISTER_NAMES = ['HCR_EL2', 'VTCR_EL2', 'VTTBR_EL2', 'VBAR_EL2', 'ESR_EL2', 'FAR_EL2', 'HPFAR_EL2', 'ELR_EL2', 'SPSR_EL2'] as const;
+export const EL2_REGISTER_NAMES = [
+  'HCR_EL2',
+  'VTCR_EL2',
+  'VTTBR_EL2',
+  'VBAR_EL2',
+  'ESR_EL2',
+  'FAR_EL2',
+  'HPFAR_EL2',
+  'ELR_EL2',
+  'SPSR_EL2',
+] as const;
 export type El2RegisterName = (typeof EL2_REGISTER_NAMES)[number];
 
 // HCR_EL2 bits (Arm ARM D24.2.48) the model acts on.
@@ -40,7 +50,8 @@ export class El2State {
   write(name: El2RegisterName, value: bigint): void {
     const old = this.regs.get(name);
     this.regs.set(name, BigInt.asUintN(64, value));
-    const changesTranslation = name === 'VTCR_EL2' || name === 'VTTBR_EL2' || (name === 'HCR_EL2' && ((old ?? 0n) ^ value) & HCR_EL2_VM);
+    const changesTranslation =
+      name === 'VTCR_EL2' || name === 'VTTBR_EL2' || (name === 'HCR_EL2' && ((old ?? 0n) ^ value) & HCR_EL2_VM);
     if (changesTranslation) this.onTranslationChange();
   }
 

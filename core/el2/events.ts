@@ -19,7 +19,9 @@ export type HaltReason =
   | { kind: 'watchpoint'; pc: bigint; watch: WatchKind; addr: bigint }
   /** A stop rule asked to stop at a trap (before or after the decision is applied). */
   | { kind: 'trap-stop'; when: 'before' | 'after'; trap: Stage2TrapEvent }
-  /** The guest hit something RITM panics on (no VBAR_EL1 to inject into, an instruction abort): reported, powered off. */
+  /**
+   * The guest hit something RITM panics on (no VBAR_EL1 to inject into, an instruction abort): reported, powered off.
+   */
   | { kind: 'guest-panic'; pc: bigint; description: string }
   /** The emulator itself could not go on (an access to no memory at all, a unicorn error). */
   | { kind: 'emulator-error'; pc: bigint; description: string };
@@ -48,7 +50,16 @@ export type MachineEvent =
   | Stage2TrapEvent
   /** handlerNs: wall time spent deciding (the handler included). */
   | { kind: 'decision'; seq: number; trap: Stage2TrapEvent; decision: Decision; handlerNs: number }
-  | { kind: 'injection'; seq: number; pc: bigint; esrEl1: bigint; farEl1: bigint; elrEl1: bigint; vector: bigint; mode: 'ritm' | 'architectural' }
+  | {
+      kind: 'injection';
+      seq: number;
+      pc: bigint;
+      esrEl1: bigint;
+      farEl1: bigint;
+      elrEl1: bigint;
+      vector: bigint;
+      mode: 'ritm' | 'architectural';
+    }
   | { kind: 'guest-exception'; pc: bigint; esr: bigint; far?: bigint; vector: bigint; description: string }
   | {
       kind: 'hypercall';

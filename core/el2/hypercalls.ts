@@ -44,7 +44,12 @@ export type HypercallFamily = 'psci' | 'vendor' | 'other';
 
 /** What a hypercall does: registers to write back, or a power state change of the machine. */
 export type HypercallOutcome =
-  | { kind: 'return'; family: HypercallFamily; name: string; regs: { x0: bigint; x1?: bigint; x2?: bigint; x3?: bigint } }
+  | {
+      kind: 'return';
+      family: HypercallFamily;
+      name: string;
+      regs: { x0: bigint; x1?: bigint; x2?: bigint; x3?: bigint };
+    }
   | { kind: 'power-off'; family: 'psci'; name: string }
   | { kind: 'system-reset'; family: 'psci'; name: string };
 
@@ -65,7 +70,13 @@ export function psciName(id: bigint): string | null {
 export function handleHypercall(x: readonly bigint[]): HypercallOutcome {
   const id = x[0]!;
   if (isPsciFunction(id)) return handlePsci(id, x);
-  if (id === VENDOR_ID_CALL) return { kind: 'return', family: 'vendor', name: 'VENDOR_ID', regs: { x0: VENDOR_ID_ANSWER, x1: 0n, x2: 0n, x3: 0n } };
+  if (id === VENDOR_ID_CALL)
+    return {
+      kind: 'return',
+      family: 'vendor',
+      name: 'VENDOR_ID',
+      regs: { x0: VENDOR_ID_ANSWER, x1: 0n, x2: 0n, x3: 0n },
+    };
   // Anything else, SMCCC_VERSION (0x80000000) included: NOT_SUPPORTED, x1..x17 unchanged.
   return { kind: 'return', family: 'other', name: `0x${id.toString(16)}`, regs: { x0: SMCCC_NOT_SUPPORTED } };
 }
@@ -87,9 +98,15 @@ function handlePsci(id: bigint, x: readonly bigint[]): HypercallOutcome {
       return { kind: 'system-reset', family: 'psci', name };
     case PSCI.CPU_ON:
       // One core: it is the caller, so it is on; any other target does not exist.
-      return psciReturn(name, (x[1]! & 0xff_00ff_ffffn) === BOOT_CPU_AFFINITY ? PSCI_RET.ALREADY_ON : PSCI_RET.INVALID_PARAMETERS);
+      return psciReturn(
+        name,
+        (x[1]! & 0xff_00ff_ffffn) === BOOT_CPU_AFFINITY ? PSCI_RET.ALREADY_ON : PSCI_RET.INVALID_PARAMETERS,
+      );
     case PSCI.AFFINITY_INFO:
-      return psciReturn(name, (x[1]! & 0xff_00ff_ffffn) === BOOT_CPU_AFFINITY ? 0n /* ON */ : PSCI_RET.INVALID_PARAMETERS);
+      return psciReturn(
+        name,
+        (x[1]! & 0xff_00ff_ffffn) === BOOT_CPU_AFFINITY ? 0n /* ON */ : PSCI_RET.INVALID_PARAMETERS,
+      );
     case PSCI.CPU_SUSPEND:
       return psciReturn(name, PSCI_RET.SUCCESS); // standby returns at once: there is nothing to wake from
     case PSCI.CPU_OFF:
@@ -106,5 +123,15 @@ function handlePsci(id: bigint, x: readonly bigint[]): HypercallOutcome {
 function isSupportedPsci(id: bigint): boolean {
   if (!isPsciFunction(id)) return false;
   const fn32 = id & ~0x4000_0000n;
-  return [PSCI.VERSION, PSCI.CPU_SUSPEND, PSCI.CPU_OFF, PSCI.CPU_ON, PSCI.AFFINITY_INFO, PSCI.MIGRATE_INFO_TYPE, PSCI.SYSTEM_OFF, PSCI.SYSTEM_RESET, PSCI.FEATURES].includes(fn32 as never);
+  return [
+    PSCI.VERSION,
+    PSCI.CPU_SUSPEND,
+    PSCI.CPU_OFF,
+    PSCI.CPU_ON,
+    PSCI.AFFINITY_INFO,
+    PSCI.MIGRATE_INFO_TYPE,
+    PSCI.SYSTEM_OFF,
+    PSCI.SYSTEM_RESET,
+    PSCI.FEATURES,
+  ].includes(fn32 as never);
 }

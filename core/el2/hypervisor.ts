@@ -1,5 +1,13 @@
 import type { CoreLogger, HaltReason, MachineEvent, Stage2TrapEvent } from './events.js';
-import { EC, ESR_ISS_S1PTW, ESR_ISS_WNR, FSC_TRANSLATION_LEVEL0, esrExceptionClass, makeEsr, withExceptionClass } from '../arch/esr.js';
+import {
+  EC,
+  ESR_ISS_S1PTW,
+  ESR_ISS_WNR,
+  FSC_TRANSLATION_LEVEL0,
+  esrExceptionClass,
+  makeEsr,
+  withExceptionClass,
+} from '../arch/esr.js';
 import { enterEl1Exception, syncVectorOffset } from '../arch/exception-entry.js';
 import { PSTATE_M_MASK, PSTATE_M_EL1H, SYSREG, pstateEl } from '../arch/sysregs.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
@@ -9,7 +17,13 @@ import { dataAbortIss, esrEl2ForDataAbort, farForAccess, hpfarFor } from '../syn
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { xRegisterId } from '../unicorn/registers.js';
 import type { UnicornEngine } from '../unicorn/engine.js';
-import { abortSyndrome, decideDataAbort, type AbortSyndrome, type Decision, type DecisionOverride } from './decision.js';
+import {
+  abortSyndrome,
+  decideDataAbort,
+  type AbortSyndrome,
+  type Decision,
+  type DecisionOverride,
+} from './decision.js';
 import type { HandlerMatch } from '../stage2/stage2-types.js';
 import type { El2State, InjectMode } from './el2-state.js';
 import { handleHypercall } from './hypercalls.js';
@@ -79,11 +93,24 @@ export class Hypervisor {
   private readonly logger: CoreLogger;
 
   constructor(config: HypervisorConfig) {
-    ({ uc: this.uc, el2: this.el2, policy: this.policy, policyName: this.policyName, injectMode: this.injectMode } = config);
+    ({
+      uc: this.uc,
+      el2: this.el2,
+      policy: this.policy,
+      policyName: this.policyName,
+      injectMode: this.injectMode,
+    } = config);
     ({ instructions: this.instructions, emit: this.emit, logger: this.logger } = config);
     const uc = this.uc;
     const ids = Array.from({ length: 29 }, (_, i) => UC_ARM64_REG.X0 + i);
-    this.frameBatch = new RegisterBatch(uc, [...ids, UC_ARM64_REG.X29, UC_ARM64_REG.X30, UC_ARM64_REG.SP, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.PSTATE]);
+    this.frameBatch = new RegisterBatch(uc, [
+      ...ids,
+      UC_ARM64_REG.X29,
+      UC_ARM64_REG.X30,
+      UC_ARM64_REG.SP,
+      UC_ARM64_REG.SP_EL1,
+      UC_ARM64_REG.PSTATE,
+    ]);
   }
 
   /** The trap held before its decision, if the machine stopped there. */
@@ -129,7 +156,8 @@ export class Hypervisor {
   dataAbort(pc: bigint, fault: DataAbortFault): HaltReason | null {
     const insn = this.instructions.readInstruction(pc);
     const frameRegs = this.readFrameRegisters();
-    const decoded = insn === null ? null : this.decodeCache.decode(insn, { x: (n) => frameRegs[n]!, sp: frameRegs[31]!, pc });
+    const decoded =
+      insn === null ? null : this.decodeCache.decode(insn, { x: (n) => frameRegs[n]!, sp: frameRegs[31]!, pc });
     const access = decoded?.kind === 'memory' ? decoded : null;
     const far = access ? farForAccess(access, fault.pageVa) : fault.pageVa;
     // The access's IPA keeps FAR's page offset; a fault on a table read reports the table's IPA page.
@@ -137,7 +165,9 @@ export class Hypervisor {
     const dfsc = FSC_TRANSLATION_LEVEL0 + fault.level;
     const esr = access
       ? this.esrFor(access, dfsc, fault.s1ptw)
-      : esrEl2ForDataAbort(BigInt(dfsc) | (fault.s1ptw ? ESR_ISS_S1PTW : 0n) | (fault.access === 'write' ? ESR_ISS_WNR : 0n));
+      : esrEl2ForDataAbort(
+          BigInt(dfsc) | (fault.s1ptw ? ESR_ISS_S1PTW : 0n) | (fault.access === 'write' ? ESR_ISS_WNR : 0n),
+        );
     const frame = this.captureFrame(frameRegs, pc, esr, far, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     const syn = abortSyndrome(esr);
@@ -200,20 +230,35 @@ export class Hypervisor {
     return this.held !== null && this.uc.readReg(UC_ARM64_REG.PC) === this.held.trap.pc;
   }
 
-  private decideAndApply(trap: Stage2TrapEvent, override?: DecisionOverride, match?: HandlerMatch | null, syndrome?: AbortSyndrome): HaltReason | null {
+  private decideAndApply(
+    trap: Stage2TrapEvent,
+    override?: DecisionOverride,
+    match?: HandlerMatch | null,
+    syndrome?: AbortSyndrome,
+  ): HaltReason | null {
     const syn = syndrome ?? abortSyndrome(trap.esrEl2);
     const t0 = performance.now(); // no bigint allocation on the trap path
-    const decision = decideDataAbort(this.policy, trap.ipa, syn, trap.frame, override, match);
+    const decision = decideDataAbort(
+      this.policy,
+      { ipa: trap.ipa, syn, frame: trap.frame },
+      { override, known: match },
+    );
     const handlerNs = Math.round((performance.now() - t0) * 1e6);
     if (decision.why === 'handler-threw' || decision.why === 'handler-invalid') {
       this.logger.warn('MMIO handler failed; treated as Fault', {
-        policy: this.policyName, region: decision.region, access: syn.write ? 'write' : 'read', width: syn.width, ipa: hex(trap.ipa), error: decision.error,
+        policy: this.policyName,
+        region: decision.region,
+        access: syn.write ? 'write' : 'read',
+        width: syn.width,
+        ipa: hex(trap.ipa),
+        error: decision.error,
       });
     }
     this.emit({ kind: 'decision', seq: trap.seq, trap, decision, handlerNs });
     let halt: HaltReason | null = null;
     if (decision.outcome === 'elr+4') {
-      if (decision.rtValue !== null && syn.srt !== 31) this.rtAndPcBatch(syn.srt).write([decision.rtValue, trap.pc + 4n]);
+      if (decision.rtValue !== null && syn.srt !== 31)
+        this.rtAndPcBatch(syn.srt).write([decision.rtValue, trap.pc + 4n]);
       else this.uc.writeReg(UC_ARM64_REG.PC, trap.pc + 4n);
     } else {
       halt = this.injectDataAbort(trap);
@@ -226,7 +271,11 @@ export class Hypervisor {
   private injectDataAbort(trap: Stage2TrapEvent): HaltReason | null {
     const vbar = this.uc.readSysReg(SYSREG.VBAR_EL1);
     if (vbar === 0n) {
-      return { kind: 'guest-panic', pc: trap.pc, description: `unhandled stage-2 data abort at IPA ${hex(trap.ipa)} (ESR_EL2=${hex(trap.esrEl2)}, FAR_EL2=${hex(trap.farEl2)}) and VBAR_EL1 = 0, so it cannot be injected` };
+      return {
+        kind: 'guest-panic',
+        pc: trap.pc,
+        description: `unhandled stage-2 data abort at IPA ${hex(trap.ipa)} (ESR_EL2=${hex(trap.esrEl2)}, FAR_EL2=${hex(trap.farEl2)}) and VBAR_EL1 = 0, so it cannot be injected`,
+      };
     }
     const pstate = trap.frame.spsrEl2;
     const fromEl0 = pstateEl(pstate) === 0;
@@ -234,7 +283,10 @@ export class Hypervisor {
     let vectorOffset: bigint;
     if (this.injectMode === 'ritm') {
       // RITM: EC 0x24 -> 0x25 (ISS and IL unchanged), always the current-EL-with-SP_ELx vector (+0x200).
-      esrEl1 = esrExceptionClass(trap.esrEl2) === EC.DABT_LOWER ? withExceptionClass(trap.esrEl2, EC.DABT_CURRENT) : trap.esrEl2;
+      esrEl1 =
+        esrExceptionClass(trap.esrEl2) === EC.DABT_LOWER
+          ? withExceptionClass(trap.esrEl2, EC.DABT_CURRENT)
+          : trap.esrEl2;
       vectorOffset = RITM_VECTOR_OFFSET;
     } else {
       // The architecture: EC 0x24 from EL0, 0x25 from EL1; vector by source EL and SP selection.
@@ -244,7 +296,16 @@ export class Hypervisor {
     }
     this.uc.writeReg(UC_ARM64_REG.PC, trap.pc);
     const entry = enterEl1Exception(this.uc, { esr: esrEl1, far: trap.farEl2, preferredReturn: trap.pc, vectorOffset });
-    this.emit({ kind: 'injection', seq: trap.seq, pc: trap.pc, esrEl1, farEl1: trap.farEl2, elrEl1: trap.pc, vector: entry.vector, mode: this.injectMode });
+    this.emit({
+      kind: 'injection',
+      seq: trap.seq,
+      pc: trap.pc,
+      esrEl1,
+      farEl1: trap.farEl2,
+      elrEl1: trap.pc,
+      vector: entry.vector,
+      mode: this.injectMode,
+    });
     return null;
   }
 
@@ -255,7 +316,11 @@ export class Hypervisor {
     const frame = this.captureFrame(this.readFrameRegisters(), pc, esr, pc, hpfarFor(ipa));
     this.setSyndromeRegisters(frame);
     this.emit({ kind: 'instruction-abort', pc, esrEl2: esr, farEl2: pc, hpfarEl2: frame.hpfarEl2, ipa });
-    return { kind: 'guest-panic', pc, description: `stage-2 instruction abort: fetch from IPA ${hex(ipa)} (level ${level} translation fault, ESR_EL2=${hex(esr)}), which RITM does not handle` };
+    return {
+      kind: 'guest-panic',
+      pc,
+      description: `stage-2 instruction abort: fetch from IPA ${hex(ipa)} (level ${level} translation fault, ESR_EL2=${hex(esr)}), which RITM does not handle`,
+    };
   }
 
   /** HVC or trapped SMC at `pc`: the SMCCC/PSCI model; resumes at pc + 4 unless the machine powers off or resets. */
@@ -275,7 +340,16 @@ export class Hypervisor {
         results.push(v);
       }
     }
-    this.emit({ kind: 'hypercall', conduit, pc, functionId: args[0]!, family: outcome.family, name: outcome.name, args, results });
+    this.emit({
+      kind: 'hypercall',
+      conduit,
+      pc,
+      functionId: args[0]!,
+      family: outcome.family,
+      name: outcome.name,
+      args,
+      results,
+    });
     if (outcome.kind === 'power-off') return { kind: 'power-off', via: conduit };
     if (outcome.kind === 'system-reset') return { kind: 'system-reset', via: conduit };
     return null;

@@ -148,8 +148,16 @@ export function encodeFdt(root: FdtNode, options: FdtEncodeOptions = {}): Uint8A
 
   const header = new ByteSink();
   for (const field of [
-    FDT_MAGIC, totalSize, offStruct, offStrings, offRsvmap, FDT_VERSION, FDT_LAST_COMP_VERSION,
-    options.bootCpuId ?? 0, stringBytes.length, structBytes.length,
+    FDT_MAGIC,
+    totalSize,
+    offStruct,
+    offStrings,
+    offRsvmap,
+    FDT_VERSION,
+    FDT_LAST_COMP_VERSION,
+    options.bootCpuId ?? 0,
+    stringBytes.length,
+    structBytes.length,
   ]) {
     header.u32(field);
   }
@@ -168,7 +176,11 @@ function writeNode(node: FdtNode, out: ByteSink, strings: StringTable, isRoot: b
       throw new FdtError('InvalidPropertyName', { name: prop.name }, `invalid property name "${prop.name}"`);
     }
     if (seenProps.has(prop.name)) {
-      throw new FdtError('DuplicatePropertyName', { name: prop.name }, `duplicate property "${prop.name}" in "${node.name}"`);
+      throw new FdtError(
+        'DuplicatePropertyName',
+        { name: prop.name },
+        `duplicate property "${prop.name}" in "${node.name}"`,
+      );
     }
     seenProps.add(prop.name);
     out.u32(FDT_PROP);

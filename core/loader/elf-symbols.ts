@@ -43,7 +43,11 @@ export function readElf64Symbols(elf: ElfFile, header: Elf64Header): ImageSymbol
     throw new ImageLoadError(elf.image, { code: 'ImageMalformed', defect: 'SymbolTableBadLink', link: symtab.link });
   }
   if (symtab.entsize !== ELF64_SYM_SIZE) {
-    throw new ImageLoadError(elf.image, { code: 'ImageMalformed', defect: 'SymbolTableBadEntrySize', entrySize: symtab.entsize });
+    throw new ImageLoadError(elf.image, {
+      code: 'ImageMalformed',
+      defect: 'SymbolTableBadEntrySize',
+      entrySize: symtab.entsize,
+    });
   }
   const table = requireFileRange(elf, 'symbolTable', symtab.offset, symtab.size);
   const strStart = requireFileRange(elf, 'stringTable', strtab.offset, strtab.size);
@@ -64,7 +68,11 @@ function readSectionHeaders(elf: ElfFile, header: Elf64Header): SectionHeader[] 
   // count is in section 0's sh_size (>= SHN_LORESERVE sections), which no guest image needs.
   if (shoff === 0n || shnum === 0) return [];
   if (shentsize < ELF64_SHDR_SIZE) {
-    throw new ImageLoadError(elf.image, { code: 'ImageMalformed', defect: 'SectionHeaderEntryTooSmall', entrySize: shentsize });
+    throw new ImageLoadError(elf.image, {
+      code: 'ImageMalformed',
+      defect: 'SectionHeaderEntryTooSmall',
+      entrySize: shentsize,
+    });
   }
   const table = requireFileRange(elf, 'sectionHeaderTable', shoff, BigInt(shnum * shentsize));
   const { view } = elf;
@@ -100,7 +108,12 @@ function readSymbolName(elf: ElfFile, strings: StringTable, nameOffset: number, 
   const start = strings.start + nameOffset;
   const nul = elf.bytes.subarray(0, strings.end).indexOf(0, start);
   if (nul < 0) {
-    throw new ImageLoadError(elf.image, { code: 'ImageMalformed', defect: 'SymbolNameOutsideStringTable', symbolIndex, nameOffset });
+    throw new ImageLoadError(elf.image, {
+      code: 'ImageMalformed',
+      defect: 'SymbolNameOutsideStringTable',
+      symbolIndex,
+      nameOffset,
+    });
   }
   return strings.decoder.decode(elf.bytes.subarray(start, nul));
 }

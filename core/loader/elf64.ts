@@ -109,7 +109,11 @@ export function readElf64LoadSegments(elf: ElfFile, header: Elf64Header): ElfLoa
   const { phoff, phentsize, phnum } = header;
   if (phnum === 0) return [];
   if (phentsize < ELF64_PHDR_SIZE) {
-    throw new ImageLoadError(elf.image, { code: 'ImageMalformed', defect: 'ProgramHeaderEntryTooSmall', entrySize: phentsize });
+    throw new ImageLoadError(elf.image, {
+      code: 'ImageMalformed',
+      defect: 'ProgramHeaderEntryTooSmall',
+      entrySize: phentsize,
+    });
   }
   const table = requireFileRange(elf, 'programHeaderTable', phoff, BigInt(phnum * phentsize));
   const segments: ElfLoadSegment[] = [];

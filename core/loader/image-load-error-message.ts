@@ -5,7 +5,6 @@ import { hex } from '../text/hex.js';
 
 const EM_AARCH64 = 183;
 
-
 const span = (start: bigint, end: bigint): string => `${hex(start)}-${hex(end - 1n)}`;
 
 const region = (r: AddressRange): string => span(r.base, r.base + r.size);
@@ -96,7 +95,8 @@ export function describeImageLoadProblem(image: string, problem: ImageLoadProble
     case 'ImageNoLoadableSegments':
       return `${image} has no PT_LOAD segment with a nonzero size, so there is nothing to load; check the linker script`;
     case 'ImageOutsideRam': {
-      const allowed = p.flash === undefined ? `RAM (${region(p.ram)})` : `RAM (${region(p.ram)}) or flash (${region(p.flash)})`;
+      const allowed =
+        p.flash === undefined ? `RAM (${region(p.ram)})` : `RAM (${region(p.ram)}) or flash (${region(p.flash)})`;
       return p.segmentIndex === undefined
         ? `${image} (a raw image of ${p.end - p.start} bytes) at ${span(p.start, p.end)} does not fit inside ${allowed}; choose a load address where it fits, or a smaller image`
         : `${image} segment ${p.segmentIndex} at ${span(p.start, p.end)} does not fit inside ${allowed}; link it at a physical address inside RAM`;

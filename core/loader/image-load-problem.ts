@@ -3,12 +3,7 @@ import type { AddressRange } from './loaded-image.js';
 
 /** The part of an image that runs past the end of the file. */
 export type ImagePart =
-  | 'elfHeader'
-  | 'programHeaderTable'
-  | 'segment'
-  | 'sectionHeaderTable'
-  | 'symbolTable'
-  | 'stringTable';
+  'elfHeader' | 'programHeaderTable' | 'segment' | 'sectionHeaderTable' | 'symbolTable' | 'stringTable';
 
 /** Structural inconsistencies that are not plain truncation. */
 export type ImageDefect =

@@ -45,11 +45,15 @@ function parseRawImage(bytes: Uint8Array, options: ImageLoadOptions): LoadedImag
   return { format: 'raw', entry: addr, segments: [{ addr, data: new Uint8Array(bytes), memSize: size }] };
 }
 
-const contains = (r: AddressRange, start: bigint, end: bigint): boolean =>
-  start >= r.base && end <= r.base + r.size;
+const contains = (r: AddressRange, start: bigint, end: bigint): boolean => start >= r.base && end <= r.base + r.size;
 
 /** Each segment must lie wholly in RAM or wholly in flash; `end` is exclusive. */
-function requireInsideMemory(options: ImageLoadOptions, start: bigint, end: bigint, segmentIndex: number | undefined): void {
+function requireInsideMemory(
+  options: ImageLoadOptions,
+  start: bigint,
+  end: bigint,
+  segmentIndex: number | undefined,
+): void {
   const { ram, flash } = options;
   if (contains(ram, start, end) || (flash !== undefined && contains(flash, start, end))) return;
   const problem = { code: 'ImageOutsideRam', start, end, ram } as const;

@@ -18,15 +18,7 @@ export type ImageSegment = { addr: bigint; data: Uint8Array; memSize: bigint };
 
 /** ELF STT_* symbol types by name; 'unknown' covers OS and processor specific values. */
 export type ImageSymbolType =
-  | 'notype'
-  | 'object'
-  | 'func'
-  | 'section'
-  | 'file'
-  | 'common'
-  | 'tls'
-  | 'ifunc'
-  | 'unknown';
+  'notype' | 'object' | 'func' | 'section' | 'file' | 'common' | 'tls' | 'ifunc' | 'unknown';
 
 /** ELF STB_* symbol bindings by name. */
 export type ImageSymbolBinding = 'local' | 'global' | 'weak' | 'unknown';

@@ -12,7 +12,9 @@ import { MixedRegisterBatch } from '../unicorn/register-batch.js';
 /** Why a descriptor read on the stage-1 walk failed: stage 2 does not map the table's IPA, or no memory is there. */
 export type WalkReadFault = { kind: 'stage2'; ipa: bigint; level: Stage2Level } | { kind: 'no-memory'; pa: bigint };
 
-/** A translation that did not reach memory: stage 1 failed (possibly on a table read), or stage 2 does not map the IPA. */
+/**
+ * A translation that did not reach memory: stage 1 failed (possibly on a table read), or stage 2 does not map the IPA.
+ */
 export type TranslationFault =
   | { stage: 1; fault: Stage1Fault<WalkReadFault> }
   | { stage: 2; ipa: bigint; level: Stage2Level; region: HandlerRegion | null };
@@ -93,7 +95,11 @@ export class AddressSpace {
     private readonly el2: El2State,
     private readonly policy: Stage2Policy,
   ) {
-    this.regBatch = new MixedRegisterBatch(uc, [UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1], [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1]);
+    this.regBatch = new MixedRegisterBatch(
+      uc,
+      [UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1],
+      [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1],
+    );
   }
 
   /** Forgets cached fill faults (stage 2 or watchpoints changed). */
@@ -111,10 +117,13 @@ export class AddressSpace {
     return [v[3]!, v[4]!, v[1]!, v[2]!, pstateEl(v[0]!) === 0 ? 0 : 1];
   }
 
-
-
   /** Translates `va` for `access` at exception level `el` through stage 1 and stage 2. */
-  translate(va: bigint, access: MemAccessType, el?: 0 | 1, regs?: readonly [bigint, bigint, bigint, bigint]): FullTranslation {
+  translate(
+    va: bigint,
+    access: MemAccessType,
+    el?: 0 | 1,
+    regs?: readonly [bigint, bigint, bigint, bigint],
+  ): FullTranslation {
     if (el === undefined || regs === undefined) {
       const st = this.readTranslationState();
       el ??= st[4];
@@ -129,12 +138,15 @@ export class AddressSpace {
     });
     if (s1.kind === 'fault') return { kind: 'fault', va, fault: { stage: 1, fault: s1 } };
     const s2 = this.translateIpa(s1.ipa);
-    if (s2.kind === 'fault') return { kind: 'fault', va, fault: { stage: 2, ipa: s1.ipa, level: s2.level, region: s2.region } };
+    if (s2.kind === 'fault')
+      return { kind: 'fault', va, fault: { stage: 2, ipa: s1.ipa, level: s2.level, region: s2.region } };
     return { kind: 'ok', va, ipa: s1.ipa, pa: s2.pa, stage1: s1 };
   }
 
   /** Stage 2 alone: the PA of an IPA, or the level of the invalid entry (identity when HCR_EL2.VM = 0). */
-  translateIpa(ipa: bigint): { kind: 'ok'; pa: bigint } | { kind: 'fault'; level: Stage2Level; region: HandlerRegion | null } {
+  translateIpa(
+    ipa: bigint,
+  ): { kind: 'ok'; pa: bigint } | { kind: 'fault'; level: Stage2Level; region: HandlerRegion | null } {
     if (!this.el2.stage2Enabled) return { kind: 'ok', pa: ipa };
     const t = this.policy.translate(ipa);
     return t.kind === 'mapped' ? { kind: 'ok', pa: t.pa } : { kind: 'fault', level: t.level, region: t.region };
@@ -165,8 +177,12 @@ export class AddressSpace {
     const slot = (access === 'read' ? 0 : access === 'write' ? 2 : 4) + el;
     const cached = this.faultCache.get(va)?.[slot];
     if (
-      cached && cached.generation === this.generation &&
-      cached.regs[0] === v[3] && cached.regs[1] === v[4] && cached.regs[2] === v[1] && cached.regs[3] === v[2] &&
+      cached &&
+      cached.generation === this.generation &&
+      cached.regs[0] === v[3] &&
+      cached.regs[1] === v[4] &&
+      cached.regs[2] === v[1] &&
+      cached.regs[3] === v[2] &&
       this.descriptorsUnchanged(cached.descriptors)
     ) {
       return cached.stop;
@@ -189,7 +205,8 @@ export class AddressSpace {
       return stop;
     }
     const rights = el === 0 ? t.stage1.perms.el0 : t.stage1.perms.el1;
-    let perms = (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
+    let perms =
+      (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
     if (!this.watchBypass) {
       for (const w of this.watchpoints) {
         const page = w.space === 'ipa' ? t.ipa : va;
@@ -223,7 +240,8 @@ export class AddressSpace {
         if (ipa === null) continue;
         addr = ipa;
       }
-      if (addr < w.addr + BigInt(w.length) && w.addr < addr + BigInt(Math.max(size, 1))) return { watch: w, addr: addr > w.addr ? addr : w.addr };
+      if (addr < w.addr + BigInt(w.length) && w.addr < addr + BigInt(Math.max(size, 1)))
+        return { watch: w, addr: addr > w.addr ? addr : w.addr };
     }
     return null;
   }
@@ -234,18 +252,30 @@ export class AddressSpace {
    */
   readRange(space: AddressKind, addr: bigint, length: number): RangeRead {
     const out = new Uint8Array(length);
-    const r = this.forEachPage(space, addr, length, (pa, offset, size) => this.uc.tryReadMemoryInto(pa, out.subarray(offset, offset + size)));
+    const r = this.forEachPage(space, addr, length, (pa, offset, size) =>
+      this.uc.tryReadMemoryInto(pa, out.subarray(offset, offset + size)),
+    );
     return { data: r.done === length ? out : out.subarray(0, r.done), faultAt: r.faultAt };
   }
 
-  /** Writes guest memory for the debugger (page permissions are not enforced, as on QEMU's gdbstub); same spaces as readRange. */
+  /**
+   * Writes guest memory for the debugger (page permissions are not enforced, as on QEMU's gdbstub); same spaces as
+   * readRange.
+   */
   writeRange(space: AddressKind, addr: bigint, data: Uint8Array): RangeWrite {
-    const r = this.forEachPage(space, addr, data.length, (pa, offset, size) => this.uc.tryWriteMemory(pa, data.subarray(offset, offset + size)));
+    const r = this.forEachPage(space, addr, data.length, (pa, offset, size) =>
+      this.uc.tryWriteMemory(pa, data.subarray(offset, offset + size)),
+    );
     return { written: r.done, faultAt: r.faultAt };
   }
 
   /** The page walk over a range, written once: `op` gets each page's physical address and its part of the range. */
-  private forEachPage(space: AddressKind, addr: bigint, length: number, op: (pa: bigint, offset: number, size: number) => boolean): { done: number; faultAt: bigint | null } {
+  private forEachPage(
+    space: AddressKind,
+    addr: bigint,
+    length: number,
+    op: (pa: bigint, offset: number, size: number) => boolean,
+  ): { done: number; faultAt: bigint | null } {
     let done = 0;
     while (done < length) {
       const cur = BigInt.asUintN(64, addr + BigInt(done));

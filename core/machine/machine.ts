@@ -96,10 +96,12 @@ export class Machine {
     this.devices = [
       this.uart,
       new Pl031(virtRegion('rtc').base),
-      ...(['gic-dist', 'gic-redist', 'fw-cfg', 'virtio-mmio', 'pcie-mmio', 'pcie-pio', 'pcie-ecam'] as const).map((name) => {
-        const r = virtRegion(name);
-        return new RazWiDevice(name, r.base, r.size < 0x1000n ? 0x1000n : r.size);
-      }),
+      ...(['gic-dist', 'gic-redist', 'fw-cfg', 'virtio-mmio', 'pcie-mmio', 'pcie-pio', 'pcie-ecam'] as const).map(
+        (name) => {
+          const r = virtRegion(name);
+          return new RazWiDevice(name, r.base, r.size < 0x1000n ? 0x1000n : r.size);
+        },
+      ),
     ];
     this.mapPlatform();
     const policy = config.policy ?? defaultPolicy(config.ramSize);
@@ -118,7 +120,12 @@ export class Machine {
       this.space.invalidate();
       this.uc.flushTlb();
     };
-    this.dtb = buildMachineDeviceTree({ ramBase: this.ram.base, ramSize: this.ram.size, cpus: 1, ...(config.bootargs ? { bootargs: config.bootargs } : {}) });
+    this.dtb = buildMachineDeviceTree({
+      ramBase: this.ram.base,
+      ramSize: this.ram.size,
+      cpus: 1,
+      ...(config.bootargs ? { bootargs: config.bootargs } : {}),
+    });
     this.dtbAddress = this.chooseDtbAddress();
     this.uc.setTlbType('virtual');
     this.uc.addTlbFillHook((va, access) => {
@@ -147,12 +154,17 @@ export class Machine {
       try {
         l(e);
       } catch (err) {
-        this.logger.warn('machine event listener failed', { event: e.kind, error: err instanceof Error ? err.message : String(err) });
+        this.logger.warn('machine event listener failed', {
+          event: e.kind,
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     }
   }
 
-  /** Puts the machine in its power-on state: image and DTB reloaded, devices and EL2 reset, CPU at the entry at EL1h. */
+  /**
+   * Puts the machine in its power-on state: image and DTB reloaded, devices and EL2 reset, CPU at the entry at EL1h.
+   */
   reset(): void {
     for (const seg of this.config.image.segments) {
       this.uc.writeMemory(seg.addr, seg.data);
@@ -171,7 +183,17 @@ export class Machine {
     for (let i = 0; i < 32; i++) this.uc.writeVector(UC_ARM64_REG.Q0 + i, new Uint8Array(16));
     for (const r of [UC_ARM64_REG.SP_EL0, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.SP]) this.uc.writeReg(r, 0n);
     this.uc.writeReg(UC_ARM64_REG.PSTATE, PSTATE_EL1H_DAIF_MASKED);
-    for (const r of ['TTBR0_EL1', 'TTBR1_EL1', 'TCR_EL1', 'MAIR_EL1', 'VBAR_EL1', 'ELR_EL1', 'SPSR_EL1', 'ESR_EL1', 'FAR_EL1'] as const) {
+    for (const r of [
+      'TTBR0_EL1',
+      'TTBR1_EL1',
+      'TCR_EL1',
+      'MAIR_EL1',
+      'VBAR_EL1',
+      'ELR_EL1',
+      'SPSR_EL1',
+      'ESR_EL1',
+      'FAR_EL1',
+    ] as const) {
       this.uc.writeSysReg(SYSREG[r], 0n);
     }
     this.uc.writeSysReg(SYSREG.SCTLR_EL1, SCTLR_EL1_ENTRY); // also makes unicorn rebuild its cached EL state
@@ -187,7 +209,9 @@ export class Machine {
     return this.uc.readReg(UC_ARM64_REG.PC);
   }
 
-  /** Instructions counted so far, per translated block (only while counting: an instruction limit or enableCounting). */
+  /**
+   * Instructions counted so far, per translated block (only while counting: an instruction limit or enableCounting).
+   */
   get instructionsExecuted(): bigint {
     return this.executed;
   }
@@ -241,7 +265,9 @@ export class Machine {
     return this.space.translate(va, access);
   }
 
-  /** Runs the guest until it halts, stops at a breakpoint/watchpoint/trap rule, a stop is requested, or `maxInsns` ran. */
+  /**
+   * Runs the guest until it halts, stops at a breakpoint/watchpoint/trap rule, a stop is requested, or `maxInsns` ran.
+   */
   async run(options: { maxInsns?: bigint } = {}): Promise<HaltReason> {
     if (this.halted && (this.halted.kind === 'power-off' || this.halted.kind === 'guest-panic')) return this.halted;
     this.stopRequest = null; // a request made while waiting for the watchdog below still counts
@@ -324,12 +350,21 @@ export class Machine {
       result = this.uc.start(pc, count ? { count } : {});
     } catch (e) {
       this.pending = null;
-      return { kind: 'emulator-error', pc: this.pc, description: `internal error while running the guest: ${(e as Error).message}` };
+      return {
+        kind: 'emulator-error',
+        pc: this.pc,
+        description: `internal error while running the guest: ${(e as Error).message}`,
+      };
     }
     const pending = this.pending;
     this.pending = null;
     if (pending) return this.handlePending(pending);
-    if (result.kind === 'error') return { kind: 'emulator-error', pc: this.pc, description: `unicorn stopped with ${this.uc.strerror(result.err)}` };
+    if (result.kind === 'error')
+      return {
+        kind: 'emulator-error',
+        pc: this.pc,
+        description: `unicorn stopped with ${this.uc.strerror(result.err)}`,
+      };
     if (count === 0 && this.breakpoints.includes(this.pc)) return { kind: 'breakpoint', pc: this.pc };
     return null;
   }
@@ -339,7 +374,11 @@ export class Machine {
       case 'insn-limit':
         return { kind: 'insn-limit', executed: this.executed };
       case 'unmapped':
-        return { kind: 'emulator-error', pc: this.pc, description: `${p.access} of physical address 0x${p.address.toString(16)}, where nothing is mapped` };
+        return {
+          kind: 'emulator-error',
+          pc: this.pc,
+          description: `${p.access} of physical address 0x${p.address.toString(16)}, where nothing is mapped`,
+        };
       case 'fill':
         return p.stop.kind === 'watch-page' ? this.handleWatchPage() : this.handleTranslationFault(p.stop);
       case 'cpu-exception':
@@ -361,12 +400,24 @@ export class Machine {
     const f = stop.fault;
     if (f.stage === 2) {
       if (stop.access === 'fetch') return this.hypervisor.instructionAbort(pc, f.ipa & ~0xfffn, f.level, false);
-      return this.hypervisor.dataAbort(pc, { pageVa: stop.va, access: stop.access, ipaPage: f.ipa & ~0xfffn, level: f.level, s1ptw: false });
+      return this.hypervisor.dataAbort(pc, {
+        pageVa: stop.va,
+        access: stop.access,
+        ipaPage: f.ipa & ~0xfffn,
+        level: f.level,
+        s1ptw: false,
+      });
     }
     if (f.fault.type === 'stage2-on-walk' && f.fault.stage2.kind === 'stage2') {
       const s2 = f.fault.stage2;
       if (stop.access === 'fetch') return this.hypervisor.instructionAbort(pc, s2.ipa & ~0xfffn, s2.level, true);
-      return this.hypervisor.dataAbort(pc, { pageVa: stop.va, access: stop.access, ipaPage: s2.ipa & ~0xfffn, level: s2.level, s1ptw: true });
+      return this.hypervisor.dataAbort(pc, {
+        pageVa: stop.va,
+        access: stop.access,
+        ipaPage: s2.ipa & ~0xfffn,
+        level: s2.level,
+        s1ptw: true,
+      });
     }
     return this.deliverStage1Fault(stop, pc);
   }
@@ -394,19 +445,31 @@ export class Machine {
       const cls = insn === null ? { kind: 'other' as const } : classifyExceptionInstruction(insn);
       if (cls.kind === 'hvc') return this.hypervisor.hypercall('hvc', pc);
       if (cls.kind === 'smc' && this.el2.smcTrapped) return this.hypervisor.hypercall('smc', pc);
-      return this.takeGuestException({ esr: makeEsr(EC.UNKNOWN, 0n), preferredReturn: pc }, pc, cls.kind === 'smc' ? 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)' : 'undefined instruction');
+      return this.takeGuestException(
+        { esr: makeEsr(EC.UNKNOWN, 0n), preferredReturn: pc },
+        pc,
+        cls.kind === 'smc' ? 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)' : 'undefined instruction',
+      );
     }
     if (intno === EXCP_HVC || intno === EXCP_SMC) {
       // With -cpu max unicorn raises these (not UDEF) with PC already past the instruction.
       const at = this.exceptionInstructionAt(pc, intno === EXCP_HVC ? 'hvc' : 'smc');
       if (intno === EXCP_HVC) return this.hypervisor.hypercall('hvc', at);
       if (this.el2.smcTrapped) return this.hypervisor.hypercall('smc', at);
-      return this.takeGuestException({ esr: makeEsr(EC.UNKNOWN, 0n), preferredReturn: at }, at, 'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)');
+      return this.takeGuestException(
+        { esr: makeEsr(EC.UNKNOWN, 0n), preferredReturn: at },
+        at,
+        'SMC with HCR_EL2.TSC=0 and no EL3 (undefined)',
+      );
     }
     if (intno === EXCP_SWI) {
       // unicorn reports SVC with PC already past it; the preferred return is that next instruction.
       const imm = this.exceptionImmediate(pc - 4n);
-      return this.takeGuestException({ esr: makeEsr(EC.SVC64, BigInt(imm)), preferredReturn: pc }, pc - 4n, `SVC #${imm}`);
+      return this.takeGuestException(
+        { esr: makeEsr(EC.SVC64, BigInt(imm)), preferredReturn: pc },
+        pc - 4n,
+        `SVC #${imm}`,
+      );
     }
     if (intno === EXCP_BKPT) {
       const imm = this.exceptionImmediate(pc);
@@ -426,7 +489,11 @@ export class Machine {
   private decodeAccessAt(pc: bigint): MemoryAccessDecode | null {
     const insn = this.space.readInstruction(pc);
     if (insn === null) return null;
-    return decodeMemoryAccess(insn, { x: (n) => this.uc.readReg(xRegisterId(n)), sp: this.uc.readReg(UC_ARM64_REG.SP), pc });
+    return decodeMemoryAccess(insn, {
+      x: (n) => this.uc.readReg(xRegisterId(n)),
+      sp: this.uc.readReg(UC_ARM64_REG.SP),
+      pc,
+    });
   }
 
   /** Where the HVC/SMC that raised an exception sits: unicorn reports PC on it or just past it. */
@@ -444,24 +511,52 @@ export class Machine {
     const what = f.type === 'stage2-on-walk' ? 'external abort on the table walk' : `${f.type} fault`;
     if (stop.access === 'fetch') {
       const esr = makeEsr(stop.el === 0 ? EC.IABT_LOWER : EC.IABT_CURRENT, BigInt(fsc));
-      return this.takeGuestException({ esr, far: pc, preferredReturn: pc }, pc, `instruction abort (${what}, level ${f.level}) at 0x${pc.toString(16)}`);
+      return this.takeGuestException(
+        { esr, far: pc, preferredReturn: pc },
+        pc,
+        `instruction abort (${what}, level ${f.level}) at 0x${pc.toString(16)}`,
+      );
     }
     const access = this.decodeAccessAt(pc);
     const far = access?.kind === 'memory' ? (access.address >= stop.va ? access.faultAddress : stop.va) : stop.va;
     const wnr = stop.access === 'write' || (access?.kind === 'memory' && access.cacheMaintenance) ? ESR_ISS_WNR : 0n;
     const cm = access?.kind === 'memory' && access.cacheMaintenance ? ESR_ISS_CM : 0n;
     const esr = makeEsr(stop.el === 0 ? EC.DABT_LOWER : EC.DABT_CURRENT, cm | wnr | BigInt(fsc));
-    return this.takeGuestException({ esr, far, preferredReturn: pc }, pc, `data abort (${what}, level ${f.level}) on ${stop.access} of VA 0x${far.toString(16)}`);
+    return this.takeGuestException(
+      { esr, far, preferredReturn: pc },
+      pc,
+      `data abort (${what}, level ${f.level}) on ${stop.access} of VA 0x${far.toString(16)}`,
+    );
   }
 
-  private takeGuestException(exc: { esr: bigint; far?: bigint; preferredReturn: bigint }, pc: bigint, description: string): HaltReason | null {
+  private takeGuestException(
+    exc: { esr: bigint; far?: bigint; preferredReturn: bigint },
+    pc: bigint,
+    description: string,
+  ): HaltReason | null {
     const vbar = this.uc.readSysReg(SYSREG.VBAR_EL1);
     if (vbar === 0n) {
-      return { kind: 'guest-panic', pc, description: `${description}, ESR_EL1=0x${exc.esr.toString(16)}, and the guest has no exception vectors (VBAR_EL1 = 0)` };
+      return {
+        kind: 'guest-panic',
+        pc,
+        description: `${description}, ESR_EL1=0x${exc.esr.toString(16)}, and the guest has no exception vectors (VBAR_EL1 = 0)`,
+      };
     }
     const entry = enterEl1Exception(this.uc, exc);
-    this.logger.debug('guest exception', { pc: `0x${pc.toString(16)}`, esr: `0x${exc.esr.toString(16)}`, vector: `0x${entry.vector.toString(16)}`, description });
-    this.emit({ kind: 'guest-exception', pc, esr: exc.esr, ...(exc.far !== undefined ? { far: exc.far } : {}), vector: entry.vector, description });
+    this.logger.debug('guest exception', {
+      pc: `0x${pc.toString(16)}`,
+      esr: `0x${exc.esr.toString(16)}`,
+      vector: `0x${entry.vector.toString(16)}`,
+      description,
+    });
+    this.emit({
+      kind: 'guest-exception',
+      pc,
+      esr: exc.esr,
+      ...(exc.far !== undefined ? { far: exc.far } : {}),
+      vector: entry.vector,
+      description,
+    });
     return null;
   }
 
@@ -484,16 +579,25 @@ export class Machine {
     this.uc.mapMemory(flash.base, flash.size, UC_PROT.ALL);
     this.uc.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
     for (const d of this.devices) {
-      this.uc.mapMmio(d.base, d.size, (off, size) => d.read(off, size), (off, size, value) => d.write(off, size, value));
+      this.uc.mapMmio(
+        d.base,
+        d.size,
+        (off, size) => d.read(off, size),
+        (off, size, value) => d.write(off, size, value),
+      );
     }
   }
 
   private chooseDtbAddress(): bigint {
     // QEMU puts the DTB at the start of RAM; move it past the image if a segment sits there.
     const size = BigInt(this.dtb.length);
-    const overlaps = (at: bigint) => this.config.image.segments.some((s) => s.addr < at + size && at < s.addr + s.memSize);
+    const overlaps = (at: bigint) =>
+      this.config.image.segments.some((s) => s.addr < at + size && at < s.addr + s.memSize);
     if (!overlaps(this.ram.base)) return this.ram.base;
-    const end = this.config.image.segments.reduce((m, s) => (s.addr + s.memSize > m ? s.addr + s.memSize : m), this.ram.base);
+    const end = this.config.image.segments.reduce(
+      (m, s) => (s.addr + s.memSize > m ? s.addr + s.memSize : m),
+      this.ram.base,
+    );
     return (end + 2n * MiB - 1n) & ~(2n * MiB - 1n);
   }
 

@@ -5,7 +5,11 @@ import koffi from 'koffi';
 import { workerData } from 'node:worker_threads';
 import { WATCHDOG } from './slice-watchdog-layout.js';
 
-const { libraryPath, engineAddress, shared } = workerData as { libraryPath: string; engineAddress: bigint; shared: SharedArrayBuffer };
+const { libraryPath, engineAddress, shared } = workerData as {
+  libraryPath: string;
+  engineAddress: bigint;
+  shared: SharedArrayBuffer;
+};
 const lib = koffi.load(libraryPath);
 // uintptr_t: the engine pointer travels between threads as an integer.
 const ucEmuStop = lib.func('int uc_emu_stop(uintptr_t uc)');

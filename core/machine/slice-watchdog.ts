@@ -3,7 +3,12 @@ import { WATCHDOG } from './slice-watchdog-layout.js';
 
 /** Atomics.waitAsync (Node 16+); TypeScript's ES2022 lib does not declare it. */
 interface AtomicsWaitAsync {
-  waitAsync(array: Int32Array, index: number, value: number, timeoutMs: number): { async: false; value: string } | { async: true; value: Promise<string> };
+  waitAsync(
+    array: Int32Array,
+    index: number,
+    value: number,
+    timeoutMs: number,
+  ): { async: false; value: string } | { async: true; value: Promise<string> };
 }
 
 /** Bounds every uc_emu_start to a time slice by stopping it from a worker thread (see slice-watchdog-worker.ts). */

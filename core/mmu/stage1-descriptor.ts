@@ -41,12 +41,12 @@ export type Stage1Descriptor =
   | { kind: 'reserved' }
   | { kind: 'table'; nextLevel: 1 | 2 | 3; nextTableAddr: bigint; attributes: TableAttributes }
   | {
-    kind: 'leaf';
-    level: 1 | 2 | 3;
-    outputAddr: bigint;
-    blockSize: bigint;
-    attributes: LeafAttributes;
-  };
+      kind: 'leaf';
+      level: 1 | 2 | 3;
+      outputAddr: bigint;
+      blockSize: bigint;
+      attributes: LeafAttributes;
+    };
 
 /** Returns the lowest VA bit the index at `level` covers: 39, 30, 21 or 12. */
 export function levelShift(level: TranslationLevel): number {

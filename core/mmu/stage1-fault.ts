@@ -51,9 +51,9 @@ export type Stage1Fault<F = unknown> =
 
 const FSC_BASE: Readonly<Record<Stage1FaultType, number>> = {
   'address-size': 0b000000,
-  'translation': 0b000100,
+  translation: 0b000100,
   'access-flag': 0b001000,
-  'permission': 0b001100,
+  permission: 0b001100,
 };
 
 /** Returns the DFSC/IFSC code 0bTTTTLL for a fault of `type` at `level`. */

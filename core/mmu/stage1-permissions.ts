@@ -45,9 +45,12 @@ export function computeStage1Permissions(
 export function isAccessAllowed(perms: Stage1Permissions, el: 0 | 1, access: Stage1Access): boolean {
   const rights = el === 0 ? perms.el0 : perms.el1;
   switch (access) {
-    case 'read': return rights.read;
-    case 'write': return rights.write;
-    case 'fetch': return rights.exec;
+    case 'read':
+      return rights.read;
+    case 'write':
+      return rights.write;
+    case 'fetch':
+      return rights.exec;
     default: {
       const unreachable: never = access;
       return unreachable;

@@ -68,11 +68,17 @@ export function selectStage1Range(
   ttbr1: bigint,
 ): Stage1RangeSelection {
   const ttbr = bits(va, 55, 55) === 1n ? 1 : 0;
-  const half = ttbr === 0
-    ? { txsz: TCR_EL1_T0SZ, epd: TCR_EL1_EPD0, tg: TCR_EL1_TG0, tg4k: TCR_EL1_TG0_4K,
-      hpd: TCR_EL1_HPD0, base: ttbr0 }
-    : { txsz: TCR_EL1_T1SZ, epd: TCR_EL1_EPD1, tg: TCR_EL1_TG1, tg4k: TCR_EL1_TG1_4K,
-      hpd: TCR_EL1_HPD1, base: ttbr1 };
+  const half =
+    ttbr === 0
+      ? { txsz: TCR_EL1_T0SZ, epd: TCR_EL1_EPD0, tg: TCR_EL1_TG0, tg4k: TCR_EL1_TG0_4K, hpd: TCR_EL1_HPD0, base: ttbr0 }
+      : {
+          txsz: TCR_EL1_T1SZ,
+          epd: TCR_EL1_EPD1,
+          tg: TCR_EL1_TG1,
+          tg4k: TCR_EL1_TG1_4K,
+          hpd: TCR_EL1_HPD1,
+          base: ttbr1,
+        };
 
   // An out-of-range TxSZ either acts as the nearest bound or gives a level-0 translation fault
   // (IMPLEMENTATION DEFINED). We clamp, as QEMU did before it implemented FEAT_LVA; current
@@ -105,7 +111,11 @@ export function selectStage1Range(
   return {
     kind: 'ok',
     range: {
-      ttbr, inputSize, startLevel, tableBase, outputSize,
+      ttbr,
+      inputSize,
+      startLevel,
+      tableBase,
+      outputSize,
       hierarchicalPermissions: (tcr & half.hpd) === 0n,
     },
   };

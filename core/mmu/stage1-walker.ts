@@ -20,28 +20,13 @@ import {
   type Stage1Fault,
   type WalkStep,
 } from './stage1-fault.js';
-import {
-  computeStage1Permissions,
-  isAccessAllowed,
-  type Stage1Permissions,
-} from './stage1-permissions.js';
-import {
-  addressTop,
-  PA_SIZE_BITS,
-  selectStage1Range,
-  type Stage1Access,
-  type Stage1Range,
-} from './stage1-range.js';
+import { computeStage1Permissions, isAccessAllowed, type Stage1Permissions } from './stage1-permissions.js';
+import { addressTop, PA_SIZE_BITS, selectStage1Range, type Stage1Access, type Stage1Range } from './stage1-range.js';
 
 export type { Stage1Access } from './stage1-range.js';
 export type { TranslationLevel } from './stage1-descriptor.js';
 export type { AccessRights, Stage1Permissions } from './stage1-permissions.js';
-export type {
-  AddressSizeFaultReason,
-  Stage1Fault,
-  TranslationFaultReason,
-  WalkStep,
-} from './stage1-fault.js';
+export type { AddressSizeFaultReason, Stage1Fault, TranslationFaultReason, WalkStep } from './stage1-fault.js';
 
 export const SCTLR_EL1_M = 1n << 0n;
 export const SCTLR_EL1_WXN = 1n << 19n;
@@ -86,12 +71,12 @@ export type Stage1Translation =
   /** SCTLR_EL1.M = 0: flat mapping, everything allowed, no descriptor. */
   | (TranslationCommon & { stage1: 'disabled' })
   | (TranslationCommon & {
-    stage1: 'enabled';
-    level: 1 | 2 | 3;
-    attrIndx: number;
-    /** The block or page descriptor. */
-    descriptor: bigint;
-  });
+      stage1: 'enabled';
+      level: 1 | 2 | 3;
+      attrIndx: number;
+      /** The block or page descriptor. */
+      descriptor: bigint;
+    });
 
 export type Stage1WalkResult<F = unknown> = Stage1Translation | Stage1Fault<F>;
 
@@ -108,9 +93,12 @@ export function walkStage1<F>(request: Stage1WalkRequest<F>): Stage1WalkResult<F
   if ((regs.sctlrEl1 & SCTLR_EL1_M) === 0n) return translateWithStage1Disabled(va, access, regs.tcrEl1);
   const selection = selectStage1Range(va, access, regs.tcrEl1, regs.ttbr0El1, regs.ttbr1El1);
   switch (selection.kind) {
-    case 'ok': return walkTables(request, selection.range);
-    case 'translation-fault': return translationFault(0, selection.reason, []);
-    case 'address-size-fault': return addressSizeFault(0, selection.reason, []);
+    case 'ok':
+      return walkTables(request, selection.range);
+    case 'translation-fault':
+      return translationFault(0, selection.reason, []);
+    case 'address-size-fault':
+      return addressSizeFault(0, selection.reason, []);
     default: {
       const unreachable: never = selection;
       return unreachable;
@@ -129,8 +117,13 @@ function translateWithStage1Disabled(
   if (bits(va, top, PA_SIZE_BITS) !== 0n) return addressSizeFault(0, 'va-above-pa-size', []);
   const ipa = bits(va, PA_SIZE_BITS - 1, 0);
   return {
-    kind: 'ok', stage1: 'disabled', ipa, pageIpa: ipa & ~(PAGE_SIZE - 1n), blockSize: PAGE_SIZE,
-    perms: ALL_ACCESS, walk: [],
+    kind: 'ok',
+    stage1: 'disabled',
+    ipa,
+    pageIpa: ipa & ~(PAGE_SIZE - 1n),
+    blockSize: PAGE_SIZE,
+    perms: ALL_ACCESS,
+    walk: [],
   };
 }
 
@@ -149,9 +142,12 @@ function walkTables<F>(request: Stage1WalkRequest<F>, range: Stage1Range): Stage
     walk.push({ level, tableAddr, index, descriptor: read.value });
     const decoded = decodeStage1Descriptor(read.value, level);
     switch (decoded.kind) {
-      case 'invalid': return translationFault(level, 'invalid-descriptor', walk);
-      case 'reserved': return translationFault(level, 'reserved-descriptor', walk);
-      case 'leaf': return checkLeaf(request, range, decoded, read.value, inherited, walk);
+      case 'invalid':
+        return translationFault(level, 'invalid-descriptor', walk);
+      case 'reserved':
+        return translationFault(level, 'reserved-descriptor', walk);
+      case 'leaf':
+        return checkLeaf(request, range, { leaf: decoded, descriptor: read.value, inherited }, walk);
       case 'table':
         // The fault is reported at the level of the descriptor that holds the bad address.
         if (isAboveOutputSize(decoded.nextTableAddr, range)) {
@@ -185,11 +181,10 @@ function isAboveOutputSize(address: bigint, range: Stage1Range): boolean {
 function checkLeaf(
   request: Stage1WalkRequest<unknown>,
   range: Stage1Range,
-  leaf: Leaf,
-  descriptor: bigint,
-  inherited: TableAttributes,
+  found: { leaf: Leaf; descriptor: bigint; inherited: TableAttributes },
   walk: readonly WalkStep[],
 ): Stage1Translation | Stage1Fault<never> {
+  const { leaf, descriptor, inherited } = found;
   const { level, attributes } = leaf;
   if (isAboveOutputSize(leaf.outputAddr, range)) {
     return addressSizeFault(level, 'output-address-above-output-size', walk);
@@ -205,7 +200,15 @@ function checkLeaf(
   }
   const ipa = leaf.outputAddr | (request.va & (leaf.blockSize - 1n));
   return {
-    kind: 'ok', stage1: 'enabled', ipa, pageIpa: ipa & ~(PAGE_SIZE - 1n), blockSize: leaf.blockSize,
-    perms, walk, level, attrIndx: attributes.attrIndx, descriptor,
+    kind: 'ok',
+    stage1: 'enabled',
+    ipa,
+    pageIpa: ipa & ~(PAGE_SIZE - 1n),
+    blockSize: leaf.blockSize,
+    perms,
+    walk,
+    level,
+    attrIndx: attributes.attrIndx,
+    descriptor,
   };
 }

@@ -15,12 +15,7 @@ import {
   type FdtNode,
   type FdtProp,
 } from '../fdt/fdt-builder.js';
-import {
-  VIRT_FLASH_BANK_COUNT,
-  VIRT_GICV3_REDIST_STRIDE,
-  virtRegion,
-  type VirtRegion,
-} from './virt-memory-map.js';
+import { VIRT_FLASH_BANK_COUNT, VIRT_GICV3_REDIST_STRIDE, virtRegion, type VirtRegion } from './virt-memory-map.js';
 
 export type MachineDeviceTreeConfig = {
   readonly ramBase: bigint;
@@ -35,7 +30,12 @@ export type DeviceTreeConfigErrorCode = 'RamEmpty' | 'RamOutsideRegion' | 'CpuCo
 export class DeviceTreeConfigError extends Error {
   constructor(
     readonly code: DeviceTreeConfigErrorCode,
-    readonly detail: { readonly ramBase?: bigint; readonly ramSize?: bigint; readonly cpus?: number; readonly max?: number },
+    readonly detail: {
+      readonly ramBase?: bigint;
+      readonly ramSize?: bigint;
+      readonly cpus?: number;
+      readonly max?: number;
+    },
     message: string,
   ) {
     super(message);

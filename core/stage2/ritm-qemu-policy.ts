@@ -18,11 +18,19 @@ export const RITM_IMAGE_WINDOW = Object.freeze({ base: 0x4700_0000n, size: 0x40_
  * filtered MMIO page it registered (its counter is this policy's own). Throws
  * Stage2PolicyError if ramSize is 0 or not a multiple of 4 KiB.
  */
-export function buildRitmQemuPolicy(builder: Stage2PolicyBuilder, ramSize: bigint = DEFAULT_RAM_SIZE): FilteredMmioPage {
+export function buildRitmQemuPolicy(
+  builder: Stage2PolicyBuilder,
+  ramSize: bigint = DEFAULT_RAM_SIZE,
+): FilteredMmioPage {
   const page = createFilteredMmioPage();
   const filteredEnd = FILTERED_MMIO_BASE + FILTERED_MMIO_SIZE;
   builder.allowRange(0n, FILTERED_MMIO_BASE, DEVICE);
-  builder.handleRange(FILTERED_MMIO_BASE, FILTERED_MMIO_SIZE, { read: page.read, write: page.write }, FILTERED_MMIO_NAME);
+  builder.handleRange(
+    FILTERED_MMIO_BASE,
+    FILTERED_MMIO_SIZE,
+    { read: page.read, write: page.write },
+    FILTERED_MMIO_NAME,
+  );
   builder.allowRange(filteredEnd, QEMU_VIRT_RAM_BASE - filteredEnd, DEVICE);
 
   const ramEnd = QEMU_VIRT_RAM_BASE + ramSize;

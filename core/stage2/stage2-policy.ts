@@ -132,7 +132,8 @@ function createPolicy(declared: readonly AllowedRange[], regions: readonly Handl
     walk: (ipa: bigint) => tables.walk(ipa),
     translate(ipa: bigint): Stage2Translation {
       const walk = tables.walk(ipa);
-      if (walk.kind === 'fault') return { kind: 'fault', level: walk.level, region: lookupHandler(ipa)?.region ?? null };
+      if (walk.kind === 'fault')
+        return { kind: 'fault', level: walk.level, region: lookupHandler(ipa)?.region ?? null };
       return { kind: 'mapped', pa: ipa, attrs: walk.range.attrs, range: walk.range, level: walk.level };
     },
   });

@@ -76,10 +76,16 @@ function overlapProblem(earlier: readonly IpaRange[], range: IpaRange): Stage2Co
 
 // aarch64-paging PageTableWithLevel::map_range, for valid identity mappings of disjoint ranges
 // (so neither the "already mapped with these flags" shortcut nor block splitting can arise).
-function mapRange<R extends IpaRange>(table: Table<R>, start: bigint, end: bigint, range: R, counter: { tables: number }): void {
+function mapRange<R extends IpaRange>(
+  table: Table<R>,
+  start: bigint,
+  end: bigint,
+  range: R,
+  counter: { tables: number },
+): void {
   const { level } = table;
   const granule = stage2EntrySize(level);
-  for (let chunkStart = start; chunkStart < end; ) {
+  for (let chunkStart = start; chunkStart < end;) {
     const chunkEnd = minBigInt(end, (chunkStart | (granule - 1n)) + 1n);
     const index = entryIndex(chunkStart, level);
     const entry = table.entries.get(index);

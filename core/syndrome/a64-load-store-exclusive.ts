@@ -3,13 +3,7 @@
 // A store-exclusive whose monitor is not armed fails without any access on QEMU 7.2 (whether it
 // faults is IMPLEMENTATION DEFINED), so it can fault there only after a matching load-exclusive.
 import { bits } from '../arch/bits.js';
-import {
-  memoryAccess,
-  UNALLOCATED,
-  xOrSp,
-  type GuestRegisters,
-  type MemoryAccessDecode,
-} from './memory-access.js';
+import { memoryAccess, UNALLOCATED, xOrSp, type GuestRegisters, type MemoryAccessDecode } from './memory-access.js';
 
 /** Decodes LDXR/STXR/LDAXR/STLXR, LDXP/STXP/LDAXP/STLXP, LDAR/STLR/LDLAR/STLLR, CAS*, CASP*. */
 export function decodeLoadStoreExclusive(w: bigint, regs: GuestRegisters): MemoryAccessDecode {
@@ -31,8 +25,16 @@ export function decodeLoadStoreExclusive(w: bigint, regs: GuestRegisters): Memor
     const shape = o1 ? { totalSize: 2 * bytes, rt2, pair: true } : {};
     const status = load ? {} : { rs };
     return memoryAccess({
-      class: 'load-store-exclusive', address, size: bytes, rt, ...shape, ...status,
-      write: !load, dest64, acquireRelease: o0, exclusive: true,
+      class: 'load-store-exclusive',
+      address,
+      size: bytes,
+      rt,
+      ...shape,
+      ...status,
+      write: !load,
+      dest64,
+      acquireRelease: o0,
+      exclusive: true,
     });
   }
   if (!o2 && o1) {
@@ -40,20 +42,44 @@ export function decodeLoadStoreExclusive(w: bigint, regs: GuestRegisters): Memor
     if (rt2 !== 31 || (rs & 1) !== 0 || (rt & 1) !== 0) return UNALLOCATED;
     const element = size === 0 ? 4 : 8;
     return memoryAccess({
-      class: 'compare-and-swap', address, size: element, totalSize: 2 * element, rt, rt2: rt + 1, rs,
-      write: true, dest64: size === 1, acquireRelease: load || o0, atomic: true, pair: true,
+      class: 'compare-and-swap',
+      address,
+      size: element,
+      totalSize: 2 * element,
+      rt,
+      rt2: rt + 1,
+      rs,
+      write: true,
+      dest64: size === 1,
+      acquireRelease: load || o0,
+      atomic: true,
+      pair: true,
     });
   }
   if (o2 && !o1) {
     // o0 = 1: LDAR/STLR; o0 = 0: LDLAR/STLLR (FEAT_LOR), whose LORegion ordering QEMU 7.2
     // reports with AR = 0.
     return memoryAccess({
-      class: 'load-store-ordered', address, size: bytes, rt, write: !load, dest64, acquireRelease: o0,
+      class: 'load-store-ordered',
+      address,
+      size: bytes,
+      rt,
+      write: !load,
+      dest64,
+      acquireRelease: o0,
     });
   }
   // CAS{A,L,AL}{B,H}: L is acquire, o0 is release.
   if (rt2 !== 31) return UNALLOCATED;
   return memoryAccess({
-    class: 'compare-and-swap', address, size: bytes, rt, rs, write: true, dest64, acquireRelease: load || o0, atomic: true,
+    class: 'compare-and-swap',
+    address,
+    size: bytes,
+    rt,
+    rs,
+    write: true,
+    dest64,
+    acquireRelease: load || o0,
+    atomic: true,
   });
 }

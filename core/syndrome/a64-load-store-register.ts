@@ -24,9 +24,12 @@ export function decodeLoadStoreRegister(w: bigint, regs: GuestRegisters): Memory
   if (bits(w, 24, 24) === 1n) return decodeUnsignedOffset(w, regs);
   if (bits(w, 21, 21) === 0n) return decodeImmediate9(w, regs);
   switch (Number(bits(w, 11, 10))) {
-    case 0b00: return decodeAtomicMemoryOperation(w, regs);
-    case 0b10: return decodeRegisterOffset(w, regs);
-    default: return decodePacLoad(w, regs);
+    case 0b00:
+      return decodeAtomicMemoryOperation(w, regs);
+    case 0b10:
+      return decodeRegisterOffset(w, regs);
+    default:
+      return decodePacLoad(w, regs);
   }
 }
 
@@ -64,7 +67,11 @@ function decodeImmediate9(w: bigint, regs: GuestRegisters): MemoryAccessDecode {
   if (transfer.kind === 'prefetch') return UNALLOCATED;
   if (form === 0b10) {
     if (transfer.kind === 'simd') return UNALLOCATED;
-    return singleRegisterAccess(transfer, 'load-store-unprivileged', { address: updated, rt: rtOf(w), unprivileged: true });
+    return singleRegisterAccess(transfer, 'load-store-unprivileged', {
+      address: updated,
+      rt: rtOf(w),
+      unprivileged: true,
+    });
   }
   const address = form === 0b01 ? base : updated;
   return singleRegisterAccess(transfer, 'load-store-register', { address, rt: rtOf(w), writeback: true });
@@ -76,8 +83,7 @@ function decodeRegisterOffset(w: bigint, regs: GuestRegisters): MemoryAccessDeco
   const option = Number(bits(w, 15, 13));
   if (transfer.kind === 'unallocated' || (option & 0b010) === 0) return UNALLOCATED;
   const rm = xOrZero(regs, Number(bits(w, 20, 16)));
-  const extended =
-    option === EXTEND_UXTW ? bits(rm, 31, 0) : option === EXTEND_SXTW ? signExtendFrom(rm, 32) : rm;
+  const extended = option === EXTEND_UXTW ? bits(rm, 31, 0) : option === EXTEND_SXTW ? signExtendFrom(rm, 32) : rm;
   const shift = bits(w, 12, 12) === 1n ? BigInt(transfer.scale) : 0n;
   const address = offsetAddress(baseOf(w, regs), extended << shift);
   return singleRegisterAccess(transfer, 'load-store-register', { address, rt: rtOf(w) });

@@ -77,7 +77,11 @@ function compilePattern({ pattern, decode }: EncodingGroup): CompiledGroup {
 const COMPILED_GROUPS: readonly CompiledGroup[] = ENCODING_GROUPS.map(compilePattern);
 
 /** Decodes the data access of the A64 instruction `insn`, computing its address from `regs`. */
-export function decodeMemoryAccess(insn: number, regs: GuestRegisters, options: DecodeOptions = {}): MemoryAccessDecode {
+export function decodeMemoryAccess(
+  insn: number,
+  regs: GuestRegisters,
+  options: DecodeOptions = {},
+): MemoryAccessDecode {
   const w = BigInt(insn >>> 0);
   const group = COMPILED_GROUPS.find((g) => (w & g.mask) === g.value);
   return group === undefined ? OTHER_INSTRUCTION : group.decode(w, regs, options);

@@ -18,10 +18,14 @@ export function decodeRcpcUnscaled(w: bigint, regs: GuestRegisters): MemoryAcces
   const simd = bits(w, 26, 26) === 1n;
   if (bits(w, 21, 21) === 1n) return !simd && size === 3 ? outOfScope('FEAT_MTE') : UNALLOCATED;
   switch (Number(bits(w, 11, 10))) {
-    case 0b01: return outOfScope('FEAT_MOPS');
-    case 0b10: return outOfScope('FEAT_LRCPC3');
-    case 0b11: return UNALLOCATED;
-    default: break;
+    case 0b01:
+      return outOfScope('FEAT_MOPS');
+    case 0b10:
+      return outOfScope('FEAT_LRCPC3');
+    case 0b11:
+      return UNALLOCATED;
+    default:
+      break;
   }
   if (simd) return UNALLOCATED;
   const opc = Number(bits(w, 23, 22));

@@ -1,13 +1,7 @@
 // The "Advanced SIMD load/store multiple structures" and "single structure" groups, with and
 // without post-index (ARM DDI 0487, C4.1 "Loads and Stores"; decode as in C7.2 LD1..ST4, LD1R..LD4R).
 import { bits } from '../arch/bits.js';
-import {
-  memoryAccess,
-  UNALLOCATED,
-  xOrSp,
-  type GuestRegisters,
-  type MemoryAccessDecode,
-} from './memory-access.js';
+import { memoryAccess, UNALLOCATED, xOrSp, type GuestRegisters, type MemoryAccessDecode } from './memory-access.js';
 
 /** opcode (15:12) of the multiple-structure forms -> registers repeated (rpt) x elements (selem). */
 const MULTIPLE_STRUCTURE_LAYOUT: ReadonlyMap<number, { rpt: number; selem: number }> = new Map([

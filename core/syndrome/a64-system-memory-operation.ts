@@ -35,12 +35,28 @@ const SYSTEM_MEMORY_OPERATIONS: ReadonlyMap<string, SystemMemoryOperation> = new
   ['0:8:3', { kind: 'address-translation' }], // AT S1E0W
   ['0:9:0', { kind: 'address-translation' }], // AT S1E1RP
   ['0:9:1', { kind: 'address-translation' }], // AT S1E1WP
-  ...['0:6:3', '0:6:5', '3:4:3', '3:4:4', '3:10:3', '3:10:5', '3:12:3', '3:12:5', '3:13:3', '3:13:5', '3:14:3', '3:14:5']
-    .map((key): [string, SystemMemoryOperation] => [key, { kind: 'mte' }]), // DC IGVAC, DC GVA, DC CGVAC, ...
+  ...[
+    '0:6:3',
+    '0:6:5',
+    '3:4:3',
+    '3:4:4',
+    '3:10:3',
+    '3:10:5',
+    '3:12:3',
+    '3:12:5',
+    '3:13:3',
+    '3:13:5',
+    '3:14:3',
+    '3:14:5',
+  ].map((key): [string, SystemMemoryOperation] => [key, { kind: 'mte' }]), // DC IGVAC, DC GVA, DC CGVAC, ...
 ]);
 
 /** Decodes DC ZVA, DC/IC cache maintenance by VA and AT S1E{0,1}*; bits 31:19 = 1101010100001. */
-export function decodeSystemMemoryOperation(w: bigint, regs: GuestRegisters, options: DecodeOptions): MemoryAccessDecode {
+export function decodeSystemMemoryOperation(
+  w: bigint,
+  regs: GuestRegisters,
+  options: DecodeOptions,
+): MemoryAccessDecode {
   if (bits(w, 15, 12) !== 7n) return OTHER_INSTRUCTION;
   const key = `${bits(w, 18, 16)}:${bits(w, 11, 8)}:${bits(w, 7, 5)}`;
   const operation = SYSTEM_MEMORY_OPERATIONS.get(key);
@@ -56,7 +72,12 @@ export function decodeSystemMemoryOperation(w: bigint, regs: GuestRegisters, opt
     }
     case 'cache-maintenance':
       return memoryAccess({
-        class: 'cache-maintenance', address: va, size: 0, rt, cacheMaintenance: true, neverFaults: operation.qemuNop,
+        class: 'cache-maintenance',
+        address: va,
+        size: 0,
+        rt,
+        cacheMaintenance: true,
+        neverFaults: operation.qemuNop,
       });
     case 'address-translation':
       return memoryAccess({ class: 'address-translation', address: va, size: 0, rt, cacheMaintenance: true });

@@ -60,7 +60,7 @@ const PROVIDES_INSTRUCTION_SYNDROME: Readonly<Record<MemoryAccessClass, boolean>
   'data-cache-zero': false, // not a load or store
   'cache-maintenance': false,
   'address-translation': false,
-  'prefetch': false,
+  prefetch: false,
 };
 
 /** True for the synchronous External abort and parity/ECC codes (DFSC 0b01xxxx except Tag Check). */

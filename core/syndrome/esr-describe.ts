@@ -65,7 +65,12 @@ const flag = (set: string, clear: string) => (value: bigint) => (value === 1n ? 
 
 const ACCESS_SIZES = ['byte', 'halfword', 'word', 'doubleword'];
 // SET: 0b00 Recoverable state (UER), 0b10 Uncontainable (UC), 0b11 Restartable state (UEO).
-const SYNCHRONOUS_ERROR_TYPES = ['Recoverable state (UER)', 'reserved', 'Uncontainable (UC)', 'Restartable state (UEO)'];
+const SYNCHRONOUS_ERROR_TYPES = [
+  'Recoverable state (UER)',
+  'reserved',
+  'Uncontainable (UC)',
+  'Restartable state (UEO)',
+];
 
 /** ISS[12:11]: SET for a synchronous External abort (FEAT_RAS), RES0 otherwise. */
 function errorTypeFields(esr: bigint, fsc: bigint): EsrField[] {
@@ -74,8 +79,14 @@ function errorTypeFields(esr: bigint, fsc: bigint): EsrField[] {
   return [field(esr, 'SET', ESR_ISS_SET, (v) => `Synchronous Error Type: ${SYNCHRONOUS_ERROR_TYPES[Number(v)]}`)];
 }
 
-const CM_MEANING = flag('from a cache maintenance or address translation instruction', 'not from cache maintenance or AT');
-const S1PTW_MEANING = flag('stage 2 fault on a stage 1 translation table walk', 'not on a stage 1 translation table walk');
+const CM_MEANING = flag(
+  'from a cache maintenance or address translation instruction',
+  'not from cache maintenance or AT',
+);
+const S1PTW_MEANING = flag(
+  'stage 2 fault on a stage 1 translation table walk',
+  'not on a stage 1 translation table walk',
+);
 const ISV_MEANING = flag('ISS[23:14] hold a valid instruction syndrome', 'no instruction syndrome; ISS[23:14] RES0');
 
 /** ISS[12:0] of a Data Abort (side 'data') or an Instruction Abort. */

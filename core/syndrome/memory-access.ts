@@ -119,8 +119,19 @@ export function outOfScope(feature: OutOfScopeFeature): NotAMemoryAccess {
 }
 
 type AccessFlags =
-  | 'signExtend' | 'dest64' | 'acquireRelease' | 'simd' | 'pair' | 'writeback' | 'exclusive'
-  | 'atomic' | 'unprivileged' | 'cacheMaintenance' | 'prefetch' | 'neverFaults' | 'write';
+  | 'signExtend'
+  | 'dest64'
+  | 'acquireRelease'
+  | 'simd'
+  | 'pair'
+  | 'writeback'
+  | 'exclusive'
+  | 'atomic'
+  | 'unprivileged'
+  | 'cacheMaintenance'
+  | 'prefetch'
+  | 'neverFaults'
+  | 'write';
 
 /** The fields a decoder must give; every flag it leaves out is false. */
 export type MemoryAccessInit = Pick<MemoryAccess, 'class' | 'address' | 'size' | 'rt'> &

@@ -23,8 +23,10 @@ export function registerTransfer(size: number, simd: boolean, opc: number): Regi
     return scale > 4 ? { kind: 'unallocated' } : { kind: 'simd', scale, write: (opc & 1) === 0 };
   }
   switch (opc) {
-    case 0b00: return { kind: 'gpr', scale: size, write: true, signExtend: false, dest64: size === 3 };
-    case 0b01: return { kind: 'gpr', scale: size, write: false, signExtend: false, dest64: size === 3 };
+    case 0b00:
+      return { kind: 'gpr', scale: size, write: true, signExtend: false, dest64: size === 3 };
+    case 0b01:
+      return { kind: 'gpr', scale: size, write: false, signExtend: false, dest64: size === 3 };
     case 0b10:
       // LDRSB/LDRSH/LDRSW into an X register; size 0b11 is PRFM.
       return size === 3
@@ -38,7 +40,8 @@ export function registerTransfer(size: number, simd: boolean, opc: number): Regi
   }
 }
 
-type Placement = Pick<MemoryAccessInit, 'address' | 'rt'> & Partial<Pick<MemoryAccessInit, 'writeback' | 'unprivileged'>>;
+type Placement = Pick<MemoryAccessInit, 'address' | 'rt'> &
+  Partial<Pick<MemoryAccessInit, 'writeback' | 'unprivileged'>>;
 
 /** Builds the access of a single-register load/store; `gprClass` names the general-purpose form. */
 export function singleRegisterAccess(
@@ -54,7 +57,11 @@ export function singleRegisterAccess(
       return memoryAccess({ class: 'prefetch', ...placement, size: 0, prefetch: true, neverFaults: true });
     case 'simd':
       return memoryAccess({
-        class: 'simd-fp-register', ...placement, size: 1 << transfer.scale, write: transfer.write, simd: true,
+        class: 'simd-fp-register',
+        ...placement,
+        size: 1 << transfer.scale,
+        write: transfer.write,
+        simd: true,
       });
     case 'gpr': {
       const { scale, write, signExtend, dest64 } = transfer;

@@ -2,7 +2,15 @@ import type { Decision } from '../el2/decision.js';
 import type { MachineEvent } from '../el2/events.js';
 
 /** Event types a trace can contain (the `--events` filter names). */
-export const TRACE_EVENT_TYPES = ['stage2-abort', 'inject', 'hvc', 'smc', 'psci', 'guest-exception', 'instruction-abort'] as const;
+export const TRACE_EVENT_TYPES = [
+  'stage2-abort',
+  'inject',
+  'hvc',
+  'smc',
+  'psci',
+  'guest-exception',
+  'instruction-abort',
+] as const;
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];
 
 /** One trace line: `type` plus its fields (format 1, docs/trace-format.md). */
@@ -31,27 +39,83 @@ function decisionJson(d: Decision, handlerNs: number): Record<string, unknown> {
 /** Turns one machine event into the trace records it produces (format 1, documented in docs/trace-format.md). */
 export function traceRecords(e: MachineEvent, icount: bigint, tUs: number): TraceRecord[] {
   const ic = Number(icount);
-  const t_us = Math.round(tUs * 100) / 100;
+  const roundedUs = Math.round(tUs * 100) / 100;
   switch (e.kind) {
     case 'decision': {
       const t = e.trap;
-      return [{
-        type: 'stage2-abort', seq: t.seq, icount: ic, t_us, pc: hex64(t.pc), esr: hex64(t.esrEl2), far: hex64(t.farEl2), hpfar: hex64(t.hpfarEl2),
-        ipa: hex64(t.ipa), access: t.access, s1ptw: t.s1ptw, region: t.region, decision: decisionJson(e.decision, e.handlerNs),
-      }];
+      return [
+        {
+          type: 'stage2-abort',
+          seq: t.seq,
+          icount: ic,
+          t_us: roundedUs,
+          pc: hex64(t.pc),
+          esr: hex64(t.esrEl2),
+          far: hex64(t.farEl2),
+          hpfar: hex64(t.hpfarEl2),
+          ipa: hex64(t.ipa),
+          access: t.access,
+          s1ptw: t.s1ptw,
+          region: t.region,
+          decision: decisionJson(e.decision, e.handlerNs),
+        },
+      ];
     }
     case 'injection':
-      return [{ type: 'inject', seq: e.seq, icount: ic, t_us, pc: hex64(e.pc), esr_el1: hex64(e.esrEl1), far_el1: hex64(e.farEl1), elr: hex64(e.elrEl1), vector: hex64(e.vector), mode: e.mode }];
+      return [
+        {
+          type: 'inject',
+          seq: e.seq,
+          icount: ic,
+          t_us: roundedUs,
+          pc: hex64(e.pc),
+          esr_el1: hex64(e.esrEl1),
+          far_el1: hex64(e.farEl1),
+          elr: hex64(e.elrEl1),
+          vector: hex64(e.vector),
+          mode: e.mode,
+        },
+      ];
     case 'hypercall': {
-      const base = { icount: ic, t_us, pc: hex64(e.pc), function_id: hex64(e.functionId), name: e.name, args: e.args.map(hex64), results: e.results.map(hex64) };
+      const base = {
+        icount: ic,
+        t_us: roundedUs,
+        pc: hex64(e.pc),
+        function_id: hex64(e.functionId),
+        name: e.name,
+        args: e.args.map(hex64),
+        results: e.results.map(hex64),
+      };
       const out: TraceRecord[] = [{ type: e.conduit, ...base }];
       if (e.family === 'psci') out.push({ type: 'psci', conduit: e.conduit, ...base });
       return out;
     }
     case 'guest-exception':
-      return [{ type: 'guest-exception', icount: ic, t_us, pc: hex64(e.pc), esr: hex64(e.esr), far: e.far === undefined ? null : hex64(e.far), vector: hex64(e.vector), description: e.description }];
+      return [
+        {
+          type: 'guest-exception',
+          icount: ic,
+          t_us: roundedUs,
+          pc: hex64(e.pc),
+          esr: hex64(e.esr),
+          far: e.far === undefined ? null : hex64(e.far),
+          vector: hex64(e.vector),
+          description: e.description,
+        },
+      ];
     case 'instruction-abort':
-      return [{ type: 'instruction-abort', icount: ic, t_us, pc: hex64(e.pc), esr: hex64(e.esrEl2), far: hex64(e.farEl2), hpfar: hex64(e.hpfarEl2), ipa: hex64(e.ipa) }];
+      return [
+        {
+          type: 'instruction-abort',
+          icount: ic,
+          t_us: roundedUs,
+          pc: hex64(e.pc),
+          esr: hex64(e.esrEl2),
+          far: hex64(e.farEl2),
+          hpfar: hex64(e.hpfarEl2),
+          ipa: hex64(e.ipa),
+        },
+      ];
     case 'stage2-trap':
       return []; // written with its decision
     default: {

@@ -34,7 +34,7 @@ export class TraceRecorder {
   }
 
   /** Records written so far. */
-  get events_written(): number {
+  get eventsWritten(): number {
     return this.count;
   }
 

@@ -23,11 +23,17 @@ export type TlbFillAnswer = { paddr: bigint; perms: number } | null;
 export interface HookHandle {
   readonly id: bigint;
   readonly callback: unknown;
-  /** live is cleared by removeHook: unicorn may still call a deleted hook from code translated before, so wrappers check it. */
+  /**
+   * live is cleared by removeHook: unicorn may still call a deleted hook from code translated before, so wrappers check
+   * it.
+   */
   readonly state: { live: boolean };
 }
 
-/** Result of one uc_emu_start: 'ok' (stopped, exits, until or count reached) or a unicorn error code we expect (e.g. EXCEPTION after a failed TLB fill). */
+/**
+ * Result of one uc_emu_start: 'ok' (stopped, exits, until or count reached) or a unicorn error code we expect (e.g.
+ * EXCEPTION after a failed TLB fill).
+ */
 export type EmuStartResult = { kind: 'ok' } | { kind: 'error'; err: number };
 
 /** Saved CPU context (uc_context). */
@@ -35,8 +41,16 @@ export interface SavedContext {
   readonly ptr: unknown;
 }
 
-const MEM_TYPE_NAME: Record<number, MemAccessType> = { [UC_MEM.READ]: 'read', [UC_MEM.WRITE]: 'write', [UC_MEM.FETCH]: 'fetch' };
-const UNMAPPED_TYPE_NAME: Record<number, MemAccessType> = { [UC_MEM.READ_UNMAPPED]: 'read', [UC_MEM.WRITE_UNMAPPED]: 'write', [UC_MEM.FETCH_UNMAPPED]: 'fetch' };
+const MEM_TYPE_NAME: Record<number, MemAccessType> = {
+  [UC_MEM.READ]: 'read',
+  [UC_MEM.WRITE]: 'write',
+  [UC_MEM.FETCH]: 'fetch',
+};
+const UNMAPPED_TYPE_NAME: Record<number, MemAccessType> = {
+  [UC_MEM.READ_UNMAPPED]: 'read',
+  [UC_MEM.WRITE_UNMAPPED]: 'write',
+  [UC_MEM.FETCH_UNMAPPED]: 'fetch',
+};
 const CTL_IO_WRITE = 1;
 /** The result of every trap's uc_emu_start, allocated once (it is the hot path). */
 const OK_RESULT: EmuStartResult = Object.freeze({ kind: 'ok' });
@@ -49,7 +63,19 @@ export function ucCtlWord(type: number, nrArgs: number, io: number): number {
   return (type | (nrArgs << 26) | (io << 30)) >>> 0;
 }
 
-/** A typed wrapper over one unicorn AArch64 engine: bigint values, typed errors, hooks that cannot crash the process. */
+/** What uc_hook_add is called with: the hook type mask, the registered callback, its range and a name for errors. */
+interface HookSpec {
+  readonly type: number;
+  readonly native: unknown;
+  readonly begin: bigint;
+  readonly end: bigint;
+  readonly what: string;
+  readonly state: { live: boolean };
+}
+
+/**
+ * A typed wrapper over one unicorn AArch64 engine: bigint values, typed errors, hooks that cannot crash the process.
+ */
 export class UnicornEngine {
   private readonly u64 = new BigUint64Array(1);
   private readonly vec = new Uint8Array(16);
@@ -73,7 +99,8 @@ export class UnicornEngine {
     check(lib, 'uc_open', lib.fn.uc_open(UC_ARCH.ARM64, UC_MODE.ARM, out));
     const engine = new UnicornEngine(lib, out[0]);
     engine.ctl('uc_ctl(CPU_MODEL)', ucCtlWord(UC_CTL.CPU_MODEL, 1, CTL_IO_WRITE), 'int', UC_CPU_ARM64[cpuModel]);
-    // unicorn's ARM target defaults to 1 KiB TLB pages (ARMv5 tiny pages); AArch64 granules start at 4 KiB. Must precede any map.
+    // unicorn's ARM target defaults to 1 KiB TLB pages (ARMv5 tiny pages); AArch64 granules start at 4 KiB. Must
+    // precede any map.
     engine.ctl('uc_ctl(PAGE_SIZE)', ucCtlWord(UC_CTL.UC_PAGE_SIZE, 1, CTL_IO_WRITE), 'uint32_t', UC_PAGE_SIZE);
     return engine;
   }
@@ -130,14 +157,22 @@ export class UnicornEngine {
       buf.writeUInt32LE(enc.op2, 16);
       this.cpRegCache.set(enc, buf);
     }
-    check(this.lib, `uc_reg_read(CP_REG ${fmtEnc(enc)})`, this.lib.fn.uc_reg_read_buf(this.handle, UC_ARM64_REG.CP_REG, buf));
+    check(
+      this.lib,
+      `uc_reg_read(CP_REG ${fmtEnc(enc)})`,
+      this.lib.fn.uc_reg_read_buf(this.handle, UC_ARM64_REG.CP_REG, buf),
+    );
     return buf.readBigUInt64LE(24);
   }
 
   /** Writes a system register through UC_ARM64_REG_CP_REG. */
   writeSysReg(enc: SysRegEncoding, value: bigint): void {
     this.encodeCpReg(enc, BigInt.asUintN(64, value));
-    check(this.lib, `uc_reg_write(CP_REG ${fmtEnc(enc)})`, this.lib.fn.uc_reg_write_buf(this.handle, UC_ARM64_REG.CP_REG, this.cpReg));
+    check(
+      this.lib,
+      `uc_reg_write(CP_REG ${fmtEnc(enc)})`,
+      this.lib.fn.uc_reg_write_buf(this.handle, UC_ARM64_REG.CP_REG, this.cpReg),
+    );
   }
 
   private encodeCpReg(enc: SysRegEncoding, value: bigint): void {
@@ -151,7 +186,11 @@ export class UnicornEngine {
 
   /** Maps RAM-like memory (unicorn allocates it). */
   mapMemory(address: bigint, size: bigint, perms: number): void {
-    check(this.lib, `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`, this.lib.fn.uc_mem_map(this.handle, address, size, perms));
+    check(
+      this.lib,
+      `uc_mem_map(0x${address.toString(16)}, 0x${size.toString(16)})`,
+      this.lib.fn.uc_mem_map(this.handle, address, size, perms),
+    );
   }
 
   /** Maps an MMIO window whose reads and writes call back into JS (offset is relative to address). */
@@ -176,14 +215,22 @@ export class UnicornEngine {
         this.failFromHook(e);
       }
     }, this.lib.types.mmioWrite);
-    check(this.lib, `uc_mmio_map(0x${address.toString(16)}, 0x${size.toString(16)})`, this.lib.fn.uc_mmio_map(this.handle, address, size, readCb, null, writeCb, null));
+    check(
+      this.lib,
+      `uc_mmio_map(0x${address.toString(16)}, 0x${size.toString(16)})`,
+      this.lib.fn.uc_mmio_map(this.handle, address, size, readCb, null, writeCb, null),
+    );
   }
 
   /** Reads physical memory (the engine's address space). */
   readMemory(address: bigint, length: number): Uint8Array {
     const out = new Uint8Array(length);
     if (length === 0) return out;
-    check(this.lib, `uc_mem_read(0x${address.toString(16)}, ${length})`, this.lib.fn.uc_mem_read(this.handle, address, out, BigInt(length)));
+    check(
+      this.lib,
+      `uc_mem_read(0x${address.toString(16)}, ${length})`,
+      this.lib.fn.uc_mem_read(this.handle, address, out, BigInt(length)),
+    );
     return out;
   }
 
@@ -200,7 +247,11 @@ export class UnicornEngine {
   /** Writes physical memory. */
   writeMemory(address: bigint, bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    check(this.lib, `uc_mem_write(0x${address.toString(16)}, ${bytes.length})`, this.lib.fn.uc_mem_write(this.handle, address, bytes, BigInt(bytes.length)));
+    check(
+      this.lib,
+      `uc_mem_write(0x${address.toString(16)}, ${bytes.length})`,
+      this.lib.fn.uc_mem_write(this.handle, address, bytes, BigInt(bytes.length)),
+    );
   }
 
   /** Writes physical memory; false if any byte is unmapped. */
@@ -208,7 +259,10 @@ export class UnicornEngine {
     return this.lib.fn.uc_mem_write(this.handle, address, bytes, BigInt(bytes.length)) === UC_ERR.OK;
   }
 
-  /** Hooks instructions in [begin, end] (inclusive); begin > end means everywhere. Use narrow ranges: a JS hook per instruction caps the guest at a few MIPS. */
+  /**
+   * Hooks instructions in [begin, end] (inclusive); begin > end means everywhere. Use narrow ranges: a JS hook per
+   * instruction caps the guest at a few MIPS.
+   */
   addCodeHook(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
     const state = { live: true };
     const native = this.register((_uc: unknown, address: number | bigint, size: number) => {
@@ -219,7 +273,7 @@ export class UnicornEngine {
         this.failFromHook(e);
       }
     }, this.lib.types.hookCode);
-    return this.addHook(UC_HOOK.CODE, native, begin, end, 'UC_HOOK_CODE', state);
+    return this.addHook({ type: UC_HOOK.CODE, native, begin, end, what: 'UC_HOOK_CODE', state });
   }
 
   /** Hooks translated-block entries in [begin, end]; the callback gets the block's address and size in bytes. */
@@ -233,7 +287,7 @@ export class UnicornEngine {
         this.failFromHook(e);
       }
     }, this.lib.types.hookCode);
-    return this.addHook(UC_HOOK.BLOCK, native, begin, end, 'UC_HOOK_BLOCK', state);
+    return this.addHook({ type: UC_HOOK.BLOCK, native, begin, end, what: 'UC_HOOK_BLOCK', state });
   }
 
   /** Hooks CPU exceptions (QEMU exception numbers: 1 UDEF, 2 SVC, 3 prefetch abort, 4 data abort, ...). */
@@ -247,21 +301,29 @@ export class UnicornEngine {
         this.failFromHook(e);
       }
     }, this.lib.types.hookIntr);
-    return this.addHook(UC_HOOK.INTR, native, 1n, 0n, 'UC_HOOK_INTR', state);
+    return this.addHook({ type: UC_HOOK.INTR, native, begin: 1n, end: 0n, what: 'UC_HOOK_INTR', state });
   }
 
   /** Hooks data accesses of the given UC_HOOK_MEM_* type mask in [begin, end]. */
-  addMemoryHook(type: number, begin: bigint, end: bigint, cb: (access: MemAccessType, address: bigint, size: number, value: bigint) => void): HookHandle {
+  addMemoryHook(
+    type: number,
+    begin: bigint,
+    end: bigint,
+    cb: (access: MemAccessType, address: bigint, size: number, value: bigint) => void,
+  ): HookHandle {
     const state = { live: true };
-    const native = this.register((_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) => {
-      if (!state.live) return;
-      try {
-        cb(MEM_TYPE_NAME[t] ?? 'read', BigInt(address), size, BigInt.asUintN(64, BigInt(value)));
-      } catch (e) {
-        this.failFromHook(e);
-      }
-    }, this.lib.types.hookMem);
-    return this.addHook(type, native, begin, end, 'UC_HOOK_MEM', state);
+    const native = this.register(
+      (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) => {
+        if (!state.live) return;
+        try {
+          cb(MEM_TYPE_NAME[t] ?? 'read', BigInt(address), size, BigInt.asUintN(64, BigInt(value)));
+        } catch (e) {
+          this.failFromHook(e);
+        }
+      },
+      this.lib.types.hookMem,
+    );
+    return this.addHook({ type, native, begin, end, what: 'UC_HOOK_MEM', state });
   }
 
   /** Hooks accesses to physical addresses nothing is mapped at; the access then fails (the callback only observes). */
@@ -276,10 +338,20 @@ export class UnicornEngine {
       }
       return false;
     }, this.lib.types.hookMemEvent);
-    return this.addHook(UC_HOOK.MEM_READ_UNMAPPED | UC_HOOK.MEM_WRITE_UNMAPPED | UC_HOOK.MEM_FETCH_UNMAPPED, native, 1n, 0n, 'UC_HOOK_MEM_UNMAPPED', state);
+    return this.addHook({
+      type: UC_HOOK.MEM_READ_UNMAPPED | UC_HOOK.MEM_WRITE_UNMAPPED | UC_HOOK.MEM_FETCH_UNMAPPED,
+      native,
+      begin: 1n,
+      end: 0n,
+      what: 'UC_HOOK_MEM_UNMAPPED',
+      state,
+    });
   }
 
-  /** Installs the TLB-fill callback (needs setTlbType('virtual')): it gets the page VA and access type and answers the physical page, or null to fault. */
+  /**
+   * Installs the TLB-fill callback (needs setTlbType('virtual')): it gets the page VA and access type and answers the
+   * physical page, or null to fault.
+   */
   addTlbFillHook(cb: (vaddr: bigint, access: MemAccessType) => TlbFillAnswer): HookHandle {
     const entryType = this.lib.types.tlbEntry;
     const state = { live: true };
@@ -295,7 +367,7 @@ export class UnicornEngine {
         return false;
       }
     }, this.lib.types.tlbFill);
-    return this.addHook(UC_HOOK.TLB_FILL, native, 1n, 0n, 'UC_HOOK_TLB_FILL', state);
+    return this.addHook({ type: UC_HOOK.TLB_FILL, native, begin: 1n, end: 0n, what: 'UC_HOOK_TLB_FILL', state });
   }
 
   /** Removes a hook added by one of the add*Hook methods. */
@@ -303,10 +375,12 @@ export class UnicornEngine {
     if (!this.hooks.delete(hook)) return;
     hook.state.live = false;
     check(this.lib, 'uc_hook_del', this.lib.fn.uc_hook_del(this.handle, hook.id));
-    // unicorn frees deleted hooks lazily; keep the callback registered until close() so it is never called after unregister.
+    // unicorn frees deleted hooks lazily; keep the callback registered until close() so it is never called after
+    // unregister.
   }
 
-  private addHook(type: number, native: unknown, begin: bigint, end: bigint, what: string, state: { live: boolean }): HookHandle {
+  private addHook(spec: HookSpec): HookHandle {
+    const { type, native, begin, end, what, state } = spec;
     const hh = new BigUint64Array(1);
     check(this.lib, `uc_hook_add(${what})`, this.lib.fn.uc_hook_add(this.handle, hh, type, native, null, begin, end));
     const hook: HookHandle = { id: hh[0]!, callback: native, state };
@@ -327,7 +401,12 @@ export class UnicornEngine {
 
   /** Selects unicorn's TLB: 'cpu' (its own walker) or 'virtual' (our TLB-fill hook translates). */
   setTlbType(type: 'cpu' | 'virtual'): void {
-    this.ctl('uc_ctl(TLB_TYPE)', ucCtlWord(UC_CTL.TLB_TYPE, 1, CTL_IO_WRITE), 'int', type === 'virtual' ? UC_TLB.VIRTUAL : UC_TLB.CPU);
+    this.ctl(
+      'uc_ctl(TLB_TYPE)',
+      ucCtlWord(UC_CTL.TLB_TYPE, 1, CTL_IO_WRITE),
+      'int',
+      type === 'virtual' ? UC_TLB.VIRTUAL : UC_TLB.CPU,
+    );
   }
 
   /** Enables or disables the multiple-exits mechanism (needed before setExits). */
@@ -384,7 +463,13 @@ export class UnicornEngine {
    */
   start(begin: bigint, options: { until?: bigint; timeoutUs?: number; count?: number } = {}): EmuStartResult {
     this.pendingHookError = undefined;
-    const rc = this.lib.fn.uc_emu_start(this.handle, begin, options.until ?? 0n, BigInt(options.timeoutUs ?? 0), BigInt(options.count ?? 0));
+    const rc = this.lib.fn.uc_emu_start(
+      this.handle,
+      begin,
+      options.until ?? 0n,
+      BigInt(options.timeoutUs ?? 0),
+      BigInt(options.count ?? 0),
+    );
     if (this.pendingHookError !== undefined) {
       const e = this.pendingHookError;
       this.pendingHookError = undefined;

@@ -8,7 +8,8 @@ import { UnicornLoadError } from './errors.js';
 /** Lowest unicorn version el2dbg accepts: 2.1 brings UC_TLB_VIRTUAL and UC_HOOK_TLB_FILL. */
 export const MIN_UNICORN_VERSION = { major: 2, minor: 1 } as const;
 
-const FIX_HINT = 'run scripts/setup (it fetches libunicorn 2.1.x into .deps/unicorn) or set UNICORN_LIB=/path/to/libunicorn.so.2 (2.1 or later)';
+const FIX_HINT =
+  'run scripts/setup (it fetches libunicorn 2.1.x into .deps/unicorn) or set UNICORN_LIB=/path/to/libunicorn.so.2 (2.1 or later)';
 
 /** Every C function el2dbg calls, bound once per loaded library. */
 export interface UnicornFunctions {
@@ -29,10 +30,26 @@ export interface UnicornFunctions {
   uc_mem_read(uc: unknown, address: bigint, bytes: Uint8Array, size: bigint | number): number;
   uc_mem_write(uc: unknown, address: bigint, bytes: Uint8Array, size: bigint | number): number;
   uc_vmem_read(uc: unknown, address: bigint, prot: number, bytes: Uint8Array, size: bigint | number): number;
-  uc_mmio_map(uc: unknown, address: bigint, size: bigint, readCb: unknown, readUser: unknown, writeCb: unknown, writeUser: unknown): number;
+  uc_mmio_map(
+    uc: unknown,
+    address: bigint,
+    size: bigint,
+    readCb: unknown,
+    readUser: unknown,
+    writeCb: unknown,
+    writeUser: unknown,
+  ): number;
   uc_emu_start(uc: unknown, begin: bigint, until: bigint, timeout: bigint | number, count: bigint | number): number;
   uc_emu_stop(uc: unknown): number;
-  uc_hook_add(uc: unknown, hh: BigUint64Array, type: number, callback: unknown, userData: unknown, begin: bigint, end: bigint): number;
+  uc_hook_add(
+    uc: unknown,
+    hh: BigUint64Array,
+    type: number,
+    callback: unknown,
+    userData: unknown,
+    begin: bigint,
+    end: bigint,
+  ): number;
   uc_hook_del(uc: unknown, hh: bigint): number;
   uc_context_alloc(uc: unknown, out: unknown[]): number;
   uc_context_save(uc: unknown, ctx: unknown): number;
@@ -70,7 +87,10 @@ export function projectRoot(): string {
 }
 
 /** Where libunicorn is taken from: $UNICORN_LIB, else .deps/unicorn, else the system's libunicorn.so.2. */
-export function resolveUnicornPath(env: NodeJS.ProcessEnv = process.env): { path: string; source: 'UNICORN_LIB' | '.deps' | 'system' } {
+export function resolveUnicornPath(env: NodeJS.ProcessEnv = process.env): {
+  path: string;
+  source: 'UNICORN_LIB' | '.deps' | 'system';
+} {
   if (env.UNICORN_LIB) return { path: env.UNICORN_LIB, source: 'UNICORN_LIB' };
   const bundled = join(projectRoot(), '.deps/unicorn/lib/libunicorn.so.2');
   if (existsSync(bundled)) return { path: bundled, source: '.deps' };
@@ -80,13 +100,31 @@ export function resolveUnicornPath(env: NodeJS.ProcessEnv = process.env): { path
 /** koffi callback types. koffi registers type names process-wide, so they are declared once, here. */
 const CALLBACK_TYPES: UnicornLibrary['types'] = {
   tlbEntry: koffi.struct('el2dbg_uc_tlb_entry', { paddr: 'uint64_t', perms: 'int' }),
-  tlbFill: koffi.pointer(koffi.proto('bool el2dbg_tlb_fill_cb(void *uc, uint64_t vaddr, int type, void *result, void *user_data)')),
-  hookCode: koffi.pointer(koffi.proto('void el2dbg_hook_code_cb(void *uc, uint64_t address, uint32_t size, void *user_data)')),
+  tlbFill: koffi.pointer(
+    koffi.proto('bool el2dbg_tlb_fill_cb(void *uc, uint64_t vaddr, int type, void *result, void *user_data)'),
+  ),
+  hookCode: koffi.pointer(
+    koffi.proto('void el2dbg_hook_code_cb(void *uc, uint64_t address, uint32_t size, void *user_data)'),
+  ),
   hookIntr: koffi.pointer(koffi.proto('void el2dbg_hook_intr_cb(void *uc, uint32_t intno, void *user_data)')),
-  hookMem: koffi.pointer(koffi.proto('void el2dbg_hook_mem_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data)')),
-  hookMemEvent: koffi.pointer(koffi.proto('bool el2dbg_hook_mem_event_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data)')),
-  mmioRead: koffi.pointer(koffi.proto('uint64_t el2dbg_mmio_read_cb(void *uc, uint64_t offset, unsigned int size, void *user_data)')),
-  mmioWrite: koffi.pointer(koffi.proto('void el2dbg_mmio_write_cb(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *user_data)')),
+  hookMem: koffi.pointer(
+    koffi.proto(
+      'void el2dbg_hook_mem_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data)',
+    ),
+  ),
+  hookMemEvent: koffi.pointer(
+    koffi.proto(
+      'bool el2dbg_hook_mem_event_cb(void *uc, int type, uint64_t address, int size, int64_t value, void *user_data)',
+    ),
+  ),
+  mmioRead: koffi.pointer(
+    koffi.proto('uint64_t el2dbg_mmio_read_cb(void *uc, uint64_t offset, unsigned int size, void *user_data)'),
+  ),
+  mmioWrite: koffi.pointer(
+    koffi.proto(
+      'void el2dbg_mmio_write_cb(void *uc, uint64_t offset, unsigned int size, uint64_t value, void *user_data)',
+    ),
+  ),
 };
 
 /** Loads libunicorn, binds its functions and refuses versions below 2.1 with a message saying how to fix it. */
@@ -98,7 +136,12 @@ export function loadUnicorn(path: string = resolveUnicornPath().path): UnicornLi
   try {
     lib = koffi.load(path);
   } catch (cause) {
-    throw new UnicornLoadError('LibraryLoadFailed', path, `cannot load libunicorn (${path}): ${(cause as Error).message}; ${FIX_HINT}`, { cause });
+    throw new UnicornLoadError(
+      'LibraryLoadFailed',
+      path,
+      `cannot load libunicorn (${path}): ${(cause as Error).message}; ${FIX_HINT}`,
+      { cause },
+    );
   }
   const f = (decl: string) => lib.func(decl);
   const fn: UnicornFunctions = {
@@ -119,10 +162,14 @@ export function loadUnicorn(path: string = resolveUnicornPath().path): UnicornLi
     uc_mem_read: f('int uc_mem_read(void *uc, uint64_t address, void *bytes, uint64_t size)'),
     uc_mem_write: f('int uc_mem_write(void *uc, uint64_t address, void *bytes, uint64_t size)'),
     uc_vmem_read: f('int uc_vmem_read(void *uc, uint64_t address, int prot, void *bytes, size_t size)'),
-    uc_mmio_map: f('int uc_mmio_map(void *uc, uint64_t address, uint64_t size, void *read_cb, void *user_data_read, void *write_cb, void *user_data_write)'),
+    uc_mmio_map: f(
+      'int uc_mmio_map(void *uc, uint64_t address, uint64_t size, void *read_cb, void *user_data_read, void *write_cb, void *user_data_write)',
+    ),
     uc_emu_start: f('int uc_emu_start(void *uc, uint64_t begin, uint64_t until, uint64_t timeout, size_t count)'),
     uc_emu_stop: f('int uc_emu_stop(void *uc)'),
-    uc_hook_add: f('int uc_hook_add(void *uc, _Out_ uint64_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)'),
+    uc_hook_add: f(
+      'int uc_hook_add(void *uc, _Out_ uint64_t *hh, int type, void *callback, void *user_data, uint64_t begin, uint64_t end, ...)',
+    ),
     uc_hook_del: f('int uc_hook_del(void *uc, uint64_t hh)'),
     uc_context_alloc: f('int uc_context_alloc(void *uc, _Out_ void **context)'),
     uc_context_save: f('int uc_context_save(void *uc, void *context)'),
@@ -148,7 +195,8 @@ export function loadUnicorn(path: string = resolveUnicornPath().path): UnicornLi
 
 /** Throws VersionTooOld for anything below 2.1 (2.0.x lacks the TLB-fill hook el2dbg's MMU model needs). */
 export function assertSupportedVersion(major: number, minor: number, text: string, path: string): void {
-  if (major > MIN_UNICORN_VERSION.major || (major === MIN_UNICORN_VERSION.major && minor >= MIN_UNICORN_VERSION.minor)) return;
+  if (major > MIN_UNICORN_VERSION.major || (major === MIN_UNICORN_VERSION.major && minor >= MIN_UNICORN_VERSION.minor))
+    return;
   throw new UnicornLoadError(
     'VersionTooOld',
     path,

@@ -38,7 +38,9 @@ export class RegisterBatch {
   }
 }
 
-/** A uc_reg_read_batch over plain 64-bit registers and CP_REG system registers (each read into its own uc_arm64_cp_reg). */
+/**
+ * A uc_reg_read_batch over plain 64-bit registers and CP_REG system registers (each read into its own uc_arm64_cp_reg).
+ */
 export class MixedRegisterBatch {
   private readonly ids: Int32Array;
   private readonly pointers: BigUint64Array;
@@ -79,7 +81,8 @@ export class MixedRegisterBatch {
     const { lib, handle } = this.engine;
     check(lib, 'uc_reg_read_batch', lib.fn.uc_reg_read_batch(handle, this.ids, this.pointers, this.count));
     for (let i = 0; i < this.plain; i++) this.out[i] = this.view.getBigUint64(i * 8, true);
-    for (let j = 0; j < this.sysregs.length; j++) this.out[this.plain + j] = this.view.getBigUint64(this.plain * 8 + j * 32 + 24, true);
+    for (let j = 0; j < this.sysregs.length; j++)
+      this.out[this.plain + j] = this.view.getBigUint64(this.plain * 8 + j * 32 + 24, true);
     return this.out;
   }
 }

@@ -1,7 +1,9 @@
 import type { Writable } from 'node:stream';
 import type { SerialPort } from '../../core/devices/pl011.js';
 
-/** Buffers guest console bytes and writes them to a stream in chunks (one write per byte would dominate chatty guests). */
+/**
+ * Buffers guest console bytes and writes them to a stream in chunks (one write per byte would dominate chatty guests).
+ */
 export class ConsoleSink implements SerialPort {
   private chunks: Uint8Array[] = [];
   private size = 0;

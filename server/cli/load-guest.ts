@@ -9,8 +9,14 @@ import { CliError, EXIT } from './cli-error.js';
 /** Default load address of raw images: the arm64 Image convention (RAM base + 0x80000). */
 export const DEFAULT_LOAD_ADDR = 0x4008_0000n;
 
-/** Loads a guest image for a machine with `ramSize` bytes of RAM; a bad image is a CliError with the loader's sentence. */
-export async function loadGuestImage(path: string, ramSize: bigint, loadAddr: bigint = DEFAULT_LOAD_ADDR): Promise<LoadedImage> {
+/**
+ * Loads a guest image for a machine with `ramSize` bytes of RAM; a bad image is a CliError with the loader's sentence.
+ */
+export async function loadGuestImage(
+  path: string,
+  ramSize: bigint,
+  loadAddr: bigint = DEFAULT_LOAD_ADDR,
+): Promise<LoadedImage> {
   const ram = { base: virtRegion('ram').base, size: ramSize };
   const flash = { base: virtRegion('flash').base, size: virtRegion('flash').size };
   try {
@@ -35,7 +41,10 @@ export function loadEngineLibrary(): UnicornLibrary {
 export function checkRamSize(size: bigint): bigint {
   const max = virtRegion('ram').size;
   if (size < 16n << 20n || size > max || size % 4096n !== 0n) {
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--memory: ${size} bytes is not a usable RAM size (a multiple of 4 KiB from 16M to 255G)`);
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `--memory: ${size} bytes is not a usable RAM size (a multiple of 4 KiB from 16M to 255G)`,
+    );
   }
   return size;
 }

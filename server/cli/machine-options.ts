@@ -12,7 +12,6 @@ import { Stage2PolicyBuilder, type Stage2Policy } from '../../core/stage2/stage2
 import type { UnicornLibrary } from '../../core/unicorn/library.js';
 import { CliError, EXIT } from './cli-error.js';
 
-
 /** What a policy module's default export receives besides the builder. */
 export interface PolicyModuleContext {
   readonly DEVICE: typeof DEVICE;
@@ -27,7 +26,10 @@ export function parseInjectMode(text: string): InjectMode {
   throw new CliError(EXIT.BAD_ARGUMENTS, `--inject: '${text}' is not an injection mode (ritm or architectural)`);
 }
 
-/** Builds the stage-2 policy named by --policy: a built-in name or a .mjs/.js/.ts module exporting `default (builder, ctx) => void`. */
+/**
+ * Builds the stage-2 policy named by --policy: a built-in name or a .mjs/.js/.ts module exporting `default (builder,
+ * ctx) => void`.
+ */
 export async function loadPolicy(spec: string, ramSize: bigint): Promise<{ policy: Stage2Policy; name: string }> {
   const builder = new Stage2PolicyBuilder();
   const builtin = BUILTIN_POLICIES.get(spec); // a Map: no inherited names like 'constructor'
@@ -37,7 +39,8 @@ export async function loadPolicy(spec: string, ramSize: bigint): Promise<{ polic
     else await runPolicyModule(spec, builder, ramSize);
     return { policy: builder.build(), name };
   } catch (e) {
-    if (e instanceof Stage2PolicyError) throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${spec}: ${e.message}`, { cause: e });
+    if (e instanceof Stage2PolicyError)
+      throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${spec}: ${e.message}`, { cause: e });
     throw e;
   }
 }
@@ -46,19 +49,27 @@ async function runPolicyModule(spec: string, builder: Stage2PolicyBuilder, ramSi
   const path = resolve(spec);
   const ext = extname(path);
   if (!['.mjs', '.js', '.ts', '.mts'].includes(ext)) {
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: '${spec}' is neither a built-in policy (${[...BUILTIN_POLICIES.keys()].join(', ')}) nor a .mjs/.js/.ts module`);
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `--policy: '${spec}' is neither a built-in policy (${[...BUILTIN_POLICIES.keys()].join(', ')}) nor a .mjs/.js/.ts module`,
+    );
   }
   if (!existsSync(path)) throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: ${spec} does not exist`);
   const mod = (await importPolicyModule(path, ext)) as { default?: unknown };
   if (typeof mod.default !== 'function') {
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${spec}: the module must export a default function (builder, ctx) => void`);
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `--policy ${spec}: the module must export a default function (builder, ctx) => void`,
+    );
   }
   const ctx: PolicyModuleContext = { DEVICE, NORMAL, ramSize, ramBase: 0x4000_0000n };
   try {
     await (mod.default as (b: Stage2PolicyBuilder, c: PolicyModuleContext) => unknown)(builder, ctx);
   } catch (e) {
     if (e instanceof Stage2PolicyError || e instanceof CliError) throw e;
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${spec}: the policy function threw: ${(e as Error).message}`, { cause: e });
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${spec}: the policy function threw: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -67,7 +78,10 @@ async function importPolicyModule(path: string, ext: string): Promise<unknown> {
   try {
     if (ext !== '.ts' && ext !== '.mts') return await import(pathToFileURL(path).href);
     const ts = await import('typescript').catch(() => {
-      throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${path}: loading a .ts policy needs the typescript package (npm ci installs it); or use a .mjs policy`);
+      throw new CliError(
+        EXIT.BAD_ARGUMENTS,
+        `--policy ${path}: loading a .ts policy needs the typescript package (npm ci installs it); or use a .mjs policy`,
+      );
     });
     const out = ts.transpileModule(await readFile(path, 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
@@ -82,7 +96,9 @@ async function importPolicyModule(path: string, ext: string): Promise<unknown> {
     }
   } catch (e) {
     if (e instanceof CliError) throw e;
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${path}: cannot load the module: ${(e as Error).message}`, { cause: e });
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${path}: cannot load the module: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 

@@ -12,7 +12,6 @@ import { runCommand, type RunOptions } from './run-command.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
 
-
 /** The flags `run` and `trace` share, as commander gives them. */
 interface RunFlags {
   image: string;
@@ -42,9 +41,15 @@ function parseRunFlags(o: RunFlags): RunOptions {
 /** Builds the commander program; actions store their exit code in `result`. */
 function buildProgram(result: { code: number }): Command {
   const program = new Command('el2dbg')
-    .description('GDB debug server for an emulated AArch64 machine with a modelled EL2 hypervisor (stage-2 traps, syndromes, trap frames)')
+    .description(
+      'GDB debug server for an emulated AArch64 machine with a modelled EL2 hypervisor (stage-2 traps, syndromes, trap frames)',
+    )
     .version(EL2DBG_VERSION)
-    .addOption(new Option('--log-level <level>', 'log verbosity (logs go to stderr or --log-file, never stdout)').choices(LOG_LEVELS).default('warn'))
+    .addOption(
+      new Option('--log-level <level>', 'log verbosity (logs go to stderr or --log-file, never stdout)')
+        .choices(LOG_LEVELS)
+        .default('warn'),
+    )
     .option('--log-file <path>', 'write logs to this file instead of stderr')
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
@@ -57,35 +62,68 @@ function buildProgram(result: { code: number }): Command {
   program
     .command('run')
     .description('boot a guest image with its console on stdout, until it powers off')
-    .requiredOption('--image <file>', 'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary')
+    .requiredOption(
+      '--image <file>',
+      'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary',
+    )
     .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
     .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
     .option('--max-insns <n>', 'stop the guest after about this many instructions, counted per basic block (exit 3)')
-    .option('--policy <name|file>', 'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module', 'ritm')
+    .option(
+      '--policy <name|file>',
+      'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module',
+      'ritm',
+    )
     .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
-    .option('--trace <file.jsonl>', 'write every stage-2 trap, decision, injection, hypercall and guest exception as JSON Lines')
-    .option('--events <list>', 'with --trace: only these event types (comma-separated: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort)')
-    .addHelpText('after', `
+    .option(
+      '--trace <file.jsonl>',
+      'write every stage-2 trap, decision, injection, hypercall and guest exception as JSON Lines',
+    )
+    .option(
+      '--events <list>',
+      'with --trace: only these event types (comma-separated: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort)',
+    )
+    .addHelpText(
+      'after',
+      `
 Exit codes: 0 guest powered off (PSCI SYSTEM_OFF), 1 emulator error, 2 bad arguments or image,
 3 timeout or instruction limit, 4 guest panic (exception with no vector table), 130 interrupted.
 Console input: bytes on stdin reach the guest's PL011. PSCI SYSTEM_RESET reboots the image.
 
 Example:
   $ el2dbg run --image guests/build/hello.elf
-  Hello from el2dbg guest!`)
-    .action(async (o: { image: string; memory: string; loadAddr: string; timeout?: string; maxInsns?: string; policy: string; inject: string; trace?: string; events?: string }) => {
-      const log = logger();
-      try {
-        result.code = await runCommand({ ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) }, log);
-      } finally {
-        await closeLogger(log);
-      }
-    });
+  Hello from el2dbg guest!`,
+    )
+    .action(
+      async (o: {
+        image: string;
+        memory: string;
+        loadAddr: string;
+        timeout?: string;
+        maxInsns?: string;
+        policy: string;
+        inject: string;
+        trace?: string;
+        events?: string;
+      }) => {
+        const log = logger();
+        try {
+          result.code = await runCommand(
+            { ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) },
+            log,
+          );
+        } finally {
+          await closeLogger(log);
+        }
+      },
+    );
 
   program
     .command('trace')
-    .description('run a guest headless and record every stage-2 trap, decision, injection and hypercall; or convert a trace')
+    .description(
+      'run a guest headless and record every stage-2 trap, decision, injection and hypercall; or convert a trace',
+    )
     .argument('[convert]', "'convert' to turn an existing JSON Lines trace into Perfetto JSON")
     .argument('[input]', 'with convert: the JSON Lines trace to read')
     .option('--image <file>', 'guest image (ELF or raw binary)')
@@ -97,53 +135,92 @@ Example:
     .option('--perfetto <file.json>', 'Chrome Trace Event JSON for the Perfetto UI (ui.perfetto.dev, Open trace file)')
     .option('--max-insns <n>', 'stop after about this many instructions (exit 3)')
     .option('--timeout <seconds>', 'stop after this many seconds (exit 3)')
-    .option('--events <list>', 'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort')
-    .addHelpText('after', `
+    .option(
+      '--events <list>',
+      'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort',
+    )
+    .addHelpText(
+      'after',
+      `
 The guest console goes to stdout; a progress line goes to stderr when it is a terminal.
 Exit codes as for run. Trace format: docs/trace-format.md.
 
 Examples:
   $ el2dbg trace --image guests/build/ritm-selftest.elf --out selftest.jsonl --perfetto selftest.json
-  $ el2dbg trace convert selftest.jsonl --perfetto selftest.json`)
-    .action(async (mode: string | undefined, input: string | undefined, o: { image?: string; memory: string; loadAddr: string; policy: string; inject: string; out?: string; perfetto?: string; maxInsns?: string; timeout?: string; events?: string }) => {
-      if (mode === 'convert') {
-        if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');
-        result.code = await traceConvertCommand(input, o.perfetto);
-        return;
-      }
-      if (mode !== undefined) throw new CliError(EXIT.BAD_ARGUMENTS, `trace: unknown mode '${mode}' (only 'convert'; to record, give --image)`);
-      if (!o.image) throw new CliError(EXIT.BAD_ARGUMENTS, "trace: --image FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')");
-      const log = logger();
-      try {
-        result.code = await runCommand(
-          {
-            ...parseRunFlags({ ...o, image: o.image }),
-            trace: o.out ?? (o.perfetto ? undefined : 'trace.jsonl'),
-            ...(o.perfetto !== undefined ? { perfetto: o.perfetto } : {}),
-            progress: process.stderr.isTTY === true,
-          },
-          log,
-        );
-      } finally {
-        await closeLogger(log);
-      }
-    });
+  $ el2dbg trace convert selftest.jsonl --perfetto selftest.json`,
+    )
+    .action(
+      async (
+        mode: string | undefined,
+        input: string | undefined,
+        o: {
+          image?: string;
+          memory: string;
+          loadAddr: string;
+          policy: string;
+          inject: string;
+          out?: string;
+          perfetto?: string;
+          maxInsns?: string;
+          timeout?: string;
+          events?: string;
+        },
+      ) => {
+        if (mode === 'convert') {
+          if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');
+          result.code = await traceConvertCommand(input, o.perfetto);
+          return;
+        }
+        if (mode !== undefined)
+          throw new CliError(
+            EXIT.BAD_ARGUMENTS,
+            `trace: unknown mode '${mode}' (only 'convert'; to record, give --image)`,
+          );
+        if (!o.image)
+          throw new CliError(
+            EXIT.BAD_ARGUMENTS,
+            "trace: --image FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')",
+          );
+        const log = logger();
+        try {
+          result.code = await runCommand(
+            {
+              ...parseRunFlags({ ...o, image: o.image }),
+              trace: o.out ?? (o.perfetto ? undefined : 'trace.jsonl'),
+              ...(o.perfetto !== undefined ? { perfetto: o.perfetto } : {}),
+              progress: process.stderr.isTTY === true,
+            },
+            log,
+          );
+        } finally {
+          await closeLogger(log);
+        }
+      },
+    );
 
   program
     .command('esr')
     .description('decode exception syndrome values')
     .command('decode <hex>')
     .description('print every field of an ESR_ELx value with its name and meaning')
-    .addHelpText('after', '\nExample:\n  $ el2dbg esr decode 0x93c08007\n  ESR 0x93c08007: EC 0x24 Data Abort from a lower Exception level, IL 1 ...')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ el2dbg esr decode 0x93c08007\n  ESR 0x93c08007: EC 0x24 Data Abort from a lower Exception level, IL 1 ...',
+    )
     .action((hex: string) => {
       result.code = esrDecodeCommand(hex);
     });
 
   program
     .command('doctor')
-    .description('check that node, libunicorn 2.1, gdb-multiarch, QEMU, binutils and dtc are usable, and say how to fix what is not')
+    .description(
+      'check that node, libunicorn 2.1, gdb-multiarch, QEMU, binutils and dtc are usable, and say how to fix what is not',
+    )
     .option('--json', 'print the checks as JSON')
-    .addHelpText('after', '\nExample:\n  $ el2dbg doctor\n  OK      libunicorn             2.1.4      /path/.deps/unicorn/lib/libunicorn.so.2 [...]')
+    .addHelpText(
+      'after',
+      '\nExample:\n  $ el2dbg doctor\n  OK      libunicorn             2.1.4      /path/.deps/unicorn/lib/libunicorn.so.2 [...]',
+    )
     .action((o: { json?: boolean }) => {
       result.code = doctorCommand(o.json === true);
     });
@@ -154,14 +231,24 @@ Examples:
     .option('--image <file>', 'guest image: an AArch64 ELF or a raw binary', DEMO_IMAGE)
     .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
-    .option('--policy <name|file>', 'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module', 'ritm')
+    .option(
+      '--policy <name|file>',
+      'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module',
+      'ritm',
+    )
     .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
-    .option('--port <n>', 'TCP port to listen on (0 picks a free one; the "Listening on port N" line names it)', String(DEFAULT_PORT))
+    .option(
+      '--port <n>',
+      'TCP port to listen on (0 picks a free one; the "Listening on port N" line names it)',
+      String(DEFAULT_PORT),
+    )
     .option('--host <addr>', 'address to listen on', '127.0.0.1')
     .option('--allow-remote', 'allow --host to be a non-loopback address (a gdbstub runs whatever its client asks)')
     .option('--stdio', 'speak the protocol on stdin/stdout instead of TCP (target remote | el2dbg serve --stdio)')
     .option('--once', 'exit when the first gdb session ends')
-    .addHelpText('after', `
+    .addHelpText(
+      'after',
+      `
 The guest starts halted at its entry point. One gdb at a time: a second connection is refused with a
 message and the first session is not disturbed. After gdb detaches (or disconnects) the guest stays
 halted where it was, and the server waits for the next gdb. "Listening on port N" and the gdb command
@@ -172,29 +259,43 @@ Examples:
   $ el2dbg serve
   Listening on port 1234
   Attach with: gdb-multiarch -ex 'target remote 127.0.0.1:1234' guests/build/demo.elf
-  $ gdb-multiarch -ex 'target remote | npx el2dbg serve --stdio' guests/build/demo.elf`)
-    .action(async (o: { image: string; memory: string; loadAddr: string; policy: string; inject: string; port: string; host: string; allowRemote?: boolean; stdio?: boolean; once?: boolean }) => {
-      const log = logger();
-      try {
-        result.code = await serveCommand(
-          {
-            image: o.image,
-            memory: parseSize(o.memory, '--memory'),
-            loadAddr: parseAddress(o.loadAddr, '--load-addr'),
-            policy: o.policy,
-            inject: parseInjectMode(o.inject),
-            port: parsePort(o.port, '--port'),
-            host: o.host,
-            allowRemote: o.allowRemote === true,
-            stdio: o.stdio === true,
-            once: o.once === true,
-          },
-          log,
-        );
-      } finally {
-        await closeLogger(log);
-      }
-    });
+  $ gdb-multiarch -ex 'target remote | npx el2dbg serve --stdio' guests/build/demo.elf`,
+    )
+    .action(
+      async (o: {
+        image: string;
+        memory: string;
+        loadAddr: string;
+        policy: string;
+        inject: string;
+        port: string;
+        host: string;
+        allowRemote?: boolean;
+        stdio?: boolean;
+        once?: boolean;
+      }) => {
+        const log = logger();
+        try {
+          result.code = await serveCommand(
+            {
+              image: o.image,
+              memory: parseSize(o.memory, '--memory'),
+              loadAddr: parseAddress(o.loadAddr, '--load-addr'),
+              policy: o.policy,
+              inject: parseInjectMode(o.inject),
+              port: parsePort(o.port, '--port'),
+              host: o.host,
+              allowRemote: o.allowRemote === true,
+              stdio: o.stdio === true,
+              once: o.once === true,
+            },
+            log,
+          );
+        } finally {
+          await closeLogger(log);
+        }
+      },
+    );
   return program;
 }
 

@@ -11,14 +11,16 @@ export function parseSize(text: string, flag: string): bigint {
 
 /** Parses an address (hex with 0x, or decimal). */
 export function parseAddress(text: string, flag: string): bigint {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text.trim())) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not an address (example: 0x40080000)`);
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text.trim()))
+    throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not an address (example: 0x40080000)`);
   return BigInt(text.trim());
 }
 
 /** Parses a positive number of seconds (fractions allowed). */
 export function parseSeconds(text: string, flag: string): number {
   const v = Number(text);
-  if (!Number.isFinite(v) || v <= 0) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive number of seconds`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive number of seconds`);
   return v;
 }
 
@@ -28,13 +30,15 @@ export function parseCount(text: string, flag: string): bigint {
   let v: bigint | null = null;
   if (/^\d+$/.test(clean)) v = BigInt(clean);
   else if (/^\d+(\.\d+)?e\d+$/i.test(clean) && Number.isSafeInteger(Number(clean))) v = BigInt(Number(clean));
-  if (v === null || v <= 0n) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive whole number`);
+  if (v === null || v <= 0n)
+    throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive whole number`);
   return v;
 }
 
 /** Parses a TCP port, 0 to 65535 (0: the system picks a free one). */
 export function parsePort(text: string, flag: string): number {
   const v = Number(text);
-  if (!/^\d+$/.test(text.trim()) || v > 65535) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a TCP port (0 to 65535)`);
+  if (!/^\d+$/.test(text.trim()) || v > 65535)
+    throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a TCP port (0 to 65535)`);
   return v;
 }

@@ -41,11 +41,26 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const base = await buildMachineConfigFromOptions(lib, image, ramSize, { policy: opts.policy, inject: opts.inject });
   const sink = new ConsoleSink(process.stdout);
   const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
-  logger.info('guest loaded', { image: opts.image, format: image.format, entry: `0x${image.entry.toString(16)}`, unicorn: lib.version.text, policy: base.policyName, inject: opts.inject });
+  logger.info('guest loaded', {
+    image: opts.image,
+    format: image.format,
+    entry: `0x${image.entry.toString(16)}`,
+    unicorn: lib.version.text,
+    policy: base.policyName,
+    inject: opts.inject,
+  });
   let jsonl: JsonlTraceWriter | null;
   let perfetto: PerfettoTraceWriter | null;
   try {
-    jsonl = opts.trace ? new JsonlTraceWriter(opts.trace, { tool: 'el2dbg', version: EL2DBG_VERSION, image: opts.image, policy: base.policyName ?? opts.policy, inject: opts.inject }) : null;
+    jsonl = opts.trace
+      ? new JsonlTraceWriter(opts.trace, {
+          tool: 'el2dbg',
+          version: EL2DBG_VERSION,
+          image: opts.image,
+          policy: base.policyName ?? opts.policy,
+          inject: opts.inject,
+        })
+      : null;
     perfetto = opts.perfetto ? new PerfettoTraceWriter(opts.perfetto) : null;
   } catch (e) {
     await machine.close();
@@ -54,16 +69,21 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const sinks = [jsonl, perfetto].filter((x): x is NonNullable<typeof x> => x !== null);
   const trace = sinks.length > 0 ? new TraceRecorder(sinks, opts.traceEvents ?? null) : null;
   trace?.attach(machine);
-  const progress = opts.progress && trace
-    ? setInterval(() => {
-        const mib = ((jsonl?.bytes ?? 0) / (1 << 20)).toFixed(1);
-        process.stderr.write(`\r[el2dbg trace] ${(Number(machine.instructionsExecuted) / 1e6).toFixed(1)} M instructions, ${trace.events_written} events, ${mib} MiB `);
-      }, 500)
-    : undefined;
+  const progress =
+    opts.progress && trace
+      ? setInterval(() => {
+          const mib = ((jsonl?.bytes ?? 0) / (1 << 20)).toFixed(1);
+          process.stderr.write(
+            `\r[el2dbg trace] ${(Number(machine.instructionsExecuted) / 1e6).toFixed(1)} M instructions, ${trace.eventsWritten} events, ${mib} MiB `,
+          );
+        }, 500)
+      : undefined;
 
   const onSigint = () => machine.requestStop('interrupted (SIGINT)');
   process.on('SIGINT', onSigint);
-  const timer = opts.timeoutSeconds ? setTimeout(() => machine.requestStop(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000) : undefined;
+  const timer = opts.timeoutSeconds
+    ? setTimeout(() => machine.requestStop(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000)
+    : undefined;
   const onInput = (b: Buffer) => machine.uart.pushInput(b);
   process.stdin.on('data', onInput); // console input: cooked lines from a terminal, or piped bytes
   try {

@@ -19,7 +19,11 @@ export const DEMO_IMAGE = 'guests/build/demo.elf';
 function imageLocation(image: string): string {
   if (image !== DEMO_IMAGE) return resolve(image);
   const demo = join(projectRoot(), DEMO_IMAGE);
-  if (!existsSync(demo)) throw new CliError(EXIT.BAD_ARGUMENTS, `the demo guest ${demo} is not built: run scripts/setup (or scripts/build-guests)`);
+  if (!existsSync(demo))
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `the demo guest ${demo} is not built: run scripts/setup (or scripts/build-guests)`,
+    );
   return demo;
 }
 
@@ -57,13 +61,21 @@ export function gdbAttachCommand(host: string, port: number, image: string): str
   return `gdb-multiarch -ex 'target remote ${address}' ${quotedImage}`;
 }
 
-/** `el2dbg serve`: the guest halted at its entry, served to gdb over TCP (or stdio) until interrupted, or after one session with --once. */
+/**
+ * `el2dbg serve`: the guest halted at its entry, served to gdb over TCP (or stdio) until interrupted, or after one
+ * session with --once.
+ */
 export async function serveCommand(opts: ServeOptions, logger: winston.Logger): Promise<number> {
   if (!isLoopbackHost(opts.host) && !opts.allowRemote) {
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--host ${opts.host} is not a loopback address: a gdbstub runs any code its client sends, so binding another address needs --allow-remote`);
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `--host ${opts.host} is not a loopback address: a gdbstub runs any code its client sends, so binding another address needs --allow-remote`,
+    );
   }
   if (!opts.stdio && !isLoopbackHost(opts.host)) {
-    process.stderr.write(`el2dbg: warning: listening on ${opts.host}: anyone who can reach this port can run code in the emulator and read or change the guest\n`);
+    process.stderr.write(
+      `el2dbg: warning: listening on ${opts.host}: anyone who can reach this port can run code in the emulator and read or change the guest\n`,
+    );
   }
   const ramSize = checkRamSize(opts.memory);
   const imagePath = imageLocation(opts.image);
@@ -73,8 +85,15 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
   // In --stdio mode stdout carries the protocol and nothing else: the guest console goes to stderr.
   const sink = new ConsoleSink(opts.stdio ? process.stderr : process.stdout);
   const machine = new Machine({ ...config, console: sink, logger: logger.child({ component: 'machine' }) });
-  const server = new GdbServer({ target: new DebugTarget(machine, imagePath, ramSize), logger: logger.child({ component: 'server' }) });
-  logger.info('guest loaded, halted at its entry', { image: imagePath, entry: `0x${image.entry.toString(16)}`, policy: config.policyName });
+  const server = new GdbServer({
+    target: new DebugTarget(machine, imagePath, ramSize),
+    logger: logger.child({ component: 'server' }),
+  });
+  logger.info('guest loaded, halted at its entry', {
+    image: imagePath,
+    entry: `0x${image.entry.toString(16)}`,
+    policy: config.policyName,
+  });
   try {
     return opts.stdio ? await serveStdio(server) : await serveTcp(server, opts, displayPath(imagePath));
   } finally {
@@ -98,14 +117,20 @@ async function serveTcp(server: GdbServer, opts: ServeOptions, image: string): P
   process.stdin.on('error', () => undefined);
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((done) => (stop = done));
-  const listener = await listenTcp(opts.host, opts.port, (socket) => server.accept(socketConnection(socket))).catch((e: NodeJS.ErrnoException) => {
-    throw new CliError(EXIT.BAD_ARGUMENTS, `cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}`, { cause: e });
-  });
+  const listener = await listenTcp(opts.host, opts.port, (socket) => server.accept(socketConnection(socket))).catch(
+    (e: NodeJS.ErrnoException) => {
+      throw new CliError(EXIT.BAD_ARGUMENTS, `cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}`, {
+        cause: e,
+      });
+    },
+  );
   if (opts.once) server.onSessionEnd(() => stop());
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // IDE adapters wait for this line on stdout.
-  process.stdout.write(`Listening on port ${listener.port}\nAttach with: ${gdbAttachCommand(opts.host, listener.port, image)}\n`);
+  process.stdout.write(
+    `Listening on port ${listener.port}\nAttach with: ${gdbAttachCommand(opts.host, listener.port, image)}\n`,
+  );
   try {
     await stopped;
     return EXIT.OK;

@@ -6,7 +6,11 @@ import { CliError, EXIT } from './cli-error.js';
 
 /** `el2dbg trace convert IN.jsonl --perfetto OUT.json`: converts a JSON Lines trace, streaming (bounded memory). */
 export async function traceConvertCommand(input: string, perfetto: string | undefined): Promise<number> {
-  if (!perfetto) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: --perfetto OUT.json is required (the only output format so far)');
+  if (!perfetto)
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      'trace convert: --perfetto OUT.json is required (the only output format so far)',
+    );
   const lines = createInterface({ input: createReadStream(input).on('error', () => undefined), crlfDelay: Infinity });
   let writer: PerfettoTraceWriter | null = null;
   let n = 0;
@@ -21,7 +25,11 @@ export async function traceConvertCommand(input: string, perfetto: string | unde
         throw new CliError(EXIT.BAD_ARGUMENTS, `trace convert: ${input} line ${n} is not JSON`);
       }
       if (n === 1) {
-        if (record.type !== 'header' || record.format !== 1) throw new CliError(EXIT.BAD_ARGUMENTS, `trace convert: ${input} is not an el2dbg trace (format 1 header expected on line 1)`);
+        if (record.type !== 'header' || record.format !== 1)
+          throw new CliError(
+            EXIT.BAD_ARGUMENTS,
+            `trace convert: ${input} is not an el2dbg trace (format 1 header expected on line 1)`,
+          );
         writer = new PerfettoTraceWriter(perfetto, `el2dbg: ${String(record.image)}`);
         continue;
       }

@@ -4,7 +4,8 @@ const SIZE_SUFFIX: Record<number, string> = { 1: 'B', 2: 'H' };
 
 /** A short assembler-style name of a decoded access, e.g. "LDR x19", "STRB w1", "LDP x0, x1", "DC ZVA". */
 export function accessMnemonic(a: MemoryAccess): string {
-  const gpr = (n: number | undefined) => (n === undefined ? '?' : n === 31 ? (a.dest64 ? 'xzr' : 'wzr') : `${a.dest64 ? 'x' : 'w'}${n}`);
+  const gpr = (n: number | undefined) =>
+    n === undefined ? '?' : n === 31 ? (a.dest64 ? 'xzr' : 'wzr') : `${a.dest64 ? 'x' : 'w'}${n}`;
   const l = a.write ? 'ST' : 'LD';
   switch (a.class) {
     case 'load-store-register':

@@ -27,7 +27,8 @@ export const STAGE2_CATCH_USAGE =
   'usage: monitor stage2 catch before|after|off [read|write] [decision=inject|emulate|any] [ipa=START[-END]] [region=NAME]';
 
 function parseNumber(text: string): bigint {
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text)) throw new CatchRuleSyntaxError(`'${text}' is not a number (use 0x... or decimal). ${STAGE2_CATCH_USAGE}`);
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(text))
+    throw new CatchRuleSyntaxError(`'${text}' is not a number (use 0x... or decimal). ${STAGE2_CATCH_USAGE}`);
   return BigInt(text);
 }
 
@@ -41,13 +42,15 @@ export function parseStage2CatchRule(id: number, when: 'before' | 'after', words
     if (w === 'read' || w === 'write') access = w;
     else if (w.startsWith('decision=')) {
       const v = w.slice('decision='.length);
-      if (v !== 'inject' && v !== 'emulate' && v !== 'any') throw new CatchRuleSyntaxError(`unknown decision '${v}'. ${STAGE2_CATCH_USAGE}`);
+      if (v !== 'inject' && v !== 'emulate' && v !== 'any')
+        throw new CatchRuleSyntaxError(`unknown decision '${v}'. ${STAGE2_CATCH_USAGE}`);
       decision = v;
     } else if (w.startsWith('ipa=')) {
       const [a, b] = w.slice(4).split('-');
       const start = parseNumber(a ?? '');
       const end = b === undefined ? start : parseNumber(b);
-      if (end < start) throw new CatchRuleSyntaxError(`ipa range ${w.slice(4)} ends before it starts. ${STAGE2_CATCH_USAGE}`);
+      if (end < start)
+        throw new CatchRuleSyntaxError(`ipa range ${w.slice(4)} ends before it starts. ${STAGE2_CATCH_USAGE}`);
       ipa = { start, end };
     } else if (w.startsWith('region=')) {
       region = w.slice('region='.length);
@@ -55,7 +58,9 @@ export function parseStage2CatchRule(id: number, when: 'before' | 'after', words
     } else throw new CatchRuleSyntaxError(`unknown word '${w}'. ${STAGE2_CATCH_USAGE}`);
   }
   if (when === 'before' && decision !== 'any') {
-    throw new CatchRuleSyntaxError(`decision= needs 'after': before the handler runs the decision is not known. ${STAGE2_CATCH_USAGE}`);
+    throw new CatchRuleSyntaxError(
+      `decision= needs 'after': before the handler runs the decision is not known. ${STAGE2_CATCH_USAGE}`,
+    );
   }
   return { id, when, access, decision, ipa, region };
 }
@@ -80,7 +85,8 @@ export function ruleMatchesDecision(rule: Stage2CatchRule, trap: Stage2TrapEvent
 export function describeRule(r: Stage2CatchRule): string {
   const parts = [`#${r.id}`, r.when, r.access === 'any' ? 'read/write' : r.access];
   if (r.decision !== 'any') parts.push(`decision=${r.decision}`);
-  if (r.ipa) parts.push(`ipa=0x${r.ipa.start.toString(16)}${r.ipa.end !== r.ipa.start ? `-0x${r.ipa.end.toString(16)}` : ''}`);
+  if (r.ipa)
+    parts.push(`ipa=0x${r.ipa.start.toString(16)}${r.ipa.end !== r.ipa.start ? `-0x${r.ipa.end.toString(16)}` : ''}`);
   if (r.region) parts.push(`region=${r.region}`);
   return parts.join(' ');
 }

@@ -2,7 +2,14 @@ import type { Decision, DecisionOverride } from '../../core/el2/decision.js';
 import type { MachineEvent, Stage2TrapEvent } from '../../core/el2/events.js';
 import type { Machine } from '../../core/machine/machine.js';
 import { trapOneLine } from './trap-text.js';
-import { describeRule, eventCatchKinds, ruleMatchesDecision, ruleMatchesTrap, type EventCatchKind, type Stage2CatchRule } from './catch-rules.js';
+import {
+  describeRule,
+  eventCatchKinds,
+  ruleMatchesDecision,
+  ruleMatchesTrap,
+  type EventCatchKind,
+  type Stage2CatchRule,
+} from './catch-rules.js';
 import { MachineStats } from './machine-stats.js';
 import { TrapLog } from './trap-log.js';
 import { hex, hexDigits } from '../../core/text/hex.js';
@@ -15,9 +22,14 @@ export interface CatchStop {
   readonly keys: readonly (readonly [string, string])[];
 }
 
-
 function trapKeys(t: Stage2TrapEvent, when: string): [string, string][] {
-  return [['el2trap', when], ['esr', hexDigits(t.esrEl2)], ['far', hexDigits(t.farEl2)], ['hpfar', hexDigits(t.hpfarEl2)], ['ipa', hexDigits(t.ipa)]];
+  return [
+    ['el2trap', when],
+    ['esr', hexDigits(t.esrEl2)],
+    ['far', hexDigits(t.farEl2)],
+    ['hpfar', hexDigits(t.hpfarEl2)],
+    ['ipa', hexDigits(t.ipa)],
+  ];
 }
 
 /**
@@ -53,7 +65,9 @@ export class DebugObserver {
   }
 
   private matchRule(trap: Stage2TrapEvent, when: 'before' | 'after', d: Decision | undefined): boolean {
-    const rule = this.rules.find((r) => r.when === when && (d ? ruleMatchesDecision(r, trap, d) : ruleMatchesTrap(r, trap)));
+    const rule = this.rules.find(
+      (r) => r.when === when && (d ? ruleMatchesDecision(r, trap, d) : ruleMatchesTrap(r, trap)),
+    );
     if (!rule) return false;
     this.stop = {
       kind: when === 'before' ? 'trap-before' : 'trap-after',
@@ -128,13 +142,27 @@ function describeEventStop(e: MachineEvent): string {
 function eventKeys(e: MachineEvent): [string, string][] {
   switch (e.kind) {
     case 'hypercall':
-      return [['el2event', e.conduit], ['fid', hexDigits(e.functionId)]];
+      return [
+        ['el2event', e.conduit],
+        ['fid', hexDigits(e.functionId)],
+      ];
     case 'injection':
-      return [['el2event', 'inject'], ['esr', hexDigits(e.esrEl1)], ['far', hexDigits(e.farEl1)]];
+      return [
+        ['el2event', 'inject'],
+        ['esr', hexDigits(e.esrEl1)],
+        ['far', hexDigits(e.farEl1)],
+      ];
     case 'guest-exception':
-      return [['el2event', 'exception'], ['esr', hexDigits(e.esr)]];
+      return [
+        ['el2event', 'exception'],
+        ['esr', hexDigits(e.esr)],
+      ];
     case 'instruction-abort':
-      return [['el2event', 'iabt'], ['esr', hexDigits(e.esrEl2)], ['ipa', hexDigits(e.ipa)]];
+      return [
+        ['el2event', 'iabt'],
+        ['esr', hexDigits(e.esrEl2)],
+        ['ipa', hexDigits(e.ipa)],
+      ];
     default:
       return [];
   }

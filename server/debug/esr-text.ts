@@ -9,8 +9,11 @@ export function parseEsrHex(text: string): bigint | null {
 /** Every field of an ESR value, one per line (el2dbg esr decode, monitor esr). */
 export function formatEsr(esr: bigint): string {
   const d = describeEsr(esr);
-  const lines = [`ESR 0x${esr.toString(16)}: EC 0x${d.ec.toString(16).padStart(2, '0')} ${d.ecName}, IL ${d.il ? 1 : 0} (${d.il ? '32-bit instruction' : '16-bit instruction'})`];
+  const lines = [
+    `ESR 0x${esr.toString(16)}: EC 0x${d.ec.toString(16).padStart(2, '0')} ${d.ecName}, IL ${d.il ? 1 : 0} (${d.il ? '32-bit instruction' : '16-bit instruction'})`,
+  ];
   const width = Math.max(...d.fields.map((f) => f.name.length));
-  for (const f of d.fields) lines.push(`  ${f.name.padEnd(width)} [${f.bits}] = 0x${f.value.toString(16)}  ${f.meaning}`);
+  for (const f of d.fields)
+    lines.push(`  ${f.name.padEnd(width)} [${f.bits}] = 0x${f.value.toString(16)}  ${f.meaning}`);
   return lines.join('\n') + '\n';
 }

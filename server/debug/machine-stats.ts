@@ -45,7 +45,8 @@ export class MachineStats {
         : `instructions   not counted (counting costs speed; it is on while a trace runs: monitor trace start FILE); ${secs.toFixed(3)} s running`,
       `stage-2 traps  ${this.traps}`,
     ];
-    for (const [region, whys] of this.trapsByRegion) lines.push(`  ${region}: ${[...whys].map(([w, n]) => `${w} ${n}`).join(', ')}`);
+    for (const [region, whys] of this.trapsByRegion)
+      lines.push(`  ${region}: ${[...whys].map(([w, n]) => `${w} ${n}`).join(', ')}`);
     lines.push(`injections     ${this.injections}`);
     lines.push(`hypercalls     ${[...this.hypercalls].map(([k, n]) => `${k} ${n}`).join(', ') || '0'}`);
     lines.push(`guest exceptions ${this.guestExceptions}`);

@@ -6,7 +6,6 @@ import { describeEsr } from '../../core/syndrome/esr-describe.js';
 import { accessMnemonic } from './access-mnemonic.js';
 import { hex } from '../../core/text/hex.js';
 
-
 /** The mnemonic of the trapped instruction (decoded again from the frame), or its raw word. */
 export function trapInstruction(trap: Stage2TrapEvent): string {
   if (trap.instruction === null) return '(instruction not readable)';
@@ -24,7 +23,8 @@ function decisionText(d: Decision, trap: Stage2TrapEvent): string {
   switch (d.why) {
     case 'handler-value':
     case 'override':
-      if (d.action === 'emulate') return `${who} -> ${d.value !== null ? `Value ${hex(d.value)}` : 'Handled'}, emulated, ELR+4`;
+      if (d.action === 'emulate')
+        return `${who} -> ${d.value !== null ? `Value ${hex(d.value)}` : 'Handled'}, emulated, ELR+4`;
       return `${who} -> Fault, injected into EL1`;
     case 'handler-handled':
       return `${who} -> Handled${d.value !== null ? ` (wrote ${hex(d.value)})` : ''}, emulated, ELR+4`;
@@ -49,17 +49,25 @@ function decisionText(d: Decision, trap: Stage2TrapEvent): string {
 
 /** One line explaining a trap and (if known) what was decided, as gdb users see it in `O` output. */
 export function trapOneLine(trap: Stage2TrapEvent, d?: Decision): string {
-  const what = trap.access ? `${trap.access.width}-bit ${trap.access.write ? 'write' : 'read'}` : trap.s1ptw ? 'stage-1 table walk' : 'access';
+  const what = trap.access
+    ? `${trap.access.width}-bit ${trap.access.write ? 'write' : 'read'}`
+    : trap.s1ptw
+      ? 'stage-1 table walk'
+      : 'access';
   const head = `stage-2 data abort: ${trapInstruction(trap)}, ${what} of IPA ${hex(trap.ipa, 8)} (${regionText(trap)}) ESR_EL2=${hex(trap.esrEl2, 8)}`;
   return d ? `${head} -> ${decisionText(d, trap)}` : `${head} -> decision pending`;
 }
 
-/** The full report of a trap for `monitor stage2 last`: syndrome fields by name, addresses, access, handler, decision. */
+/**
+ * The full report of a trap for `monitor stage2 last`: syndrome fields by name, addresses, access, handler, decision.
+ */
 export function trapReport(trap: Stage2TrapEvent, d: Decision | undefined): string {
   const lines = [
     `trap #${trap.seq} at pc ${hex(trap.pc)}: ${trapInstruction(trap)}`,
     `  ESR_EL2   ${hex(trap.esrEl2, 8)}`,
-    ...describeEsr(trap.esrEl2).fields.map((f) => `    ${f.name.padEnd(6)} [${f.bits}] = ${hex(f.value)}  ${f.meaning}`),
+    ...describeEsr(trap.esrEl2).fields.map(
+      (f) => `    ${f.name.padEnd(6)} [${f.bits}] = ${hex(f.value)}  ${f.meaning}`,
+    ),
     `  FAR_EL2   ${hex(trap.farEl2, 16)}`,
     `  HPFAR_EL2 ${hex(trap.hpfarEl2, 16)}  (FIPA -> IPA page ${hex((trap.hpfarEl2 >> 4n) << 12n)})`,
     `  IPA       ${hex(trap.ipa, 16)}`,

@@ -4,15 +4,35 @@ import { empty, type HandlerResult } from '../handler-result.js';
 import { SessionError } from '../session-error.js';
 import type { HandlerContext } from '../handler-context.js';
 import { insertBreakpoint, removeBreakpoint } from './breakpoint-handlers.js';
-import { extendedMode, qOffsets, qSupported, QStartNoAckMode, qSymbol, QThreadEvents, qTStatus, qXfer, vMustReplyEmpty } from './connection-handlers.js';
+import {
+  extendedMode,
+  qOffsets,
+  qSupported,
+  QStartNoAckMode,
+  qSymbol,
+  QThreadEvents,
+  qTStatus,
+  qXfer,
+  vMustReplyEmpty,
+} from './connection-handlers.js';
 import { readMemory, writeMemory } from './memory-handlers.js';
 import { monitor } from './monitor-handler.js';
 import { detach, kill, restart, vKill, vRun } from './process-handlers.js';
 import { readRegister, readRegisters, writeRegister, writeRegisters } from './register-handlers.js';
 import { continueHandler, haltReason, step, vCont, vContQuery } from './run-handlers.js';
-import { qAttached, qC, qfThreadInfo, qsThreadInfo, qThreadExtraInfo, setThread, threadAlive } from './thread-handlers.js';
+import {
+  qAttached,
+  qC,
+  qfThreadInfo,
+  qsThreadInfo,
+  qThreadExtraInfo,
+  setThread,
+  threadAlive,
+} from './thread-handlers.js';
 
-type Handlers = { readonly [K in Packet['kind']]: (p: Extract<Packet, { kind: K }>, s: HandlerContext) => HandlerResult };
+type Handlers = {
+  readonly [K in Packet['kind']]: (p: Extract<Packet, { kind: K }>, s: HandlerContext) => HandlerResult;
+};
 
 export const handlers: Handlers = {
   qSupported,
@@ -55,7 +75,8 @@ export const handlers: Handlers = {
 /** Runs the handler for a parsed packet: unknown packets get the empty reply, malformed ones an error. */
 export function dispatchPacket(packet: ParsedPacket, s: HandlerContext): HandlerResult {
   if (packet.kind === 'unknown') return empty();
-  if (packet.kind === 'malformed') throw new SessionError('MalformedPacket', `${packet.name}: ${packet.reason} in ${packet.field}`);
+  if (packet.kind === 'malformed')
+    throw new SessionError('MalformedPacket', `${packet.name}: ${packet.reason} in ${packet.field}`);
   const handler = handlers[packet.kind] as (p: Packet, s: HandlerContext) => HandlerResult;
   return handler(packet, s);
 }

@@ -9,18 +9,22 @@ import { hex } from '../../core/text/hex.js';
 
 type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
 
-
-/** Reads up to what fits in one reply (hex: two characters a byte); a read that stops at an unmapped page returns the bytes before it. */
+/**
+ * Reads up to what fits in one reply (hex: two characters a byte); a read that stops at an unmapped page returns the
+ * bytes before it.
+ */
 export function readMemory(p: P<'readMemory'>, s: HandlerContext): HandlerResult {
   const length = Math.min(p.length, Math.floor(s.packetSize / 2));
   const result = s.target.readMemory(p.addr, length);
   // The protocol allows a short reply; gdb asks again from where it ended and then gets the error.
-  if (result.data.length === 0 && result.faultAt !== null) throw new SessionError('MemoryFault', `${hex(result.faultAt)} does not translate to memory`);
+  if (result.data.length === 0 && result.faultAt !== null)
+    throw new SessionError('MemoryFault', `${hex(result.faultAt)} does not translate to memory`);
   return reply(encodeHexReply(result.data));
 }
 
 export function writeMemory(p: P<'writeMemory'>, s: HandlerContext): HandlerResult {
   const result = s.target.writeMemory(p.addr, p.data);
-  if (result.faultAt !== null) throw new SessionError('MemoryFault', `${hex(result.faultAt)} does not translate to memory`);
+  if (result.faultAt !== null)
+    throw new SessionError('MemoryFault', `${hex(result.faultAt)} does not translate to memory`);
   return ok();
 }

@@ -10,6 +10,10 @@ type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
 
 export function monitor(p: P<'monitor'>, s: HandlerContext): HandlerResult {
   const found = findMonitorCommand(p.command);
-  if (!found) throw new SessionError('MonitorCommandFailed', `unknown monitor command '${p.command.trim()}' (monitor help lists them)`);
+  if (!found)
+    throw new SessionError(
+      'MonitorCommandFailed',
+      `unknown monitor command '${p.command.trim()}' (monitor help lists them)`,
+    );
   return { kind: 'output', text: found.command.run(found.args, s), reply: encodeOkReply() };
 }

@@ -8,7 +8,10 @@ import { reportHalt } from '../stop-report.js';
 
 type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
 
-/** D: the guest stays halted where it is (like QEMU started with -S), the session ends, the server waits for the next gdb. */
+/**
+ * D: the guest stays halted where it is (like QEMU started with -S), the session ends, the server waits for the next
+ * gdb.
+ */
 export function detach(_p: P<'detach'>, s: HandlerContext): HandlerResult {
   s.breakpoints.clear();
   return ok('end-session');
@@ -32,9 +35,23 @@ export function restart(_p: P<'restart'>, s: HandlerContext): HandlerResult {
   return { kind: 'none' };
 }
 
-/** vRun: restart the image being served (the file name gdb sends is not used: el2dbg serves one image) and stop at its entry. */
+/**
+ * vRun: restart the image being served (the file name gdb sends is not used: el2dbg serves one image) and stop at its
+ * entry.
+ */
 export function vRun(p: P<'vRun'>, s: HandlerContext): HandlerResult {
-  if (p.filename !== '' && p.filename !== s.target.imagePath) s.logger.info('vRun names another file; restarting the served image', { requested: p.filename, image: s.target.imagePath });
+  if (p.filename !== '' && p.filename !== s.target.imagePath)
+    s.logger.info('vRun names another file; restarting the served image', {
+      requested: p.filename,
+      image: s.target.imagePath,
+    });
   s.restartGuest();
-  return reply(encodeStopReply(reportHalt({ kind: 'step-done' }, { registers: s.target.registers, breakpoints: s.breakpoints, support: s.stopReasonSupport }).stop));
+  return reply(
+    encodeStopReply(
+      reportHalt(
+        { kind: 'step-done' },
+        { registers: s.target.registers, breakpoints: s.breakpoints, support: s.stopReasonSupport },
+      ).stop,
+    ),
+  );
 }

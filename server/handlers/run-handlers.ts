@@ -12,7 +12,10 @@ type P<K extends Packet['kind']> = Extract<Packet, { kind: K }>;
 
 /** `?`: the guest is halted (it always is when gdb asks); SIGTRAP, like QEMU answers. */
 export function haltReason(_p: P<'haltReason'>, s: HandlerContext): HandlerResult {
-  const report = reportHalt({ kind: 'step-done' }, { registers: s.target.registers, breakpoints: s.breakpoints, support: s.stopReasonSupport });
+  const report = reportHalt(
+    { kind: 'step-done' },
+    { registers: s.target.registers, breakpoints: s.breakpoints, support: s.stopReasonSupport },
+  );
   return reply(encodeStopReply(report.stop));
 }
 
@@ -22,7 +25,8 @@ function resumeAt(s: HandlerContext, addr: bigint | undefined, action: ResumeAct
   return { kind: 'resume', action };
 }
 
-export const continueHandler = (p: P<'continue'>, s: HandlerContext): HandlerResult => resumeAt(s, p.addr, { kind: 'continue' });
+export const continueHandler = (p: P<'continue'>, s: HandlerContext): HandlerResult =>
+  resumeAt(s, p.addr, { kind: 'continue' });
 export const step = (p: P<'step'>, s: HandlerContext): HandlerResult => resumeAt(s, p.addr, { kind: 'step' });
 
 export const vContQuery = (): HandlerResult => reply(encodeVContSupportedReply(['c', 'C', 's', 'S', 'r']));
@@ -30,7 +34,16 @@ export const vContQuery = (): HandlerResult => reply(encodeVContSupportedReply([
 /** The first action that applies to our thread decides (the protocol's leftmost-match rule). */
 export function vCont(p: P<'vCont'>, s: HandlerContext): HandlerResult {
   const action = p.actions.find((a) => a.thread === undefined || selectsGuestThread(a.thread));
-  if (!action) return { kind: 'reply', reply: encodeStopReply(reportHalt({ kind: 'step-done' }, { registers: s.target.registers, breakpoints: s.breakpoints, support: s.stopReasonSupport }).stop) };
+  if (!action)
+    return {
+      kind: 'reply',
+      reply: encodeStopReply(
+        reportHalt(
+          { kind: 'step-done' },
+          { registers: s.target.registers, breakpoints: s.breakpoints, support: s.stopReasonSupport },
+        ).stop,
+      ),
+    };
   return { kind: 'resume', action: resumeActionFor(action) };
 }
 

@@ -1,6 +1,11 @@
 // The one guest thread, as gdb asks about it.
 import type { Packet } from '../../protocol/packets.js';
-import { encodeAttachedReply, encodeCurrentThreadReply, encodeHexTextReply, encodeThreadListReply } from '../../protocol/replies.js';
+import {
+  encodeAttachedReply,
+  encodeCurrentThreadReply,
+  encodeHexTextReply,
+  encodeThreadListReply,
+} from '../../protocol/replies.js';
 import { ok, reply, type HandlerResult } from '../handler-result.js';
 import { SessionError } from '../session-error.js';
 import type { HandlerContext } from '../handler-context.js';

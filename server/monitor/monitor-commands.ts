@@ -7,7 +7,6 @@ import { hex } from '../../core/text/hex.js';
 
 export type { MonitorCommand } from './monitor-command.js';
 
-
 function resetGuest(session: HandlerContext): string {
   session.resetGuest();
   return (
@@ -28,7 +27,11 @@ export const monitorCommands: readonly MonitorCommand[] = [
     summary: 'reset the machine to its initial state; it stays halted at its entry until you continue',
     run: (_args, s) => resetGuest(s),
   },
-  { name: 'reset halt', summary: 'reset the machine and halt at its entry (what IDE adapters send)', run: (_args, s) => resetGuest(s) },
+  {
+    name: 'reset halt',
+    summary: 'reset the machine and halt at its entry (what IDE adapters send)',
+    run: (_args, s) => resetGuest(s),
+  },
   ...el2MonitorCommands,
 ];
 
@@ -45,7 +48,8 @@ export function findMonitorCommand(line: string): { command: MonitorCommand; arg
   for (const command of monitorCommands) {
     const name = command.name.split(' ');
     if (name.length > words.length || !name.every((w, i) => w === words[i])) continue;
-    if (!best || name.length > best.length) best = { command, args: words.slice(name.length).join(' '), length: name.length };
+    if (!best || name.length > best.length)
+      best = { command, args: words.slice(name.length).join(' '), length: name.length };
   }
   return best && { command: best.command, args: best.args };
 }

@@ -2,7 +2,12 @@
 // capture): entries of the monitor table in the shape of monitor-commands.ts, so `monitor help` lists them.
 import type { DecisionOverride } from '../../core/el2/decision.js';
 import {
-  CatchRuleSyntaxError, describeRule, EVENT_CATCH_KINDS, parseStage2CatchRule, STAGE2_CATCH_USAGE, type EventCatchKind,
+  CatchRuleSyntaxError,
+  describeRule,
+  EVENT_CATCH_KINDS,
+  parseStage2CatchRule,
+  STAGE2_CATCH_USAGE,
+  type EventCatchKind,
 } from '../debug/catch-rules.js';
 import { formatEsr, parseEsrHex } from '../debug/esr-text.js';
 import { stage2MapReport, translateReport } from './machine-text.js';
@@ -22,7 +27,9 @@ function stage2Catch(args: string, s: HandlerContext): string {
   const [when, ...rest] = words(args);
   if (when === undefined) {
     const rules = debug.catchRules;
-    return rules.length ? `stage-2 catch rules:\n${rules.map((r) => `  ${describeRule(r)}\n`).join('')}` : 'no stage-2 catch rules (add one with: monitor stage2 catch before|after ...)\n';
+    return rules.length
+      ? `stage-2 catch rules:\n${rules.map((r) => `  ${describeRule(r)}\n`).join('')}`
+      : 'no stage-2 catch rules (add one with: monitor stage2 catch before|after ...)\n';
   }
   if (when === 'off') {
     if (rest.length) fail(STAGE2_CATCH_USAGE);
@@ -39,16 +46,22 @@ function stage2Catch(args: string, s: HandlerContext): string {
 }
 
 function stage2Decide(args: string, s: HandlerContext): string {
-  const usage = 'usage: monitor stage2 decide value HEX | handled | fault | skip   (while stopped by a "catch before" rule)';
+  const usage =
+    'usage: monitor stage2 decide value HEX | handled | fault | skip   (while stopped by a "catch before" rule)';
   const [kind, value, ...extra] = words(args);
   let o: DecisionOverride;
-  if (kind === 'value' && value !== undefined && NUMBER.test(value) && extra.length === 0) o = { kind: 'value', value: BigInt.asUintN(64, BigInt(value)) };
+  if (kind === 'value' && value !== undefined && NUMBER.test(value) && extra.length === 0)
+    o = { kind: 'value', value: BigInt.asUintN(64, BigInt(value)) };
   else if ((kind === 'handled' || kind === 'fault' || kind === 'skip') && value === undefined) o = { kind };
   else return fail(usage);
   const held = s.target.heldTrap;
   const r = s.target.debug.decide(o);
-  if (r === 'no-trap' || !held) fail('no trap is held: decide works while stopped by a "monitor stage2 catch before" rule');
-  if (r === 'no-syndrome') fail(`trap #${held!.seq} has no instruction syndrome (ISV=0: no Rt or size to emulate with); use handled, skip or fault`);
+  if (r === 'no-trap' || !held)
+    fail('no trap is held: decide works while stopped by a "monitor stage2 catch before" rule');
+  if (r === 'no-syndrome')
+    fail(
+      `trap #${held!.seq} has no instruction syndrome (ISV=0: no Rt or size to emulate with); use handled, skip or fault`,
+    );
   return `trap #${held!.seq}: when the guest resumes (continue or stepi) the decision will be ${kind}${o.kind === 'value' ? ` ${value}` : ''} instead of the handler's\n`;
 }
 
@@ -56,34 +69,48 @@ function stage2Log(args: string, s: HandlerContext): string {
   const log = s.target.debug.log;
   const w = words(args);
   if (w[0] === 'capacity') {
-    if (w.length !== 2 || !/^\d+$/.test(w[1]!) || Number(w[1]) < 1 || Number(w[1]) > 1_000_000) fail('usage: monitor stage2 log capacity N (1..1000000)');
+    if (w.length !== 2 || !/^\d+$/.test(w[1]!) || Number(w[1]) < 1 || Number(w[1]) > 1_000_000)
+      fail('usage: monitor stage2 log capacity N (1..1000000)');
     log.resize(Number(w[1]));
     return `trap log keeps the last ${w[1]} traps\n`;
   }
-  if (w.length > 1 || (w.length === 1 && !/^\d+$/.test(w[0]!))) fail('usage: monitor stage2 log [N] | monitor stage2 log capacity N');
+  if (w.length > 1 || (w.length === 1 && !/^\d+$/.test(w[0]!)))
+    fail('usage: monitor stage2 log [N] | monitor stage2 log capacity N');
   const n = w.length ? Number(w[0]) : 16;
   const entries = log.recent(n);
   if (!entries.length) return 'no stage-2 traps yet\n';
-  return entries.map((e) => `#${e.trap.seq} pc 0x${e.trap.pc.toString(16)}: ${trapOneLine(e.trap, e.decision)}\n`).join('') + `(${entries.length} of ${log.size} kept, capacity ${log.limit})\n`;
+  return (
+    entries.map((e) => `#${e.trap.seq} pc 0x${e.trap.pc.toString(16)}: ${trapOneLine(e.trap, e.decision)}\n`).join('') +
+    `(${entries.length} of ${log.size} kept, capacity ${log.limit})\n`
+  );
 }
 
 function el2State(_args: string, s: HandlerContext): string {
   const st = s.target.el2Status();
   const held = s.target.heldTrap;
   const lines = st.registers.map(([n, v]) => `  ${n.padEnd(10)} 0x${v.toString(16).padStart(16, '0')}`);
-  return [
-    `EL2 model: policy ${st.policyName}, inject mode ${st.injectMode}, stage 2 ${st.stage2Enabled ? 'on' : 'off'} (HCR_EL2.VM), SMC ${st.smcTrapped ? 'trapped' : 'undefined'} (HCR_EL2.TSC)`,
-    ...lines,
-    held ? `  stopped before the decision of trap #${held.seq}` : '',
-  ].filter(Boolean).join('\n') + '\n';
+  return (
+    [
+      `EL2 model: policy ${st.policyName}, inject mode ${st.injectMode}, stage 2 ${st.stage2Enabled ? 'on' : 'off'} (HCR_EL2.VM), SMC ${st.smcTrapped ? 'trapped' : 'undefined'} (HCR_EL2.TSC)`,
+      ...lines,
+      held ? `  stopped before the decision of trap #${held.seq}` : '',
+    ]
+      .filter(Boolean)
+      .join('\n') + '\n'
+  );
 }
 
 function eventCatch(args: string, s: HandlerContext): string {
   const debug = s.target.debug;
   const w = words(args);
-  if (w.length === 0) return `event catches on: ${debug.eventCatchKinds.join(', ') || 'none'} (kinds: ${EVENT_CATCH_KINDS.join(', ')})\n`;
+  if (w.length === 0)
+    return `event catches on: ${debug.eventCatchKinds.join(', ') || 'none'} (kinds: ${EVENT_CATCH_KINDS.join(', ')})\n`;
   const [kind, state] = w;
-  if (w.length !== 2 || !(EVENT_CATCH_KINDS as readonly string[]).includes(kind!) || (state !== 'on' && state !== 'off')) {
+  if (
+    w.length !== 2 ||
+    !(EVENT_CATCH_KINDS as readonly string[]).includes(kind!) ||
+    (state !== 'on' && state !== 'off')
+  ) {
     fail(`usage: monitor catch ${EVENT_CATCH_KINDS.join('|')} on|off`);
   }
   debug.setEventCatch(kind as EventCatchKind, state === 'on');
@@ -92,7 +119,8 @@ function eventCatch(args: string, s: HandlerContext): string {
 
 function memspace(args: string, s: HandlerContext): string {
   const w = words(args);
-  if (w.length === 0) return `memory space: ${s.target.memspace} (gdb's m/M/X and watchpoints use ${s.target.memspace === 'va' ? 'guest virtual addresses' : 'guest-physical (IPA) addresses'})\n`;
+  if (w.length === 0)
+    return `memory space: ${s.target.memspace} (gdb's m/M/X and watchpoints use ${s.target.memspace === 'va' ? 'guest virtual addresses' : 'guest-physical (IPA) addresses'})\n`;
   if (w.length !== 1 || (w[0] !== 'va' && w[0] !== 'ipa')) fail('usage: monitor memspace va|ipa');
   s.target.memspace = w[0] as 'va' | 'ipa';
   return `memory space: ${w[0]}\n`;
@@ -103,7 +131,8 @@ function trace(args: string, s: HandlerContext): string {
   const t = s.target.traceControl;
   if (w[0] === 'start') {
     const file = w[1];
-    if (!file || w.length > 3 || (w.length === 3 && w[2] !== '--perfetto')) fail('usage: monitor trace start FILE [--perfetto]');
+    if (!file || w.length > 3 || (w.length === 3 && w[2] !== '--perfetto'))
+      fail('usage: monitor trace start FILE [--perfetto]');
     return t.start(file!, w[2] === '--perfetto');
   }
   if (w[0] === 'stop' && w.length === 1) return t.stop();
@@ -113,7 +142,11 @@ function trace(args: string, s: HandlerContext): string {
 
 /** The EL2 entries of the monitor table. */
 export const el2MonitorCommands: readonly MonitorCommand[] = [
-  { name: 'stage2 map', summary: 'the stage-2 policy: allowed ranges, handler regions, hit counts', run: (_a, s) => stage2MapReport(s.target.stage2, s.target.debug.stats) },
+  {
+    name: 'stage2 map',
+    summary: 'the stage-2 policy: allowed ranges, handler regions, hit counts',
+    run: (_a, s) => stage2MapReport(s.target.stage2, s.target.debug.stats),
+  },
   {
     name: 'stage2 last',
     summary: 'the last stage-2 trap decoded: ESR fields, FAR, HPFAR, IPA, access, Rt, region, handler, decision',
@@ -122,17 +155,39 @@ export const el2MonitorCommands: readonly MonitorCommand[] = [
       return e ? trapReport(e.trap, e.decision) : 'no stage-2 traps yet\n';
     },
   },
-  { name: 'stage2 log', args: '[N] | capacity N', summary: 'the last N stage-2 traps (default 16) from a ring buffer', run: stage2Log },
-  { name: 'stage2 catch', args: 'before|after|off [read|write] [decision=..] [ipa=A[-B]] [region=R]', summary: 'stop at matching stage-2 traps (no args: list rules)', run: stage2Catch },
-  { name: 'stage2 decide', args: 'value HEX|handled|fault|skip', summary: 'while stopped before a trap, replace the handler decision for this trap', run: stage2Decide },
-  { name: 'catch', args: `${EVENT_CATCH_KINDS.join('|')} on|off`, summary: 'stop right after hypercalls, secure calls, PSCI, injections or guest exceptions', run: eventCatch },
+  {
+    name: 'stage2 log',
+    args: '[N] | capacity N',
+    summary: 'the last N stage-2 traps (default 16) from a ring buffer',
+    run: stage2Log,
+  },
+  {
+    name: 'stage2 catch',
+    args: 'before|after|off [read|write] [decision=..] [ipa=A[-B]] [region=R]',
+    summary: 'stop at matching stage-2 traps (no args: list rules)',
+    run: stage2Catch,
+  },
+  {
+    name: 'stage2 decide',
+    args: 'value HEX|handled|fault|skip',
+    summary: 'while stopped before a trap, replace the handler decision for this trap',
+    run: stage2Decide,
+  },
+  {
+    name: 'catch',
+    args: `${EVENT_CATCH_KINDS.join('|')} on|off`,
+    summary: 'stop right after hypercalls, secure calls, PSCI, injections or guest exceptions',
+    run: eventCatch,
+  },
   {
     name: 'frame',
     summary: 'x0-x30, SP, ELR, SPSR and the syndrome registers of the current (held) or last trap',
     run: (_a, s) => {
       const held = s.target.heldTrap;
       const t = held ?? s.target.debug.log.last()?.trap;
-      return t ? `trap #${t.seq} at pc 0x${t.pc.toString(16)}${held ? ' (held before its decision)' : ''}\n${frameReport(t.frame)}` : 'no stage-2 traps yet\n';
+      return t
+        ? `trap #${t.seq} at pc 0x${t.pc.toString(16)}${held ? ' (held before its decision)' : ''}\n${frameReport(t.frame)}`
+        : 'no stage-2 traps yet\n';
     },
   },
   {
@@ -149,9 +204,26 @@ export const el2MonitorCommands: readonly MonitorCommand[] = [
     name: 'translate',
     args: 'VA',
     summary: 'walk VA through stage 1 (each descriptor) and stage 2',
-    run: (a, s) => (NUMBER.test(a.trim()) ? translateReport(s.target.translate(BigInt(a.trim())), s.target.stage2) : fail('usage: monitor translate VA (e.g. 0x40080000)')),
+    run: (a, s) =>
+      NUMBER.test(a.trim())
+        ? translateReport(s.target.translate(BigInt(a.trim())), s.target.stage2)
+        : fail('usage: monitor translate VA (e.g. 0x40080000)'),
   },
-  { name: 'memspace', args: 'va|ipa', summary: "what gdb's m/M/X and watchpoint addresses mean: guest virtual (default) or IPA", run: memspace },
-  { name: 'stats', summary: 'instructions, traps by region and decision, injections, hypercalls, MIPS', run: (_a, s) => s.target.debug.stats.report(s.target.executionStats()) },
-  { name: 'trace', args: 'start FILE [--perfetto] | stop | status', summary: 'record trap/decision/hypercall events to JSON Lines (or Perfetto JSON)', run: trace },
+  {
+    name: 'memspace',
+    args: 'va|ipa',
+    summary: "what gdb's m/M/X and watchpoint addresses mean: guest virtual (default) or IPA",
+    run: memspace,
+  },
+  {
+    name: 'stats',
+    summary: 'instructions, traps by region and decision, injections, hypercalls, MIPS',
+    run: (_a, s) => s.target.debug.stats.report(s.target.executionStats()),
+  },
+  {
+    name: 'trace',
+    args: 'start FILE [--perfetto] | stop | status',
+    summary: 'record trap/decision/hypercall events to JSON Lines (or Perfetto JSON)',
+    run: trace,
+  },
 ];

@@ -2,7 +2,7 @@
 import type { Machine } from '../../core/machine/machine.js';
 import { PSTATE_M_MASK, SYSREG } from '../../core/arch/sysregs.js';
 import { UC_ARM64_REG } from '../../core/unicorn/constants.js';
-import type {  } from '../../core/unicorn/engine.js';
+import type {} from '../../core/unicorn/engine.js';
 import { bigintToLeBytes, leBytesToBigint } from '../../protocol/hex.js';
 import { SessionError } from '../session-error.js';
 import { EXPEDITED_REGISTERS, REGISTERS, type RegisterDef } from './register-table.js';
@@ -36,13 +36,21 @@ export class RegisterFile {
     this.offsets = offsets;
     this.size = size;
     // One FFI call for every integer register `g` needs, plus what the banked stack pointers depend on.
-    const ids = [...new Set([...REGISTERS.flatMap((r) => (r.source.kind === 'unicorn' ? [r.source.id] : [])), UC_ARM64_REG.SP_EL0, UC_ARM64_REG.SP_EL1])];
+    const ids = [
+      ...new Set([
+        ...REGISTERS.flatMap((r) => (r.source.kind === 'unicorn' ? [r.source.id] : [])),
+        UC_ARM64_REG.SP_EL0,
+        UC_ARM64_REG.SP_EL1,
+      ]),
+    ];
     ids.forEach((id, i) => this.batchSlot.set(id, i));
     this.batch = new RegisterBatch(machine.uc, ids);
-    this.expeditedBatch = new RegisterBatch(machine.uc, 
+    this.expeditedBatch = new RegisterBatch(
+      machine.uc,
       EXPEDITED_REGISTERS.map((n) => {
         const src = REGISTERS[n]!.source;
-        if (src.kind !== 'unicorn') throw new Error(`expedited register ${REGISTERS[n]!.name} must be a unicorn register`);
+        if (src.kind !== 'unicorn')
+          throw new Error(`expedited register ${REGISTERS[n]!.name} must be a unicorn register`);
         return src.id;
       }),
     );
@@ -65,7 +73,10 @@ export class RegisterFile {
   /** The expedited registers (EXPEDITED_REGISTERS, in that order), little-endian, for a stop reply. */
   readExpedited(): { regnum: number; value: Uint8Array }[] {
     const values = this.expeditedBatch.read();
-    return EXPEDITED_REGISTERS.map((regnum, i) => ({ regnum, value: bigintToLeBytes(values[i]!, REGISTERS[regnum]!.bitsize / 8) }));
+    return EXPEDITED_REGISTERS.map((regnum, i) => ({
+      regnum,
+      value: bigintToLeBytes(values[i]!, REGISTERS[regnum]!.bitsize / 8),
+    }));
   }
 
   /** One register, little-endian: the `p` reply. */
@@ -85,7 +96,8 @@ export class RegisterFile {
 
   /** Writes the registers whose value differs in a `g`-layout buffer (`G`). */
   writeAll(bytes: Uint8Array): void {
-    if (bytes.length !== this.size) throw new SessionError('BadRegisterValue', `G carries ${bytes.length} bytes of registers, not ${this.size}`);
+    if (bytes.length !== this.size)
+      throw new SessionError('BadRegisterValue', `G carries ${bytes.length} bytes of registers, not ${this.size}`);
     const current = this.readAll();
     REGISTERS.forEach((r, i) => {
       const start = this.offsets[i]!;
@@ -97,7 +109,11 @@ export class RegisterFile {
 
   private def(regnum: number): RegisterDef {
     const def = REGISTERS[regnum];
-    if (!def) throw new SessionError('NoSuchRegister', `there is no register ${regnum} (the target description has ${REGISTERS.length})`);
+    if (!def)
+      throw new SessionError(
+        'NoSuchRegister',
+        `there is no register ${regnum} (the target description has ${REGISTERS.length})`,
+      );
     return def;
   }
 
@@ -117,7 +133,9 @@ export class RegisterFile {
       case 'el2':
         return this.machine.el2.read(src.name);
       case 'banked-sp':
-        return this.liveStackEl(unicorn(UC_ARM64_REG.PSTATE)) === src.el ? unicorn(UC_ARM64_REG.SP) : unicorn(src.el === 0 ? UC_ARM64_REG.SP_EL0 : UC_ARM64_REG.SP_EL1);
+        return this.liveStackEl(unicorn(UC_ARM64_REG.PSTATE)) === src.el
+          ? unicorn(UC_ARM64_REG.SP)
+          : unicorn(src.el === 0 ? UC_ARM64_REG.SP_EL0 : UC_ARM64_REG.SP_EL1);
       case 'current-el':
         return unicorn(UC_ARM64_REG.PSTATE) & CURRENT_EL_MASK;
       case 'vector':
@@ -165,7 +183,10 @@ export class RegisterFile {
   private writeCurrentEl(value: bigint): void {
     const el = (value >> PSTATE_EL_SHIFT) & 3n;
     if ((value & ~CURRENT_EL_MASK) !== 0n || el > 1n) {
-      throw new SessionError('BadRegisterValue', `CurrentEL 0x${value.toString(16)}: only EL0 (0x0) and EL1 (0x4) exist below the modelled EL2`);
+      throw new SessionError(
+        'BadRegisterValue',
+        `CurrentEL 0x${value.toString(16)}: only EL0 (0x0) and EL1 (0x4) exist below the modelled EL2`,
+      );
     }
     const uc = this.machine.uc;
     const pstate = uc.readReg(UC_ARM64_REG.PSTATE);

@@ -49,30 +49,75 @@ const FPU = 'org.gnu.gdb.aarch64.fpu';
 const EL2 = 'org.el2dbg.el2';
 
 const coreRegisters: RegisterDef[] = [
-  ...Array.from({ length: 31 }, (_, n): RegisterDef => ({ name: `x${n}`, bitsize: 64, feature: CORE, source: { kind: 'unicorn', id: xRegisterId(n) } })),
+  ...Array.from({ length: 31 }, (_, n): RegisterDef => ({
+    name: `x${n}`,
+    bitsize: 64,
+    feature: CORE,
+    source: { kind: 'unicorn', id: xRegisterId(n) },
+  })),
   { name: 'sp', bitsize: 64, type: 'data_ptr', feature: CORE, source: { kind: 'unicorn', id: UC_ARM64_REG.SP } },
   { name: 'pc', bitsize: 64, type: 'code_ptr', feature: CORE, source: { kind: 'unicorn', id: UC_ARM64_REG.PC } },
-  { name: 'cpsr', bitsize: 32, type: 'cpsr_flags', feature: CORE, source: { kind: 'unicorn', id: UC_ARM64_REG.PSTATE }, affectsTranslation: true },
+  {
+    name: 'cpsr',
+    bitsize: 32,
+    type: 'cpsr_flags',
+    feature: CORE,
+    source: { kind: 'unicorn', id: UC_ARM64_REG.PSTATE },
+    affectsTranslation: true,
+  },
 ];
 
 const fpuRegisters: RegisterDef[] = [
-  ...Array.from({ length: 32 }, (_, n): RegisterDef => ({ name: `v${n}`, bitsize: 128, type: 'aarch64v', feature: FPU, source: { kind: 'vector', id: UC_ARM64_REG.Q0 + n } })),
+  ...Array.from({ length: 32 }, (_, n): RegisterDef => ({
+    name: `v${n}`,
+    bitsize: 128,
+    type: 'aarch64v',
+    feature: FPU,
+    source: { kind: 'vector', id: UC_ARM64_REG.Q0 + n },
+  })),
   { name: 'fpsr', bitsize: 32, feature: FPU, source: { kind: 'unicorn', id: UC_ARM64_REG.FPSR } },
   { name: 'fpcr', bitsize: 32, feature: FPU, source: { kind: 'unicorn', id: UC_ARM64_REG.FPCR } },
 ];
 
 /** Pointer-like system registers get gdb pointer types, so `p $ELR_EL2` shows the symbol. */
-const EL2_TYPES: Partial<Record<string, string>> = { ELR_EL2: 'code_ptr', VBAR_EL2: 'code_ptr', ELR_EL1: 'code_ptr', VBAR_EL1: 'code_ptr', SP_EL0: 'data_ptr', SP_EL1: 'data_ptr' };
+const EL2_TYPES: Partial<Record<string, string>> = {
+  ELR_EL2: 'code_ptr',
+  VBAR_EL2: 'code_ptr',
+  ELR_EL1: 'code_ptr',
+  VBAR_EL1: 'code_ptr',
+  SP_EL0: 'data_ptr',
+  SP_EL1: 'data_ptr',
+};
 
 function el2Register(name: string, source: RegisterSource, affectsTranslation = false): RegisterDef {
-  return { name, bitsize: 64, type: EL2_TYPES[name] ?? 'uint64', group: EL2_REGISTER_GROUP, feature: EL2, source, ...(affectsTranslation ? { affectsTranslation } : {}) };
+  return {
+    name,
+    bitsize: 64,
+    type: EL2_TYPES[name] ?? 'uint64',
+    group: EL2_REGISTER_GROUP,
+    feature: EL2,
+    source,
+    ...(affectsTranslation ? { affectsTranslation } : {}),
+  };
 }
 
-const EL2_ORDER = ['ESR_EL2', 'FAR_EL2', 'HPFAR_EL2', 'ELR_EL2', 'SPSR_EL2', 'HCR_EL2', 'VTCR_EL2', 'VTTBR_EL2', 'VBAR_EL2'] as const satisfies readonly El2RegisterName[];
+const EL2_ORDER = [
+  'ESR_EL2',
+  'FAR_EL2',
+  'HPFAR_EL2',
+  'ELR_EL2',
+  'SPSR_EL2',
+  'HCR_EL2',
+  'VTCR_EL2',
+  'VTTBR_EL2',
+  'VBAR_EL2',
+] as const satisfies readonly El2RegisterName[];
 
 type Assert<T extends true> = T;
 /** A compile error when the EL2 model gains a register this table does not show to gdb. */
-export type EveryEl2RegisterListed = Assert<[Exclude<El2RegisterName, (typeof EL2_ORDER)[number]>] extends [never] ? true : false>;
+export type EveryEl2RegisterListed = Assert<
+  [Exclude<El2RegisterName, (typeof EL2_ORDER)[number]>] extends [never] ? true : false
+>;
 
 const el2Registers: RegisterDef[] = [
   // El2State.write flushes the TLB itself when HCR_EL2.VM, VTCR_EL2 or VTTBR_EL2 change.
@@ -92,9 +137,13 @@ const el2Registers: RegisterDef[] = [
   el2Register('CurrentEL', { kind: 'current-el' }, true),
 ];
 
-/** Every register gdb sees, indexed by gdb register number: x0-x30 0-30, sp 31, pc 32, cpsr 33, v0-v31 34-65, fpsr 66, fpcr 67, then the EL2 feature. */
+/**
+ * Every register gdb sees, indexed by gdb register number: x0-x30 0-30, sp 31, pc 32, cpsr 33, v0-v31 34-65, fpsr 66,
+ * fpcr 67, then the EL2 feature.
+ */
 export const REGISTERS: readonly RegisterDef[] = Object.freeze([...coreRegisters, ...fpuRegisters, ...el2Registers]);
 
 /** gdb register numbers gdb needs after every stop, sent with the stop reply: x29 (fp), x30 (lr), sp, pc, cpsr. */
-export const EXPEDITED_REGISTERS: readonly number[] = ['x29', 'x30', 'sp', 'pc', 'cpsr'].map((name) => REGISTERS.findIndex((r) => r.name === name));
-
+export const EXPEDITED_REGISTERS: readonly number[] = ['x29', 'x30', 'sp', 'pc', 'cpsr'].map((name) =>
+  REGISTERS.findIndex((r) => r.name === name),
+);

@@ -102,5 +102,8 @@ function targetDocument(): string {
 
 /** Every document of the target description, by the annex gdb reads it under. */
 export function buildTargetDescription(): ReadonlyMap<string, string> {
-  return new Map<string, string>([[TARGET_XML, targetDocument()], ...REGISTER_FEATURES.map((f) => [f.file, featureDocument(f.name)] as [string, string])]);
+  return new Map<string, string>([
+    [TARGET_XML, targetDocument()],
+    ...REGISTER_FEATURES.map((f) => [f.file, featureDocument(f.name)] as [string, string]),
+  ]);
 }

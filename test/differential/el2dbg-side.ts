@@ -50,7 +50,10 @@ function observe(records: DataView, index: number, traps: readonly Stage2TrapEve
   const el1Count = records.getUint32(at + RECORD.el1Count, true);
   const first = traps[0];
   return {
-    stage2: first === undefined ? null : { esr: first.esrEl2, far: first.farEl2, hpfar: first.hpfarEl2, elr: pc, count: traps.length },
+    stage2:
+      first === undefined
+        ? null
+        : { esr: first.esrEl2, far: first.farEl2, hpfar: first.hpfarEl2, elr: pc, count: traps.length },
     el1:
       el1Count === 0
         ? null
@@ -65,14 +68,27 @@ function observe(records: DataView, index: number, traps: readonly Stage2TrapEve
 }
 
 /** Runs `corpus` on el2dbg and returns one observation per entry. */
-export async function runCorpusOnEl2dbg(corpus: readonly CorpusEntry[], lib: UnicornLibrary = loadUnicorn()): Promise<El2dbgRun> {
+export async function runCorpusOnEl2dbg(
+  corpus: readonly CorpusEntry[],
+  lib: UnicornLibrary = loadUnicorn(),
+): Promise<El2dbgRun> {
   const harness = buildHarness(corpus, 'el2dbg-el1');
-  const image = parseImage(harness.bytes, { name: 'differential-el2dbg', loadAddr: EL2DBG_LINK_BASE, ram: { base: RAM_BASE, size: RAM_SIZE } });
+  const image = parseImage(harness.bytes, {
+    name: 'differential-el2dbg',
+    loadAddr: EL2DBG_LINK_BASE,
+    ram: { base: RAM_BASE, size: RAM_SIZE },
+  });
   const instructions = entryInstructions(image, corpus.length);
   const indexOfPc = new Map(instructions.map((ins, i) => [ins.pc, i]));
   const trapsByEntry: Stage2TrapEvent[][] = corpus.map(() => []);
   const strayTraps: Stage2TrapEvent[] = [];
-  const machine = new Machine({ lib, image, ramSize: RAM_SIZE, console: { write: () => undefined }, policy: trappedPagePolicy() });
+  const machine = new Machine({
+    lib,
+    image,
+    ramSize: RAM_SIZE,
+    console: { write: () => undefined },
+    policy: trappedPagePolicy(),
+  });
   try {
     machine.on((e) => {
       if (e.kind !== 'stage2-trap') return;
@@ -100,13 +116,21 @@ const hex = (v: bigint): string => `0x${v.toString(16)}`;
 export function el2dbgObservationProblems(o: EntryObservation, instruction: EntryInstruction): string[] {
   const problems = observationProblems(o, instruction, true);
   if (o.stage2 === null) {
-    if (o.el1) problems.push(`exception to EL1 without a stage-2 trap: ESR_EL1 ${hex(o.el1.esr)} FAR_EL1 ${hex(o.el1.far)}`);
+    if (o.el1)
+      problems.push(`exception to EL1 without a stage-2 trap: ESR_EL1 ${hex(o.el1.esr)} FAR_EL1 ${hex(o.el1.far)}`);
     return problems;
   }
   const esrEl1 = (o.stage2.esr & ~(0x3fn << ESR_EC_SHIFT)) | (EC_DABT_CURRENT << ESR_EC_SHIFT);
   if (o.el1 === null) problems.push('the trap was not injected into EL1');
-  else if (o.el1.esr !== esrEl1 || o.el1.far !== o.stage2.far || o.el1.elr !== instruction.pc || o.el1.count !== o.stage2.count) {
-    problems.push(`injected ESR_EL1 ${hex(o.el1.esr)} FAR_EL1 ${hex(o.el1.far)} ELR_EL1 ${hex(o.el1.elr)} x${o.el1.count}, expected ${hex(esrEl1)} ${hex(o.stage2.far)} ${hex(instruction.pc)} x${o.stage2.count}`);
+  else if (
+    o.el1.esr !== esrEl1 ||
+    o.el1.far !== o.stage2.far ||
+    o.el1.elr !== instruction.pc ||
+    o.el1.count !== o.stage2.count
+  ) {
+    problems.push(
+      `injected ESR_EL1 ${hex(o.el1.esr)} FAR_EL1 ${hex(o.el1.far)} ELR_EL1 ${hex(o.el1.elr)} x${o.el1.count}, expected ${hex(esrEl1)} ${hex(o.stage2.far)} ${hex(instruction.pc)} x${o.stage2.count}`,
+    );
   }
   return problems;
 }

@@ -50,14 +50,24 @@ describe('differential: QEMU 7.2 stage-2 data-abort syndromes vs the syndrome de
     expect(CORPUS.length).to.be.at.least(200);
     const accesses = CORPUS.map((e, i) => {
       const values = new Map(e.setup.map((s) => [s.reg, s.value]));
-      const d = decodeMemoryAccess(instructions[i]!.word, { x: (n) => values.get(n) ?? 0n, sp: 0n, pc: instructions[i]!.pc });
+      const d = decodeMemoryAccess(instructions[i]!.word, {
+        x: (n) => values.get(n) ?? 0n,
+        sp: 0n,
+        pc: instructions[i]!.pc,
+      });
       if (d.kind !== 'memory') return expect.fail(`#${i} ${e.asm}: not a memory access (${d.reason})`);
       return d;
     });
-    const gprRt = new Set(accesses.filter((a) => !a.simd && !a.prefetch && !a.cacheMaintenance && a.class !== 'data-cache-zero').map((a) => a.rt));
+    const gprRt = new Set(
+      accesses
+        .filter((a) => !a.simd && !a.prefetch && !a.cacheMaintenance && a.class !== 'data-cache-zero')
+        .map((a) => a.rt),
+    );
     expect([...gprRt].sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 32 }, (_, n) => n));
     const classes = new Set(accesses.map((a) => a.class));
-    const missing = (Object.keys(CLASS_NAMES) as MemoryAccessClass[]).filter((c) => !classes.has(c) && !NOT_IN_CORPUS.includes(c));
+    const missing = (Object.keys(CLASS_NAMES) as MemoryAccessClass[]).filter(
+      (c) => !classes.has(c) && !NOT_IN_CORPUS.includes(c),
+    );
     expect(missing, 'access classes without an entry').to.deep.equal([]);
     expect(CORPUS.filter((e) => e.mmu).length).to.be.at.least(10);
   });
@@ -75,13 +85,15 @@ describe('differential: QEMU 7.2 stage-2 data-abort syndromes vs the syndrome de
   });
 
   it('reports a changed syndrome field by field, naming the instruction', () => {
-    const changed = run.observations.map((o, i) => (i === 0 && o.stage2 ? { ...o, stage2: { ...o.stage2, esr: o.stage2.esr ^ (1n << 6n) } } : o));
+    const changed = run.observations.map((o, i) =>
+      i === 0 && o.stage2 ? { ...o, stage2: { ...o.stage2, esr: o.stage2.esr ^ (1n << 6n) } } : o,
+    );
     const { mismatches } = validateQemuResults(CORPUS, instructions, changed);
     expect(mismatches.map((m) => m.index)).to.deep.equal([0]);
     const text = formatMismatch(mismatches[0]!);
     expect(text).to.contain(CORPUS[0]!.asm);
     expect(text).to.match(/\* WnR \[6\] +decoder: 0x0 read +QEMU: 0x1 write/);
-    expect(text).to.match(/  DFSC \[5:0\]/);
+    expect(text).to.match(/ {2}DFSC \[5:0\]/);
   });
 
   it('FAR_EL2 holds the VA and HPFAR_EL2 the trapped IPA when the MMU maps VA 0x1_0000_0000 there', () => {
@@ -105,7 +117,13 @@ describe('differential: parseHarnessOutput', () => {
       'END 0000000000000004',
     ].join('\r\n');
     const [r, n, e, x] = parseHarnessOutput(out, 4);
-    expect(r!.stage2).to.deep.equal({ esr: 0x93c0_8007n, far: 0x0f00_0000n, hpfar: 0xf_0000n, elr: 0x4020_1000n, count: 1 });
+    expect(r!.stage2).to.deep.equal({
+      esr: 0x93c0_8007n,
+      far: 0x0f00_0000n,
+      hpfar: 0xf_0000n,
+      elr: 0x4020_1000n,
+      count: 1,
+    });
     expect(n).to.deep.equal({ stage2: null, el1: null, completed: true });
     expect(e!.el1).to.deep.equal({ esr: 0x9600_0021n, far: 4n, elr: 0x4020_2000n, count: 1 });
     expect(x!.completed).to.equal(false);
@@ -120,7 +138,9 @@ describe('differential: parseHarnessOutput', () => {
   ];
   for (const [what, output, code] of failures) {
     it(`rejects ${what} with ${code}`, () => {
-      expect(() => parseHarnessOutput(output, 1)).to.throw(QemuHarnessError).with.property('code', code);
+      expect(() => parseHarnessOutput(output, 1))
+        .to.throw(QemuHarnessError)
+        .with.property('code', code);
     });
   }
 });

@@ -30,8 +30,12 @@ describe('differential: el2dbg stage-2 data-abort syndromes vs QEMU 7.2', functi
 
   it('both sides ran every entry once, and el2dbg injected each trap into EL1 unchanged', () => {
     const problems = CORPUS.flatMap((entry, i) => [
-      ...observationProblems(qemu.observations[i]!, qemuInstructions[i]!, false).map((p) => `#${i} ${entry.asm}: QEMU: ${p}`),
-      ...el2dbgObservationProblems(el2dbg.observations[i]!, el2dbg.instructions[i]!).map((p) => `#${i} ${entry.asm}: el2dbg: ${p}`),
+      ...observationProblems(qemu.observations[i]!, qemuInstructions[i]!, false).map(
+        (p) => `#${i} ${entry.asm}: QEMU: ${p}`,
+      ),
+      ...el2dbgObservationProblems(el2dbg.observations[i]!, el2dbg.instructions[i]!).map(
+        (p) => `#${i} ${entry.asm}: el2dbg: ${p}`,
+      ),
     ]);
     expect(problems, `\n${problems.join('\n')}\n`).to.deep.equal([]);
   });

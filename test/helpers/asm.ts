@@ -8,7 +8,9 @@ export function assemble(source: string): Uint8Array {
   const dir = mkdtempSync(join(tmpdir(), 'el2dbg-asm-'));
   try {
     writeFileSync(join(dir, 'a.S'), source + '\n');
-    execFileSync('aarch64-linux-gnu-as', ['-march=armv8.5-a+lse', '-o', join(dir, 'a.o'), join(dir, 'a.S')], { stdio: ['ignore', 'ignore', 'pipe'] });
+    execFileSync('aarch64-linux-gnu-as', ['-march=armv8.5-a+lse', '-o', join(dir, 'a.o'), join(dir, 'a.S')], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     execFileSync('aarch64-linux-gnu-objcopy', ['-O', 'binary', '-j', '.text', join(dir, 'a.o'), join(dir, 'a.bin')]);
     return new Uint8Array(readFileSync(join(dir, 'a.bin')));
   } finally {
@@ -20,7 +22,11 @@ export function assemble(source: string): Uint8Array {
 export function buildElf(source: string, name = 'guest'): string {
   const dir = mkdtempSync(join(tmpdir(), 'el2dbg-elf-'));
   writeFileSync(join(dir, `${name}.S`), `.global _start\n_start:\n${source}\n`);
-  execFileSync('aarch64-linux-gnu-as', ['-march=armv8.5-a+lse', '-o', join(dir, `${name}.o`), join(dir, `${name}.S`)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  execFileSync('aarch64-linux-gnu-ld', ['-Ttext=0x40080000', '-o', join(dir, `${name}.elf`), join(dir, `${name}.o`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  execFileSync('aarch64-linux-gnu-as', ['-march=armv8.5-a+lse', '-o', join(dir, `${name}.o`), join(dir, `${name}.S`)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  execFileSync('aarch64-linux-gnu-ld', ['-Ttext=0x40080000', '-o', join(dir, `${name}.elf`), join(dir, `${name}.o`)], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   return join(dir, `${name}.elf`);
 }

@@ -16,13 +16,22 @@ export function ritmPolicy(): Stage2Policy {
   return b.build();
 }
 
-/** A machine running `code` (raw, at 0x40080000) under `policy` (default RITM's), recording events and console output. */
+/**
+ * A machine running `code` (raw, at 0x40080000) under `policy` (default RITM's), recording events and console output.
+ */
 export function guestMachine(code: Uint8Array, opts: { policy?: Stage2Policy; inject?: InjectMode } = {}) {
   lib ??= loadUnicorn();
   const out: number[] = [];
   const events: MachineEvent[] = [];
   const image = parseImage(code, { name: 'test', loadAddr: 0x4008_0000n, ram: RAM });
-  const machine = new Machine({ lib, image, ramSize: RAM.size, console: { write: (b) => out.push(...b) }, policy: opts.policy ?? ritmPolicy(), injectMode: opts.inject ?? 'ritm' });
+  const machine = new Machine({
+    lib,
+    image,
+    ramSize: RAM.size,
+    console: { write: (b) => out.push(...b) },
+    policy: opts.policy ?? ritmPolicy(),
+    injectMode: opts.inject ?? 'ritm',
+  });
   machine.on((e) => events.push(e));
   return { machine, events, console: () => Buffer.from(out).toString('latin1') };
 }
@@ -33,5 +42,12 @@ export const POWER_OFF = 'movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0\
 /** Assembly loading a 64-bit constant into Xn. */
 export function movq(n: number | string, v: bigint): string {
   const r = typeof n === 'number' ? `x${n}` : n;
-  return [0, 1, 2, 3].map((i) => `${i === 0 ? 'movz' : 'movk'} ${r}, #0x${((v >> BigInt(16 * i)) & 0xffffn).toString(16)}, lsl #${16 * i}`).join('\n') + '\n';
+  return (
+    [0, 1, 2, 3]
+      .map(
+        (i) =>
+          `${i === 0 ? 'movz' : 'movk'} ${r}, #0x${((v >> BigInt(16 * i)) & 0xffffn).toString(16)}, lsl #${16 * i}`,
+      )
+      .join('\n') + '\n'
+  );
 }

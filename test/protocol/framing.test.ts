@@ -84,11 +84,17 @@ describe('protocol/framing: PacketDecoder', () => {
   });
 
   it('restarts at a `$` inside a packet and reports the truncated one', () => {
-    expect(decode(`$m4008${frame('g')}`)).to.deep.equal([{ kind: 'error', code: 'TruncatedPacket', detail: { length: 5 } }, packet('g')]);
+    expect(decode(`$m4008${frame('g')}`)).to.deep.equal([
+      { kind: 'error', code: 'TruncatedPacket', detail: { length: 5 } },
+      packet('g'),
+    ]);
   });
 
   it('restarts at a `$` among the checksum digits', () => {
-    expect(decode(`$g#6${frame('g')}`)).to.deep.equal([{ kind: 'error', code: 'TruncatedPacket', detail: { length: 1 } }, packet('g')]);
+    expect(decode(`$g#6${frame('g')}`)).to.deep.equal([
+      { kind: 'error', code: 'TruncatedPacket', detail: { length: 1 } },
+      packet('g'),
+    ]);
   });
 
   it('unescapes `}` pairs', () => {
@@ -113,15 +119,20 @@ describe('protocol/framing: PacketDecoder', () => {
       ['}]* ', '}]]]'],
     ];
     for (const [body, expected] of cases) {
-      it(`${JSON.stringify(body)} -> ${expected.length} bytes`, () => expect(decode(frame(body))).to.deep.equal([packet(expected)]));
+      it(`${JSON.stringify(body)} -> ${expected.length} bytes`, () =>
+        expect(decode(frame(body))).to.deep.equal([packet(expected)]));
     }
 
     it('reports a `*` with nothing to repeat', () => {
-      expect(decode(frame('* '))).to.deep.equal([{ kind: 'error', code: 'BadRunLength', detail: { offset: 1, countByte: 0x20 } }]);
+      expect(decode(frame('* '))).to.deep.equal([
+        { kind: 'error', code: 'BadRunLength', detail: { offset: 1, countByte: 0x20 } },
+      ]);
     });
 
     it('reports a repeat count that is not printable', () => {
-      expect(decode(frame('0*\x01'))).to.deep.equal([{ kind: 'error', code: 'BadRunLength', detail: { offset: 2, countByte: 1 } }]);
+      expect(decode(frame('0*\x01'))).to.deep.equal([
+        { kind: 'error', code: 'BadRunLength', detail: { offset: 2, countByte: 1 } },
+      ]);
     });
 
     it('takes `#` after `*` as the end of the frame, not as a count', () => {
@@ -144,7 +155,9 @@ describe('protocol/framing: PacketDecoder', () => {
     it('defaults to 0x4000 bytes', () => {
       expect(new PacketDecoder().maxPayload).to.equal(DEFAULT_MAX_PAYLOAD).and.to.equal(0x4000);
       expect(decode(frame('a'.repeat(0x4000)))).to.deep.equal([packet('a'.repeat(0x4000))]);
-      expect(decode(frame('a'.repeat(0x4001)))).to.deep.equal([{ kind: 'error', code: 'PacketTooLong', detail: { limit: 0x4000, length: 0x4001 } }]);
+      expect(decode(frame('a'.repeat(0x4001)))).to.deep.equal([
+        { kind: 'error', code: 'PacketTooLong', detail: { limit: 0x4000, length: 0x4001 } },
+      ]);
     });
 
     it('discards through the checksum and decodes what follows', () => {
@@ -166,13 +179,16 @@ describe('protocol/framing: PacketDecoder', () => {
     });
 
     it('refuses a limit that is not a positive integer', () => {
-      for (const maxPayload of [0, -1, 1.5, Number.NaN]) expect(() => new PacketDecoder({ maxPayload })).to.throw(RangeError);
+      for (const maxPayload of [0, -1, 1.5, Number.NaN])
+        expect(() => new PacketDecoder({ maxPayload })).to.throw(RangeError);
     });
 
     it('does not buffer a long frame', () => {
       const decoder = new PacketDecoder({ maxPayload: 16 });
       for (let i = 0; i < 100; i++) decoder.feed(latin1Bytes(i === 0 ? '$' : 'a'.repeat(1000)));
-      expect(decode('#00', decoder)).to.deep.equal([{ kind: 'error', code: 'PacketTooLong', detail: { limit: 16, length: 99_000 } }]);
+      expect(decode('#00', decoder)).to.deep.equal([
+        { kind: 'error', code: 'PacketTooLong', detail: { limit: 16, length: 99_000 } },
+      ]);
     });
   });
 
@@ -183,9 +199,12 @@ describe('protocol/framing: PacketDecoder', () => {
       const payloads = fc.oneof(
         fc.uint8Array({ maxLength: 600 }),
         // Long runs and the special characters exercise run splitting and escapes.
-        fc.array(fc.tuple(fc.constantFrom(0x30, 0x23, 0x24, 0x7d, 0x2a, 0x5d, 0x03, 0x00), fc.integer({ min: 1, max: 120 })), { maxLength: 12 }).map(
-          (runs) => Uint8Array.from(runs.flatMap(([b, n]) => Array<number>(n).fill(b))),
-        ),
+        fc
+          .array(
+            fc.tuple(fc.constantFrom(0x30, 0x23, 0x24, 0x7d, 0x2a, 0x5d, 0x03, 0x00), fc.integer({ min: 1, max: 120 })),
+            { maxLength: 12 },
+          )
+          .map((runs) => Uint8Array.from(runs.flatMap(([b, n]) => Array<number>(n).fill(b)))),
       );
       fc.assert(
         fc.property(payloads, fc.boolean(), anyCuts, (payload, runLength, cuts) => {
@@ -203,15 +222,21 @@ describe('protocol/framing: PacketDecoder', () => {
         fc.array(fc.constantFrom(...latin1Bytes('$#}*+-\x03a0 ~')), { maxLength: 300 }).map((a) => Uint8Array.from(a)),
       );
       fc.assert(
-        fc.property(noise, fc.uint8Array({ maxLength: 64 }), fc.boolean(), anyCuts, (junk, payload, runLength, cuts) => {
-          const decoder = new PacketDecoder({ maxPayload: 256 });
-          const good = encodePacket(payload, { runLength });
-          const stream = new Uint8Array(junk.length + good.length);
-          stream.set(junk);
-          stream.set(good, junk.length);
-          const events = feedAll(decoder, chunked(stream, cuts));
-          expect(events.at(-1)).to.deep.equal({ kind: 'packet', payload });
-        }),
+        fc.property(
+          noise,
+          fc.uint8Array({ maxLength: 64 }),
+          fc.boolean(),
+          anyCuts,
+          (junk, payload, runLength, cuts) => {
+            const decoder = new PacketDecoder({ maxPayload: 256 });
+            const good = encodePacket(payload, { runLength });
+            const stream = new Uint8Array(junk.length + good.length);
+            stream.set(junk);
+            stream.set(good, junk.length);
+            const events = feedAll(decoder, chunked(stream, cuts));
+            expect(events.at(-1)).to.deep.equal({ kind: 'packet', payload });
+          },
+        ),
         { numRuns: 3000 },
       );
     });
@@ -263,14 +288,18 @@ describe('protocol/framing: encodePacket', () => {
 
     it('never uses a count of #, $, +, -, * or } and never grows the packet', () => {
       fc.assert(
-        fc.property(fc.array(fc.tuple(fc.constantFrom(0x30, 0x66, 0x7d), fc.integer({ min: 1, max: 300 })), { maxLength: 6 }), (runs) => {
-          const payload = Uint8Array.from(runs.flatMap(([b, n]) => Array<number>(n).fill(b)));
-          const plain = encodePacket(payload);
-          const encoded = encodePacket(payload, { runLength: true });
-          expect(encoded.length).to.be.at.most(plain.length);
-          const body = latin1Text(encoded.subarray(1, -3));
-          for (let i = body.indexOf('*'); i >= 0; i = body.indexOf('*', i + 2)) expect('#$+-*}').not.to.include(body[i + 1]);
-        }),
+        fc.property(
+          fc.array(fc.tuple(fc.constantFrom(0x30, 0x66, 0x7d), fc.integer({ min: 1, max: 300 })), { maxLength: 6 }),
+          (runs) => {
+            const payload = Uint8Array.from(runs.flatMap(([b, n]) => Array<number>(n).fill(b)));
+            const plain = encodePacket(payload);
+            const encoded = encodePacket(payload, { runLength: true });
+            expect(encoded.length).to.be.at.most(plain.length);
+            const body = latin1Text(encoded.subarray(1, -3));
+            for (let i = body.indexOf('*'); i >= 0; i = body.indexOf('*', i + 2))
+              expect('#$+-*}').not.to.include(body[i + 1]);
+          },
+        ),
       );
     });
   });

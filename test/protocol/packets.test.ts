@@ -1,6 +1,12 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { packetName, packetSyntax, parsePacket, type ParsedPacket, type QSupportedFeature } from '../../protocol/packets.js';
+import {
+  packetName,
+  packetSyntax,
+  parsePacket,
+  type ParsedPacket,
+  type QSupportedFeature,
+} from '../../protocol/packets.js';
 import { latin1Bytes } from './bytes.js';
 import { GDB13_COMMANDS } from './fixtures/gdb13-vs-qemu72-packet-trace.js';
 
@@ -8,7 +14,13 @@ function parse(text: string): ParsedPacket {
   return parsePacket(latin1Bytes(text));
 }
 
-const featureRead = (annex: string, offset: number): ParsedPacket => ({ kind: 'qXfer', object: 'features', annex, offset, length: 0xffb });
+const featureRead = (annex: string, offset: number): ParsedPacket => ({
+  kind: 'qXfer',
+  object: 'features',
+  annex,
+  offset,
+  length: 0xffb,
+});
 const readMemory = (addr: bigint, length: number): ParsedPacket => ({ kind: 'readMemory', addr, length });
 
 /** What each payload gdb 13 sent to QEMU 7.2 must parse to. */
@@ -90,7 +102,17 @@ describe('protocol/packets: every packet kind', () => {
   const cases: [string, ParsedPacket][] = [
     ['QStartNoAckMode', { kind: 'QStartNoAckMode' }],
     ['qSupported', { kind: 'qSupported', features: new Map() }],
-    ['qSupported:a-;b?;c=x=y;;bare;=v', { kind: 'qSupported', features: new Map<string, QSupportedFeature>([['a', '-'], ['b', '?'], ['c', { value: 'x=y' }]]) }],
+    [
+      'qSupported:a-;b?;c=x=y;;bare;=v',
+      {
+        kind: 'qSupported',
+        features: new Map<string, QSupportedFeature>([
+          ['a', '-'],
+          ['b', '?'],
+          ['c', { value: 'x=y' }],
+        ]),
+      },
+    ],
     ['qXfer:features:read::0,10', { kind: 'qXfer', object: 'features', annex: '', offset: 0, length: 0x10 }],
     ['qXfer:features:write:target.xml:0:abc', { kind: 'unknown', name: 'qXfer:features:write' }],
     ['qC', { kind: 'qC' }],
@@ -103,7 +125,10 @@ describe('protocol/packets: every packet kind', () => {
     ['qSymbol::6d61696e', { kind: 'qSymbol', name: 'main' }],
     ['G000102ff', { kind: 'writeRegisters', bytes: Uint8Array.of(0, 1, 2, 0xff) }],
     ['p20', { kind: 'readRegister', regnum: 0x20 }],
-    ['P1f=1400084000000000', { kind: 'writeRegister', regnum: 0x1f, value: Uint8Array.of(0x14, 0, 8, 0x40, 0, 0, 0, 0) }],
+    [
+      'P1f=1400084000000000',
+      { kind: 'writeRegister', regnum: 0x1f, value: Uint8Array.of(0x14, 0, 8, 0x40, 0, 0, 0, 0) },
+    ],
     ['M40080000,2:aBcD', { kind: 'writeMemory', addr: 0x4008_0000n, data: Uint8Array.of(0xab, 0xcd) }],
     ['X40080000,0:', { kind: 'writeMemory', addr: 0x4008_0000n, data: new Uint8Array(0) }],
     ['X40080000,4:\x00#}\x03', { kind: 'writeMemory', addr: 0x4008_0000n, data: Uint8Array.of(0, 0x23, 0x7d, 3) }],
@@ -127,7 +152,10 @@ describe('protocol/packets: every packet kind', () => {
       },
     ],
     ['Z1,40080000,4', { kind: 'insertBreakpoint', type: 'hwbreak', addr: 0x4008_0000n, size: 4 }],
-    ['Z2,40000000,8;X2,0a0b;cmds:1,X3,010203', { kind: 'insertBreakpoint', type: 'watch', addr: 0x4000_0000n, size: 8 }],
+    [
+      'Z2,40000000,8;X2,0a0b;cmds:1,X3,010203',
+      { kind: 'insertBreakpoint', type: 'watch', addr: 0x4000_0000n, size: 8 },
+    ],
     ['z3,40000000,1', { kind: 'removeBreakpoint', type: 'rwatch', addr: 0x4000_0000n, size: 1 }],
     ['z4,40000000,2', { kind: 'removeBreakpoint', type: 'awatch', addr: 0x4000_0000n, size: 2 }],
     ['D', { kind: 'detach' }],
@@ -243,7 +271,12 @@ describe('protocol/packets: properties', () => {
   it('rejects every address of more than 64 bits', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 1n << 64n, max: 1n << 200n }), (addr) => {
-        expect(parse(`m${addr.toString(16)},4`)).to.deep.equal({ kind: 'malformed', name: 'm', reason: 'NumberTooLarge', field: 'addr' });
+        expect(parse(`m${addr.toString(16)},4`)).to.deep.equal({
+          kind: 'malformed',
+          name: 'm',
+          reason: 'NumberTooLarge',
+          field: 'addr',
+        });
       }),
     );
   });

@@ -75,7 +75,10 @@ describe('protocol/replies: what QEMU 7.2 answered gdb 13 with', () => {
   });
 
   it('the m reply as hex of the bytes read', () => {
-    const reply = QEMU72_REPLIES[GDB13_QEMU72_TRACE.filter((l) => l.includes('Sent:')).findIndex((l) => l.includes('000080d200040091'))]!;
+    const reply =
+      QEMU72_REPLIES[
+        GDB13_QEMU72_TRACE.filter((l) => l.includes('Sent:')).findIndex((l) => l.includes('000080d200040091'))
+      ]!;
     const bytes = decodeHex(reply);
     if (bytes.kind !== 'bytes') throw new Error('fixture is not hex');
     expect(bytes.bytes).to.have.length(0x40);
@@ -101,16 +104,22 @@ describe('protocol/replies: stop replies', () => {
 
   it('hwbreak and watchpoint reasons', () => {
     expect(text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'hwbreak' } }))).to.equal('T05hwbreak:;');
-    expect(text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'watch', addr: 0x4000_1000n } }))).to.equal('T05watch:40001000;');
-    expect(text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'rwatch', addr: 0xffff_ffff_ffff_fff8n } }))).to.equal(
-      'T05rwatch:fffffffffffffff8;',
+    expect(
+      text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'watch', addr: 0x4000_1000n } })),
+    ).to.equal('T05watch:40001000;');
+    expect(
+      text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'rwatch', addr: 0xffff_ffff_ffff_fff8n } })),
+    ).to.equal('T05rwatch:fffffffffffffff8;');
+    expect(text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'awatch', addr: 0n } }))).to.equal(
+      'T05awatch:0;',
     );
-    expect(text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'awatch', addr: 0n } }))).to.equal('T05awatch:0;');
   });
 
   it('thread ids without a pid, and all/any', () => {
     expect(text(encodeStopReply({ kind: 'signal', signal: 2, thread: { tid: 0x1c } }))).to.equal('T02thread:1c;');
-    expect(text(encodeStopReply({ kind: 'signal', signal: 2, thread: { pid: 'all', tid: 'any' } }))).to.equal('T02thread:p-1.0;');
+    expect(text(encodeStopReply({ kind: 'signal', signal: 2, thread: { pid: 'all', tid: 'any' } }))).to.equal(
+      'T02thread:p-1.0;',
+    );
   });
 
   it('exit and termination, with and without a pid', () => {
@@ -130,7 +139,13 @@ describe('protocol/replies: stop replies', () => {
   });
 
   it('refuses extra pairs that would break the reply syntax', () => {
-    for (const pair of [['a;b', 'x'], ['a:b', 'x'], ['', 'x'], ['k', 'x;y'], ['k', '#']] as const) {
+    for (const pair of [
+      ['a;b', 'x'],
+      ['a:b', 'x'],
+      ['', 'x'],
+      ['k', 'x;y'],
+      ['k', '#'],
+    ] as const) {
       expect(() => encodeStopReply({ kind: 'signal', signal: 5, extra: [pair] }))
         .to.throw(ReplyEncodingError)
         .with.property('code', 'ReservedCharacter');
@@ -151,20 +166,26 @@ describe('protocol/replies: the rest', () => {
 
   it('splits console output into packets that fit, between UTF-8 characters', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), fc.integer({ min: 3, max: 40 }), (message, maxPayload) => {
-        const replies = encodeConsoleOutputReplies(message, maxPayload);
-        const chunks = replies.map((r) => {
-          expect(r.length).to.be.at.most(maxPayload);
-          expect(r[0]).to.equal(0x4f);
-          const decoded = decodeHex(r.subarray(1));
-          if (decoded.kind !== 'bytes') throw new Error('not hex');
-          return decoded.bytes;
-        });
-        const joined = Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
-        expect(new TextDecoder().decode(joined)).to.equal(new TextDecoder().decode(new TextEncoder().encode(message)));
-        // No chunk starts with a continuation byte unless a character is longer than a packet holds.
-        if (maxPayload >= 9) for (const c of chunks) expect(c.length > 0 && (c[0]! & 0xc0) === 0x80).to.equal(false);
-      }),
+      fc.property(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        fc.integer({ min: 3, max: 40 }),
+        (message, maxPayload) => {
+          const replies = encodeConsoleOutputReplies(message, maxPayload);
+          const chunks = replies.map((r) => {
+            expect(r.length).to.be.at.most(maxPayload);
+            expect(r[0]).to.equal(0x4f);
+            const decoded = decodeHex(r.subarray(1));
+            if (decoded.kind !== 'bytes') throw new Error('not hex');
+            return decoded.bytes;
+          });
+          const joined = Uint8Array.from(chunks.flatMap((c) => Array.from(c)));
+          expect(new TextDecoder().decode(joined)).to.equal(
+            new TextDecoder().decode(new TextEncoder().encode(message)),
+          );
+          // No chunk starts with a continuation byte unless a character is longer than a packet holds.
+          if (maxPayload >= 9) for (const c of chunks) expect(c.length > 0 && (c[0]! & 0xc0) === 0x80).to.equal(false);
+        },
+      ),
     );
     expect(encodeConsoleOutputReplies('')).to.deep.equal([]);
   });

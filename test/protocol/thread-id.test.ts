@@ -25,7 +25,10 @@ describe('protocol/thread-id', () => {
 
   it('encodes the way QEMU does and parses back what it encodes', () => {
     expect(encodeThreadId({ pid: 1, tid: 1 })).to.equal('p01.01');
-    const selector: fc.Arbitrary<ThreadSelector> = fc.oneof(fc.constantFrom<ThreadSelector>('all', 'any'), fc.integer({ min: 1, max: 0x7fffffff }));
+    const selector: fc.Arbitrary<ThreadSelector> = fc.oneof(
+      fc.constantFrom<ThreadSelector>('all', 'any'),
+      fc.integer({ min: 1, max: 0x7fffffff }),
+    );
     fc.assert(
       fc.property(fc.option(selector, { nil: undefined }), selector, (pid, tid) => {
         const thread: ThreadId = pid === undefined ? { tid } : { pid, tid };

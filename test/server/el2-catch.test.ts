@@ -33,7 +33,9 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       'monitor stage2 last',
       'monitor frame',
     ]);
-    expect(out).to.match(/stage-2 data abort: LDR x0, 64-bit read of IPA 0x0f000000 \(filtered-mmio\+0x0\) ESR_EL2=0x93c08007 -> decision pending \[catch #1 before read\/write\]/);
+    expect(out).to.match(
+      /stage-2 data abort: LDR x0, 64-bit read of IPA 0x0f000000 \(filtered-mmio\+0x0\) ESR_EL2=0x93c08007 -> decision pending \[catch #1 before read\/write\]/,
+    );
     expect(out).to.match(/Program received signal SIGTRAP/);
     expect(out).to.match(/read_filtered \+ 8 in section \.text/);
     expect(out).to.match(/\$2 = 0xf000000/); // x1: the base register of the trapped load
@@ -57,30 +59,53 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       'info symbol $pc',
       'monitor stage2 last',
     ]);
-    expect(out).to.match(/trap #1: when the guest resumes \(continue or stepi\) the decision will be value 0x1234 instead of the handler's/);
+    expect(out).to.match(
+      /trap #1: when the guest resumes \(continue or stepi\) the decision will be value 0x1234 instead of the handler's/,
+    );
     expect(out).to.match(/\$1 = 0x1234/);
     expect(out).to.match(/read_filtered \+ 12 in section/); // ELR+4: the ret after the load
     expect(out).to.match(/decision +emulate \(override\), value 0x1234, Rt <- 0x1234/);
   });
 
   it('decide fault makes the same access fault: the abort is injected and the guest sees it', async () => {
-    const out = await runGdb(server.port, ['monitor stage2 catch before', 'continue', 'monitor stage2 decide fault', 'monitor stage2 catch off', 'continue']);
+    const out = await runGdb(server.port, [
+      'monitor stage2 catch before',
+      'continue',
+      'monitor stage2 decide fault',
+      'monitor stage2 catch off',
+      'continue',
+    ]);
     expect(out).to.match(/removed 1 stage-2 catch rule/);
     await server.waitForConsole(/unexpected exception: vector 0x0*4 ESR_EL1 0x0*97c08007 FAR_EL1 0x0*f000000/);
   });
 
   it('catch after with filters: stops after the emulated write, at the next instruction', async () => {
-    const out = await runGdb(server.port, ['monitor stage2 catch after write ipa=0x0f000008 region=filtered-mmio', 'monitor stage2 catch', 'continue', 'info symbol $pc', 'p/x $ESR_EL2']);
+    const out = await runGdb(server.port, [
+      'monitor stage2 catch after write ipa=0x0f000008 region=filtered-mmio',
+      'monitor stage2 catch',
+      'continue',
+      'info symbol $pc',
+      'p/x $ESR_EL2',
+    ]);
     expect(out).to.match(/#1 after write ipa=0xf000008 region=filtered-mmio/);
-    expect(out).to.match(/64-bit write of IPA 0x0f000008 \(filtered-mmio\+0x8\) ESR_EL2=0x93c18047 -> handler write -> Handled \(wrote 0x123456789abcdef0\), emulated, ELR\+4/);
+    expect(out).to.match(
+      /64-bit write of IPA 0x0f000008 \(filtered-mmio\+0x8\) ESR_EL2=0x93c18047 -> handler write -> Handled \(wrote 0x123456789abcdef0\), emulated, ELR\+4/,
+    );
     expect(out).to.match(/write_filtered \+ 12 in section/);
     expect(out).to.match(/\$1 = 0x93c18047/);
   });
 
   it('an IPA filter skips other traps: ipa=0x0f000010 stops at the counter read, not the first one', async () => {
-    const out = await runGdb(server.port, ['monitor stage2 catch before ipa=0x0f000010', 'continue', 'p/x $FAR_EL2', 'monitor stage2 log 2']);
+    const out = await runGdb(server.port, [
+      'monitor stage2 catch before ipa=0x0f000010',
+      'continue',
+      'p/x $FAR_EL2',
+      'monitor stage2 log 2',
+    ]);
     expect(out).to.match(/\$1 = 0xf000010/);
-    expect(out).to.match(/#1 pc 0x[0-9a-f]+: stage-2 data abort: LDR x0, 64-bit read of IPA 0x0f000000 \(filtered-mmio\+0x0\).*-> handler read -> Value 0xfeedfacecafebeef, emulated, ELR\+4/);
+    expect(out).to.match(
+      /#1 pc 0x[0-9a-f]+: stage-2 data abort: LDR x0, 64-bit read of IPA 0x0f000000 \(filtered-mmio\+0x0\).*-> handler read -> Value 0xfeedfacecafebeef, emulated, ELR\+4/,
+    );
     expect(out).to.match(/#2 pc .*IPA 0x0f000010.*decision pending/);
   });
 
@@ -97,8 +122,18 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       'monitor translate here',
       'monitor trace start /nonexistent-dir/t.jsonl',
     ]);
-    for (const re of [/usage: monitor stage2 catch before\|after\|off/, /decision= needs 'after'/, /no trap is held/, /usage: monitor stage2 log/, /usage: monitor esr HEX/,
-      /usage: monitor memspace va\|ipa/, /usage: monitor catch hvc\|smc\|psci\|inject\|exception on\|off/, /usage: monitor trace start FILE/, /usage: monitor translate VA/, /cannot write \/nonexistent-dir\/t\.jsonl: ENOENT/]) {
+    for (const re of [
+      /usage: monitor stage2 catch before\|after\|off/,
+      /decision= needs 'after'/,
+      /no trap is held/,
+      /usage: monitor stage2 log/,
+      /usage: monitor esr HEX/,
+      /usage: monitor memspace va\|ipa/,
+      /usage: monitor catch hvc\|smc\|psci\|inject\|exception on\|off/,
+      /usage: monitor trace start FILE/,
+      /usage: monitor translate VA/,
+      /cannot write \/nonexistent-dir\/t\.jsonl: ENOENT/,
+    ]) {
       expect(out).to.match(re);
     }
   });
@@ -126,7 +161,9 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
     expect(out).to.match(/SRT +\[20:16\] = 0x13 +X19/);
     expect(out).to.match(/VA 0x47000000 -> IPA 0x47000000 -> stage-2 fault at level 2 \(no handler/);
     expect(out).to.match(/memory space: ipa \(gdb's m\/M\/X and watchpoints use guest-physical \(IPA\) addresses\)/);
-    const words = [...out.matchAll(/0x40080000 <_start>:\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/g)].map((m) => `${m[1]} ${m[2]}`);
+    const words = [...out.matchAll(/0x40080000 <_start>:\s+(0x[0-9a-f]+)\s+(0x[0-9a-f]+)/g)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
     expect(words).to.have.length(2);
     expect(words[0]).to.equal(words[1]); // MMU off: IPA view == VA view
   });
@@ -134,7 +171,13 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
   it('monitor catch hvc stops right after a hypercall with its result in x0 (selftest guest)', async () => {
     await server.close();
     server = await startServer({ image: guestPath('ritm-selftest') });
-    const out = await runGdb(server.port, ['monitor catch hvc on', 'monitor catch', 'continue', 'p/x $x0', 'monitor catch hvc off']);
+    const out = await runGdb(server.port, [
+      'monitor catch hvc on',
+      'monitor catch',
+      'continue',
+      'p/x $x0',
+      'monitor catch hvc off',
+    ]);
     expect(out).to.match(/event catches on: hvc/);
     expect(out).to.match(/HVC at 0x[0-9a-f]+: VERSION \(x0=0x84000000\) -> x0=0x10001/);
     expect(out).to.match(/\$1 = 0x10001/);
@@ -160,10 +203,19 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
 
   it('monitor trace start/stop writes the traps as JSON Lines', async () => {
     const file = join(dir, 'gdb-trace.jsonl');
-    const out = await runGdb(server.port, [`monitor trace start ${file}`, 'monitor stage2 catch after ipa=0x0f000008', 'continue', 'monitor trace status', 'monitor trace stop']);
+    const out = await runGdb(server.port, [
+      `monitor trace start ${file}`,
+      'monitor stage2 catch after ipa=0x0f000008',
+      'continue',
+      'monitor trace status',
+      'monitor trace stop',
+    ]);
     expect(out).to.match(/tracing to .*gdb-trace\.jsonl \(JSON Lines\)/);
     expect(out).to.match(/trace .*gdb-trace\.jsonl closed: 3 events/);
-    const lines = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; ipa?: string });
+    const lines = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type: string; ipa?: string });
     expect(lines[0]!.type).to.equal('header');
     expect(lines.slice(1).map((l) => l.ipa)).to.deep.equal(['0xf000000', '0xf000010', '0xf000008']);
   });
@@ -171,7 +223,9 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
   it('the stop reply carries machine-readable keys for RSP scripts (gdb ignores them)', async () => {
     const c = await RawClient.connect(server.port);
     try {
-      expect(await c.request('qRcmd,' + Buffer.from('stage2 catch before').toString('hex'))).to.match(/^(O[0-9a-f]+|OK)$/);
+      expect(await c.request('qRcmd,' + Buffer.from('stage2 catch before').toString('hex'))).to.match(
+        /^(O[0-9a-f]+|OK)$/,
+      );
       // drain the O output and OK of the monitor command
       let reply = await c.request('vCont;c');
       while (reply.startsWith('O') || reply === 'OK') reply = await c.nextPacket();
@@ -194,7 +248,10 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
     expect(out).to.match(/el2dbg: logged 3 catch stop\(s\)/);
     expect(out).to.match(/trap #3 at pc/);
     expect(out).to.match(/usage: el2-trap/);
-    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { stop: number; esr_el2: string; far_el2: string; x: string[]; report: string[] });
+    const records = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { stop: number; esr_el2: string; far_el2: string; x: string[]; report: string[] });
     expect(records.map((r) => r.stop)).to.deep.equal([1, 2, 3]);
     expect(records.map((r) => r.far_el2)).to.deep.equal(['0xf000000', '0xf000010', '0xf000008']);
     expect(records[2]!.esr_el2).to.equal('0x93c18047');

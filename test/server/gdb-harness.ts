@@ -20,7 +20,10 @@ const RAM_SIZE = 1n << 30n;
 export function testLogger(): ServerLogger {
   const level = process.env.EL2DBG_TEST_LOG;
   return level
-    ? winston.createLogger({ level, transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })] })
+    ? winston.createLogger({
+        level,
+        transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'debug'] })],
+      })
     : winston.createLogger({ silent: true });
 }
 
@@ -66,9 +69,15 @@ export async function startServer(opts: { image?: string; policy?: string } = {}
   const lib = loadUnicorn();
   const imagePath = opts.image ?? guestPath('demo');
   const image = await loadGuestImage(imagePath, RAM_SIZE);
-  const config = await buildMachineConfigFromOptions(lib, image, RAM_SIZE, { policy: opts.policy ?? 'ritm', inject: 'ritm' });
+  const config = await buildMachineConfigFromOptions(lib, image, RAM_SIZE, {
+    policy: opts.policy ?? 'ritm',
+    inject: 'ritm',
+  });
   const console = new OutputWatcher();
-  const machine = new Machine({ ...config, console: { write: (b) => console.append(Buffer.from(b).toString('latin1')) } });
+  const machine = new Machine({
+    ...config,
+    console: { write: (b) => console.append(Buffer.from(b).toString('latin1')) },
+  });
   const server = new GdbServer({ target: new DebugTarget(machine, imagePath, RAM_SIZE), logger: testLogger() });
   const sockets = new Set<net.Socket>();
   const listener: TcpListener = await listenTcp('127.0.0.1', 0, (socket) => {
@@ -100,9 +109,20 @@ export interface GdbProcess {
   readonly exited: Promise<{ code: number | null; output: string }>;
 }
 
-/** Starts gdb-multiarch in batch mode with `commands` as -ex commands (no init files, no pagination, no confirmations). */
+/**
+ * Starts gdb-multiarch in batch mode with `commands` as -ex commands (no init files, no pagination, no confirmations).
+ */
 export function spawnGdb(commands: readonly string[], opts: { args?: readonly string[] } = {}): GdbProcess {
-  const args = ['-batch', '-nx', '-ex', 'set pagination off', '-ex', 'set confirm off', ...(opts.args ?? []), ...commands.flatMap((c) => ['-ex', c])];
+  const args = [
+    '-batch',
+    '-nx',
+    '-ex',
+    'set pagination off',
+    '-ex',
+    'set confirm off',
+    ...(opts.args ?? []),
+    ...commands.flatMap((c) => ['-ex', c]),
+  ];
   const child = spawn('gdb-multiarch', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = new OutputWatcher();
   child.stdout!.on('data', (d: Buffer) => out.append(d.toString('utf8')));
@@ -114,8 +134,15 @@ export function spawnGdb(commands: readonly string[], opts: { args?: readonly st
   return { child, output: () => out.all, waitFor: (p) => out.waitFor(p), exited };
 }
 
-/** Runs gdb-multiarch against 127.0.0.1:port (`target remote` unless `connect` says otherwise) and resolves with its output. */
-export async function runGdb(port: number, commands: readonly string[], opts: { connect?: string; args?: readonly string[] } = {}): Promise<string> {
+/**
+ * Runs gdb-multiarch against 127.0.0.1:port (`target remote` unless `connect` says otherwise) and resolves with its
+ * output.
+ */
+export async function runGdb(
+  port: number,
+  commands: readonly string[],
+  opts: { connect?: string; args?: readonly string[] } = {},
+): Promise<string> {
   const gdb = spawnGdb([`${opts.connect ?? 'target remote'} 127.0.0.1:${port}`, ...commands], opts);
   return (await gdb.exited).output;
 }

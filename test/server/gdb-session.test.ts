@@ -7,7 +7,11 @@ import { runGdb, spawnGdb, startServer, type TestServer } from './gdb-harness.js
 
 /** The address of a symbol of the demo guest, from its ELF (so the tests do not hard-code the layout). */
 function symbol(server: TestServer, name: string): bigint {
-  const image = parseImage(readFileSync(server.imagePath), { name: 'demo', loadAddr: 0x4008_0000n, ram: { base: 0x4000_0000n, size: 0x4000_0000n } });
+  const image = parseImage(readFileSync(server.imagePath), {
+    name: 'demo',
+    loadAddr: 0x4008_0000n,
+    ram: { base: 0x4000_0000n, size: 0x4000_0000n },
+  });
   const s = image.symbols?.find((x) => x.name === name);
   if (!s) throw new Error(`no symbol ${name} in the demo guest`);
   return s.value;
@@ -27,7 +31,14 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
 
   it('attaches halted at the entry, finds the ELF and its symbols through qXfer:exec-file, reads registers and memory', async () => {
     // No file on gdb's command line: the symbols come from the path the server reports.
-    const out = await runGdb(server.port, ['p/x $pc', 'info symbol $pc', 'p/x $cpsr', 'x/2wx _start', 'p/x &main', 'p $sp']);
+    const out = await runGdb(server.port, [
+      'p/x $pc',
+      'info symbol $pc',
+      'p/x $cpsr',
+      'x/2wx _start',
+      'p/x &main',
+      'p $sp',
+    ]);
     expect(out).to.match(/Reading symbols from .*demo\.elf/);
     expect(out).to.match(/\$1 = 0x40080000/);
     expect(out).to.match(/_start in section \.text/);
@@ -40,10 +51,22 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
   });
 
   it('describes the EL2 feature: p/x $ESR_EL2, info registers el2 (22 registers), vectors and cpsr flags', async () => {
-    const out = await runGdb(server.port, ['p/x $HCR_EL2', 'p/x $VTCR_EL2', 'info registers el2', 'p $v0.d.u', 'p $cpsr', 'p/x $CurrentEL', 'p $fpcr']);
+    const out = await runGdb(server.port, [
+      'p/x $HCR_EL2',
+      'p/x $VTCR_EL2',
+      'info registers el2',
+      'p $v0.d.u',
+      'p $cpsr',
+      'p/x $CurrentEL',
+      'p $fpcr',
+    ]);
     expect(out).to.match(/\$1 = 0x80080001/);
     expect(out).to.match(/\$2 = 0x23598/);
-    const el2Lines = out.split('\n').filter((l) => /^(ESR|FAR|HPFAR|ELR|SPSR|HCR|VTCR|VTTBR|VBAR|SCTLR|TCR|TTBR[01]|MAIR|SP)_EL[012]\s|^CurrentEL\s/.test(l));
+    const el2Lines = out
+      .split('\n')
+      .filter((l) =>
+        /^(ESR|FAR|HPFAR|ELR|SPSR|HCR|VTCR|VTTBR|VBAR|SCTLR|TCR|TTBR[01]|MAIR|SP)_EL[012]\s|^CurrentEL\s/.test(l),
+      );
     expect(el2Lines).to.have.length(22);
     expect(out).to.match(/\$3 = \{0, 0\}/);
     expect(out).to.match(/\$4 = \[ SP EL=1 F I A D /);
@@ -140,7 +163,14 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
   });
 
   it('stops on an access watchpoint (awatch) and a hardware breakpoint (hbreak)', async () => {
-    const out = await runGdb(server.port, ['awatch *(long *)&demo_counter', 'continue', 'delete', 'hbreak compute', 'continue', 'p/x $pc']);
+    const out = await runGdb(server.port, [
+      'awatch *(long *)&demo_counter',
+      'continue',
+      'delete',
+      'hbreak compute',
+      'continue',
+      'p/x $pc',
+    ]);
     expect(out).to.match(/Hardware access \(read\/write\) watchpoint 1: \*\(long \*\)&demo_counter\s+Value = 0/);
     expect(out).to.match(/Breakpoint 2, compute \(\)/);
     expect(out).to.include(`$1 = ${hex(symbol(server, 'compute'))}`);
@@ -160,7 +190,9 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
     const first = spawnGdb([`target remote 127.0.0.1:${server.port}`, 'continue', 'p/x $HCR_EL2', 'detach']);
     await server.waitForConsole(/iteration 0x0000000000000002/);
     const second = await runGdb(server.port, ['p $pc']);
-    expect(second).to.match(/Remote failure reply: E\.el2dbg: another gdb \(127\.0\.0\.1:\d+\) is already attached; el2dbg serves one client at a time/);
+    expect(second).to.match(
+      /Remote failure reply: E\.el2dbg: another gdb \(127\.0\.0\.1:\d+\) is already attached; el2dbg serves one client at a time/,
+    );
     expect(second).to.not.match(/\$1 =/);
     first.child.kill('SIGINT');
     const { output } = await first.exited;
@@ -173,7 +205,13 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
     const first = await runGdb(server.port, ['break compute', 'continue', 'p (long)demo_iterations', 'detach']);
     expect(first).to.match(/Breakpoint 1, compute/);
     expect(first).to.match(/Detaching from program|detached/);
-    const second = await runGdb(server.port, ['p/x $pc', 'bt 1', 'p (long)demo_iterations', 'set var *(long *)&demo_max_iterations = 3', 'continue']);
+    const second = await runGdb(server.port, [
+      'p/x $pc',
+      'bt 1',
+      'p (long)demo_iterations',
+      'set var *(long *)&demo_max_iterations = 3',
+      'continue',
+    ]);
     expect(second).to.include(`$1 = ${hex(symbol(server, 'compute'))}`);
     expect(second).to.match(/#0 {2}compute \(\)/);
     expect(second).to.match(/\$2 = 0/);
@@ -185,7 +223,9 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
   it('reports the guest powering off as an exit (W00), and serves a fresh guest to the next gdb', async () => {
     const first = await runGdb(server.port, ['set var *(long *)&demo_max_iterations = 2', 'continue']);
     expect(first).to.match(/demo_max_iterations reached|exited normally/);
-    expect(first).to.match(/\[Inferior 1 \(process 1\) exited normally\]|\[Inferior 1 \(Remote target\) exited normally\]/);
+    expect(first).to.match(
+      /\[Inferior 1 \(process 1\) exited normally\]|\[Inferior 1 \(Remote target\) exited normally\]/,
+    );
     const second = await runGdb(server.port, ['p/x $pc', 'p (long)demo_max_iterations']);
     expect(second).to.match(/\$1 = 0x40080000/);
     expect(second).to.match(/\$2 = 0/);
@@ -194,7 +234,16 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
   it('extended-remote: run restarts the guest from its initial state', async () => {
     const out = await runGdb(
       server.port,
-      ['break compute', 'continue', 'continue', 'p (long)demo_iterations', 'run', 'p/x $pc', 'p (long)demo_iterations', 'info program'],
+      [
+        'break compute',
+        'continue',
+        'continue',
+        'p (long)demo_iterations',
+        'run',
+        'p/x $pc',
+        'p (long)demo_iterations',
+        'info program',
+      ],
       { connect: 'target extended-remote' },
     );
     expect(out).to.match(/\$1 = 1\n/); // one whole iteration before the second stop at compute
@@ -214,7 +263,8 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
       'monitor translate 0x0f000000',
       'monitor frobnicate',
     ]);
-    for (const name of ['help', 'halt', 'reset', 'reset halt', 'translate VA']) expect(out).to.match(new RegExp(`^  ${name} +\\S`, 'm'));
+    for (const name of ['help', 'halt', 'reset', 'reset halt', 'translate VA'])
+      expect(out).to.match(new RegExp(`^  ${name} +\\S`, 'm'));
     expect(out).to.match(/\$1 = 0x40080000/);
     expect(out).to.match(/Guest halted at pc 0x40080000 \(EL1h, MMU off, stage 2 on\)/);
     expect(out).to.include('VA 0x40080000 -> IPA 0x40080000 -> PA 0x40080000');
@@ -233,11 +283,12 @@ describe('server: guests that fail, seen from gdb', function () {
   it('reports a guest panic (an exception with VBAR_EL1 = 0) as SIGSEGV after a line saying why; the session stays usable', async () => {
     const server = await startServer({ image: buildElf('nop\n udf #0\n b .') });
     servers.push(server);
-    const out = await runGdb(server.port, ['continue', 'p/x $pc', 'p/x $ESR_EL2', 'stepi', 'p 7'], { args: [server.imagePath] });
+    const out = await runGdb(server.port, ['continue', 'p/x $pc', 'p/x $ESR_EL2', 'stepi', 'p 7'], {
+      args: [server.imagePath],
+    });
     expect(out).to.match(/el2dbg: guest panic at pc 0x40080004: undefined instruction.*VBAR_EL1 = 0/);
     expect(out).to.match(/Program received signal SIGSEGV/);
     expect(out).to.match(/\$1 = 0x40080004/);
     expect(out).to.match(/\$3 = 7/);
   });
 });
-

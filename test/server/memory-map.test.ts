@@ -11,7 +11,8 @@ describe('server/memory-map: qXfer:memory-map:read', () => {
       ['RAM', 0x4000_0000n, 0x4000_0000n],
       ['above RAM (high devices, high-half virtual addresses)', 0x8000_0000n, (1n << 64n) - 0x8000_0000n],
     ]);
-    for (let i = 1; i < regions.length; i++) expect(regions[i]!.start).to.equal(regions[i - 1]!.start + regions[i - 1]!.length);
+    for (let i = 1; i < regions.length; i++)
+      expect(regions[i]!.start).to.equal(regions[i - 1]!.start + regions[i - 1]!.length);
   });
 
   it('is a memory-map document gdb parses (one <memory> per region, hex start and length)', () => {

@@ -27,7 +27,9 @@ describe('server: the session at the protocol level (raw socket)', function () {
     expect(await client.nextAck()).to.equal('+');
     const features = await client.nextPacket();
     client.sendRaw('+');
-    expect(features).to.match(/^PacketSize=20000;QStartNoAckMode\+;qXfer:features:read\+;qXfer:memory-map:read\+;qXfer:threads:read\+;qXfer:exec-file:read\+;swbreak\+;hwbreak\+;vContSupported\+;QThreadEvents\+$/);
+    expect(features).to.match(
+      /^PacketSize=20000;QStartNoAckMode\+;qXfer:features:read\+;qXfer:memory-map:read\+;qXfer:threads:read\+;qXfer:exec-file:read\+;swbreak\+;hwbreak\+;vContSupported\+;QThreadEvents\+$/,
+    );
     expect(await client.request('QStartNoAckMode')).to.equal('OK');
     const before = client.received.length;
     client.send('qC');
@@ -48,7 +50,9 @@ describe('server: the session at the protocol level (raw socket)', function () {
     await client.request('qSupported:swbreak+;hwbreak+');
     expect(await client.request('Z1,40080044,4')).to.equal('OK');
     client.send('vCont;c');
-    expect(await client.nextPacket()).to.match(/^T05thread:01;hwbreak:;1d:[0-9a-f]{16};1e:[0-9a-f]{16};1f:[0-9a-f]{16};20:4400084000000000;21:[0-9a-f]{8};$/);
+    expect(await client.nextPacket()).to.match(
+      /^T05thread:01;hwbreak:;1d:[0-9a-f]{16};1e:[0-9a-f]{16};1f:[0-9a-f]{16};20:4400084000000000;21:[0-9a-f]{8};$/,
+    );
   });
 
   it('answers a bad checksum with - and handles the retransmission', async () => {

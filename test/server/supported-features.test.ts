@@ -12,7 +12,10 @@ describe('server/supported-features: the qSupported reply', () => {
   });
 
   it('offers swbreak and hwbreak only when gdb offered them', () => {
-    const offered = new Map<string, QSupportedFeature>([['swbreak', '+'], ['hwbreak', '-']]);
+    const offered = new Map<string, QSupportedFeature>([
+      ['swbreak', '+'],
+      ['hwbreak', '-'],
+    ]);
     const names = supportedFeatures(0x4000, offered).map(([n]) => n);
     expect(names).to.include('swbreak');
     expect(names).to.not.include('hwbreak');

@@ -107,7 +107,9 @@ describe('core/el2 hypervisor in the real machine (unicorn + RITM policy)', () =
     const { machine, events } = start(src);
     expect((await machine.run()).kind).to.equal('power-off');
     const d = decisions(events);
-    expect(d.slice(0, 31).every((x) => x.why === 'handler-handled' && x.value === 0x1234_5678_9abc_def0n)).to.equal(true);
+    expect(d.slice(0, 31).every((x) => x.why === 'handler-handled' && x.value === 0x1234_5678_9abc_def0n)).to.equal(
+      true,
+    );
     expect(d[31]).to.include({ why: 'handler-fault', value: 0n, action: 'inject' });
   });
 
@@ -186,7 +188,9 @@ describe('core/el2 hypervisor in the real machine (unicorn + RITM policy)', () =
     const { machine } = start(`${movq(1, FILTERED)}ldr w0, [x1]\n b .`);
     const halt = await machine.run();
     expect(halt.kind).to.equal('guest-panic');
-    expect(halt.kind === 'guest-panic' && halt.description).to.match(/unhandled stage-2 data abort at IPA 0xf000000 \(ESR_EL2=0x93800007.*VBAR_EL1 = 0/);
+    expect(halt.kind === 'guest-panic' && halt.description).to.match(
+      /unhandled stage-2 data abort at IPA 0xf000000 \(ESR_EL2=0x93800007.*VBAR_EL1 = 0/,
+    );
   });
 
   it('traps one 64-bit read of the hypervisor window exactly once, at level 2 (DFSC 0x06)', async () => {
@@ -228,7 +232,13 @@ describe('core/el2 hypervisor in the real machine (unicorn + RITM policy)', () =
     const { machine, events } = start(src);
     expect((await machine.run()).kind).to.equal('power-off');
     const [t] = traps(events);
-    expect(t).to.include({ esrEl2: 0x9200_0086n, farEl2: 0x80_0000_1000n, hpfarEl2: 0x47_0000n, s1ptw: true, access: null });
+    expect(t).to.include({
+      esrEl2: 0x9200_0086n,
+      farEl2: 0x80_0000_1000n,
+      hpfarEl2: 0x47_0000n,
+      s1ptw: true,
+      access: null,
+    });
     expect(xreg(machine, 11)).to.equal(0x9600_0086n); // injected with EC 0x25
   });
 
@@ -248,7 +258,10 @@ describe('core/el2 hypervisor in the real machine (unicorn + RITM policy)', () =
     });
     expect((await machine.run()).kind).to.equal('power-off');
     expect(xreg(machine, 20)).to.equal(0x1234_5678_9abc_def0n);
-    expect(events.filter((e) => e.kind === 'hypercall').map((e) => e.kind === 'hypercall' && e.conduit)).to.deep.equal(['smc', 'hvc']);
+    expect(events.filter((e) => e.kind === 'hypercall').map((e) => e.kind === 'hypercall' && e.conduit)).to.deep.equal([
+      'smc',
+      'hvc',
+    ]);
     expect(xreg(machine, 11)).to.equal(0x0200_0000n); // EC 0: undefined
     expect(machine.uc.readSysReg(SYSREG.VBAR_EL1)).to.not.equal(0n);
   });

@@ -26,7 +26,11 @@ import {
 type DtcResult = { status: number | null; stdout: string; stderr: string };
 
 /** Runs the real dtc on `input` (a blob or DTS text) in a fresh temp dir. */
-function runDtc(input: Uint8Array | string, from: 'dtb' | 'dts', to: 'dtb' | 'dts'): { result: DtcResult; output: Buffer } {
+function runDtc(
+  input: Uint8Array | string,
+  from: 'dtb' | 'dts',
+  to: 'dtb' | 'dts',
+): { result: DtcResult; output: Buffer } {
   const dir = mkdtempSync(join(tmpdir(), 'fdt-builder-test-'));
   try {
     const inFile = join(dir, `in.${from}`);
@@ -53,8 +57,16 @@ function decompile(blob: Uint8Array): string {
 function header(blob: Uint8Array): Record<string, number> {
   const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
   const names = [
-    'magic', 'totalsize', 'offDtStruct', 'offDtStrings', 'offMemRsvmap', 'version',
-    'lastCompVersion', 'bootCpuidPhys', 'sizeDtStrings', 'sizeDtStruct',
+    'magic',
+    'totalsize',
+    'offDtStruct',
+    'offDtStrings',
+    'offMemRsvmap',
+    'version',
+    'lastCompVersion',
+    'bootCpuidPhys',
+    'sizeDtStrings',
+    'sizeDtStruct',
   ];
   return Object.fromEntries(names.map((n, i) => [n, view.getUint32(i * 4)]));
 }
@@ -83,10 +95,14 @@ const sampleTree: FdtNode = fdtNode(
       fdtProp('device_type', fdtString('memory')),
       fdtProp('reg', fdtU64(0x8000_0000n, 0x1_0000_0000n)),
     ]),
-    fdtNode('soc', [fdtProp('compatible', fdtStringList(['acme,soc', 'acme,generic'])), fdtProp('dma-coherent', fdtEmpty())], [
-      fdtNode('blob', [fdtProp('data', fdtBytes(Uint8Array.of(1, 2, 3))), fdtProp('label', fdtString(''))]),
-      fdtNode('clock', [fdtProp('phandle', fdtPhandle(1)), fdtProp('#clock-cells', fdtCells(0))]),
-    ]),
+    fdtNode(
+      'soc',
+      [fdtProp('compatible', fdtStringList(['acme,soc', 'acme,generic'])), fdtProp('dma-coherent', fdtEmpty())],
+      [
+        fdtNode('blob', [fdtProp('data', fdtBytes(Uint8Array.of(1, 2, 3))), fdtProp('label', fdtString(''))]),
+        fdtNode('clock', [fdtProp('phandle', fdtPhandle(1)), fdtProp('#clock-cells', fdtCells(0))]),
+      ],
+    ),
   ],
 );
 
@@ -153,10 +169,14 @@ describe('core/fdt/fdt-builder', () => {
   });
 
   it('stores each property name once in the strings block', () => {
-    const tree = fdtNode('', [fdtProp('compatible', fdtString('a'))], [
-      fdtNode('x', [fdtProp('compatible', fdtString('b')), fdtProp('clock-frequency', fdtCells(1))]),
-      fdtNode('y', [fdtProp('compatible', fdtString('c')), fdtProp('clock-frequency', fdtCells(2))]),
-    ]);
+    const tree = fdtNode(
+      '',
+      [fdtProp('compatible', fdtString('a'))],
+      [
+        fdtNode('x', [fdtProp('compatible', fdtString('b')), fdtProp('clock-frequency', fdtCells(1))]),
+        fdtNode('y', [fdtProp('compatible', fdtString('c')), fdtProp('clock-frequency', fdtCells(2))]),
+      ],
+    );
     const blob = encodeFdt(tree);
     const h = header(blob);
     const strings = new TextDecoder().decode(blob.subarray(h.offDtStrings, h.offDtStrings + h.sizeDtStrings));

@@ -98,7 +98,7 @@ export function writeLinkerScript(w: Workdir, name: string, script: string): str
 }
 
 /** Builds an x86-64 executable with the host `as` and `ld`. */
-export function buildX86_64Elf(w: Workdir, name: string): string {
+export function buildX86Elf(w: Workdir, name: string): string {
   writeFileSync(w.path(`${name}.s`), X86_64_SOURCE);
   run('as', ['--64', '-o', w.path(`${name}.o`), w.path(`${name}.s`)]);
   run('ld', ['-m', 'elf_x86_64', '-o', w.path(`${name}.elf`), w.path(`${name}.o`)]);

@@ -8,7 +8,7 @@ import {
 import {
   GUEST_SOURCE,
   assembleAarch64,
-  buildX86_64Elf,
+  buildX86Elf,
   craftElf32Header,
   createWorkdir,
   linkAarch64,
@@ -39,7 +39,12 @@ function loadError(load: () => unknown): ImageLoadError {
 }
 
 /** Parses `bytes` as `name`, expects `problem` and a one-line message naming the file. */
-function expectProblem(bytes: Uint8Array, name: string, problem: ImageLoadProblem, opts = options(name)): ImageLoadError {
+function expectProblem(
+  bytes: Uint8Array,
+  name: string,
+  problem: ImageLoadProblem,
+  opts = options(name),
+): ImageLoadError {
   const err = loadError(() => parseImage(bytes, opts));
   expect(err.problem).to.deep.equal(problem);
   expect(err.code).to.equal(problem.code);
@@ -78,20 +83,32 @@ describe('core/loader/image-loader: errors', () => {
   describe('ImageTruncated names the part', () => {
     it('the ELF header', () => {
       const err = expectProblem(guest.slice(0, 40), 'guests/t.elf', {
-        code: 'ImageTruncated', part: 'elfHeader', offset: 0n, size: 64n, fileSize: 40n,
+        code: 'ImageTruncated',
+        part: 'elfHeader',
+        offset: 0n,
+        size: 64n,
+        fileSize: 40n,
       });
       expect(err.message).to.include('ELF header');
     });
 
     it('the ELF header, for a file that is only part of the magic', () => {
       expectProblem(new Uint8Array([0x7f, 0x45]), 'guests/t.elf', {
-        code: 'ImageTruncated', part: 'elfHeader', offset: 0n, size: 64n, fileSize: 2n,
+        code: 'ImageTruncated',
+        part: 'elfHeader',
+        offset: 0n,
+        size: 64n,
+        fileSize: 2n,
       });
     });
 
     it('the program header table', () => {
       const err = expectProblem(guest.slice(0, 64 + 56), 'guests/t.elf', {
-        code: 'ImageTruncated', part: 'programHeaderTable', offset: 64n, size: 112n, fileSize: 120n,
+        code: 'ImageTruncated',
+        part: 'programHeaderTable',
+        offset: 64n,
+        size: 112n,
+        fileSize: 120n,
       });
       expect(err.message).to.include('program header table');
     });
@@ -100,7 +117,11 @@ describe('core/loader/image-loader: errors', () => {
       const [first] = readelfLoadSegments(w.path('guest.elf'));
       const cut = Number(first!.offset + first!.fileSize) - 8;
       const err = expectProblem(guest.slice(0, cut), 'guests/t.elf', {
-        code: 'ImageTruncated', part: 'segment', segmentIndex: 0, offset: first!.offset, size: first!.fileSize,
+        code: 'ImageTruncated',
+        part: 'segment',
+        segmentIndex: 0,
+        offset: first!.offset,
+        size: first!.fileSize,
         fileSize: BigInt(cut),
       });
       expect(err.message).to.include('segment 0');
@@ -109,7 +130,11 @@ describe('core/loader/image-loader: errors', () => {
     it('the section header table', () => {
       const shoff = BigInt(guest.length - 32);
       const err = expectProblem(patchLe(guest, E_SHOFF, 8, shoff), 'guests/t.elf', {
-        code: 'ImageTruncated', part: 'sectionHeaderTable', offset: shoff, size: 7n * 64n, fileSize: BigInt(guest.length),
+        code: 'ImageTruncated',
+        part: 'sectionHeaderTable',
+        offset: shoff,
+        size: 7n * 64n,
+        fileSize: BigInt(guest.length),
       });
       expect(err.message).to.include('section header table');
     });
@@ -136,8 +161,12 @@ describe('core/loader/image-loader: errors', () => {
 
   describe('ImageWrongArchitecture', () => {
     it('names x86-64 for an ELF built with the host as/ld', () => {
-      const x86 = readBytes(buildX86_64Elf(w, 'x86'));
-      const err = expectProblem(x86, 'guests/x.elf', { code: 'ImageWrongArchitecture', machine: 62, machineName: 'x86-64' });
+      const x86 = readBytes(buildX86Elf(w, 'x86'));
+      const err = expectProblem(x86, 'guests/x.elf', {
+        code: 'ImageWrongArchitecture',
+        machine: 62,
+        machineName: 'x86-64',
+      });
       expect(err.message).to.equal(
         'guests/x.elf is an ELF for x86-64 (e_machine 62); el2dbg runs AArch64 images (e_machine 183), ' +
           'so rebuild it with an aarch64 toolchain',
@@ -145,9 +174,20 @@ describe('core/loader/image-loader: errors', () => {
     });
 
     it('names 32-bit ARM and RISC-V, and gives the bare number otherwise', () => {
-      expectProblem(patchLe(guest, 0x12, 2, 40n), 'g.elf', { code: 'ImageWrongArchitecture', machine: 40, machineName: 'ARM (32-bit)' });
-      expectProblem(patchLe(guest, 0x12, 2, 243n), 'g.elf', { code: 'ImageWrongArchitecture', machine: 243, machineName: 'RISC-V' });
-      const err = expectProblem(patchLe(guest, 0x12, 2, 9999n), 'g.elf', { code: 'ImageWrongArchitecture', machine: 9999 });
+      expectProblem(patchLe(guest, 0x12, 2, 40n), 'g.elf', {
+        code: 'ImageWrongArchitecture',
+        machine: 40,
+        machineName: 'ARM (32-bit)',
+      });
+      expectProblem(patchLe(guest, 0x12, 2, 243n), 'g.elf', {
+        code: 'ImageWrongArchitecture',
+        machine: 243,
+        machineName: 'RISC-V',
+      });
+      const err = expectProblem(patchLe(guest, 0x12, 2, 9999n), 'g.elf', {
+        code: 'ImageWrongArchitecture',
+        machine: 9999,
+      });
       expect(err.message).to.include('e_machine 9999');
     });
   });
@@ -180,7 +220,11 @@ describe('core/loader/image-loader: errors', () => {
       const high = linkAarch64(w, 'guest', ['-Ttext=0x100000000'], 'high.elf');
       const [first] = readelfLoadSegments(high);
       const err = expectProblem(readBytes(high), 'guests/high.elf', {
-        code: 'ImageOutsideRam', segmentIndex: 0, start: first!.paddr, end: first!.paddr + first!.memSize, ram: RAM,
+        code: 'ImageOutsideRam',
+        segmentIndex: 0,
+        start: first!.paddr,
+        end: first!.paddr + first!.memSize,
+        ram: RAM,
       });
       expect(err.message).to.include('RAM (0x40000000-0x7fffffff)');
       expect(err.message).to.include(`segment 0 at 0x${first!.paddr.toString(16)}-`);
@@ -188,9 +232,18 @@ describe('core/loader/image-loader: errors', () => {
 
     it('counts p_memsz, not p_filesz: .bss past the end of RAM is rejected', () => {
       const ram = { base: 0x4000_0000n, size: 0x9_0018n };
-      expectProblem(guest, 'guests/g.elf', {
-        code: 'ImageOutsideRam', segmentIndex: 1, start: 0x4009_0010n, end: 0x4009_1018n, ram,
-      }, { ...options('guests/g.elf'), ram });
+      expectProblem(
+        guest,
+        'guests/g.elf',
+        {
+          code: 'ImageOutsideRam',
+          segmentIndex: 1,
+          start: 0x4009_0010n,
+          end: 0x4009_1018n,
+          ram,
+        },
+        { ...options('guests/g.elf'), ram },
+      );
     });
 
     it('names flash as well when a flash region is given', () => {
@@ -202,9 +255,17 @@ describe('core/loader/image-loader: errors', () => {
 
     it('for a raw image larger than RAM', () => {
       const ram = { base: 0x4000_0000n, size: 0x1000n };
-      const err = expectProblem(new Uint8Array(0x1001), 'guests/big.bin', {
-        code: 'ImageOutsideRam', start: 0x4000_0000n, end: 0x4000_1001n, ram,
-      }, { name: 'guests/big.bin', loadAddr: 0x4000_0000n, ram });
+      const err = expectProblem(
+        new Uint8Array(0x1001),
+        'guests/big.bin',
+        {
+          code: 'ImageOutsideRam',
+          start: 0x4000_0000n,
+          end: 0x4000_1001n,
+          ram,
+        },
+        { name: 'guests/big.bin', loadAddr: 0x4000_0000n, ram },
+      );
       expect(err.message).to.include('raw image');
     });
 
@@ -219,17 +280,28 @@ describe('core/loader/image-loader: errors', () => {
       const [first] = readelfLoadSegments(w.path('guest.elf'));
       const bad = patchLe(guest, PHDR(0) + 32, 8, first!.memSize + 1n);
       expectProblem(bad, 'g.elf', {
-        code: 'ImageMalformed', defect: 'SegmentFileSizeAboveMemSize', segmentIndex: 0,
-        fileSize: first!.memSize + 1n, memSize: first!.memSize,
+        code: 'ImageMalformed',
+        defect: 'SegmentFileSizeAboveMemSize',
+        segmentIndex: 0,
+        fileSize: first!.memSize + 1n,
+        memSize: first!.memSize,
       });
     });
 
     it('when e_phentsize is smaller than an ELF64 program header', () => {
-      expectProblem(patchLe(guest, 0x36, 2, 32n), 'g.elf', { code: 'ImageMalformed', defect: 'ProgramHeaderEntryTooSmall', entrySize: 32 });
+      expectProblem(patchLe(guest, 0x36, 2, 32n), 'g.elf', {
+        code: 'ImageMalformed',
+        defect: 'ProgramHeaderEntryTooSmall',
+        entrySize: 32,
+      });
     });
 
     it('when e_shentsize is smaller than an ELF64 section header', () => {
-      expectProblem(patchLe(guest, 0x3a, 2, 40n), 'g.elf', { code: 'ImageMalformed', defect: 'SectionHeaderEntryTooSmall', entrySize: 40 });
+      expectProblem(patchLe(guest, 0x3a, 2, 40n), 'g.elf', {
+        code: 'ImageMalformed',
+        defect: 'SectionHeaderEntryTooSmall',
+        entrySize: 40,
+      });
     });
 
     it('when .symtab links to a section that is not a string table', () => {
@@ -247,7 +319,10 @@ describe('core/loader/image-loader: errors', () => {
       // Symbol 1 is a section symbol (defined, so its name is read).
       const bad = patchLe(guest, symtab + 24, 4, 0xffff_fff0n);
       expectProblem(bad, 'g.elf', {
-        code: 'ImageMalformed', defect: 'SymbolNameOutsideStringTable', symbolIndex: 1, nameOffset: 0xffff_fff0,
+        code: 'ImageMalformed',
+        defect: 'SymbolNameOutsideStringTable',
+        symbolIndex: 1,
+        nameOffset: 0xffff_fff0,
       });
     });
   });

@@ -1,9 +1,26 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { ImageLoadError, parseImage, type ImageLoadOptions, type LoadedImage } from '../../../core/loader/image-loader.js';
-import { GUEST_SOURCE, assembleAarch64, createWorkdir, linkAarch64, readBytes, removeWorkdir, type Workdir } from './guest-images.js';
+import {
+  ImageLoadError,
+  parseImage,
+  type ImageLoadOptions,
+  type LoadedImage,
+} from '../../../core/loader/image-loader.js';
+import {
+  GUEST_SOURCE,
+  assembleAarch64,
+  createWorkdir,
+  linkAarch64,
+  readBytes,
+  removeWorkdir,
+  type Workdir,
+} from './guest-images.js';
 
-const NARROW: ImageLoadOptions = { name: 'fuzz', loadAddr: 0x4008_0000n, ram: { base: 0x4000_0000n, size: 0x4000_0000n } };
+const NARROW: ImageLoadOptions = {
+  name: 'fuzz',
+  loadAddr: 0x4008_0000n,
+  ram: { base: 0x4000_0000n, size: 0x4000_0000n },
+};
 // All of the 64-bit physical space, so mutated images get past the RAM check into the symbols.
 const WIDE: ImageLoadOptions = { ...NARROW, ram: { base: 0n, size: 1n << 64n } };
 
@@ -38,7 +55,9 @@ describe('core/loader/image-loader: parseImage on arbitrary bytes', () => {
   after(() => removeWorkdir(w));
 
   it('never throws anything but ImageLoadError on random bytes', () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 1024 }), anyOptions, parsesOrThrowsImageLoadError), { numRuns: 2000 });
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 1024 }), anyOptions, parsesOrThrowsImageLoadError), {
+      numRuns: 2000,
+    });
   });
 
   it('never throws anything but ImageLoadError on random bytes behind a valid AArch64 ELF ident', () => {

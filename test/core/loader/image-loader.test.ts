@@ -57,8 +57,20 @@ describe('core/loader/image-loader: parseImage', () => {
       expect(memoryImage(image, 0x4008_0000n, 16)).to.deep.equal(text);
       // The first instruction is `bl helper`, a branch 8 bytes ahead.
       expect(new DataView(text.buffer, text.byteOffset).getUint32(0, true)).to.equal(0x9400_0002);
-      expect(image.symbols).to.deep.include({ name: '_start', value: 0x4008_0000n, size: 8n, type: 'func', binding: 'global' });
-      expect(image.symbols).to.deep.include({ name: 'helper', value: 0x4008_0008n, size: 8n, type: 'func', binding: 'global' });
+      expect(image.symbols).to.deep.include({
+        name: '_start',
+        value: 0x4008_0000n,
+        size: 8n,
+        type: 'func',
+        binding: 'global',
+      });
+      expect(image.symbols).to.deep.include({
+        name: 'helper',
+        value: 0x4008_0008n,
+        size: 8n,
+        type: 'func',
+        binding: 'global',
+      });
     });
 
     it('matches readelf for every PT_LOAD: paddr, p_filesz bytes from p_offset, p_memsz', () => {
@@ -95,8 +107,20 @@ describe('core/loader/image-loader: parseImage', () => {
       for (const [name, value] of nmSymbols(guestElf)) {
         expect(symbols.find((s) => s.name === name)?.value, name).to.equal(value);
       }
-      expect(symbols).to.deep.include({ name: 'counter', value: 0x4009_0010n, size: 8n, type: 'object', binding: 'global' });
-      expect(symbols).to.deep.include({ name: 'buffer', value: 0x4009_0018n, size: 4096n, type: 'object', binding: 'global' });
+      expect(symbols).to.deep.include({
+        name: 'counter',
+        value: 0x4009_0010n,
+        size: 8n,
+        type: 'object',
+        binding: 'global',
+      });
+      expect(symbols).to.deep.include({
+        name: 'buffer',
+        value: 0x4009_0018n,
+        size: 4096n,
+        type: 'object',
+        binding: 'global',
+      });
       expect(symbols.every((s) => s.name !== '')).to.equal(true);
       expect(symbols.some((s) => s.type === 'section')).to.equal(false);
     });

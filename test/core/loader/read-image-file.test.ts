@@ -2,7 +2,15 @@ import { expect } from 'chai';
 import { writeFileSync } from 'node:fs';
 import { ImageLoadError, parseImage } from '../../../core/loader/image-loader.js';
 import { readImageFile } from '../../../core/loader/read-image-file.js';
-import { TEXT_ONLY_SOURCE, assembleAarch64, createWorkdir, linkAarch64, readBytes, removeWorkdir, type Workdir } from './guest-images.js';
+import {
+  TEXT_ONLY_SOURCE,
+  assembleAarch64,
+  createWorkdir,
+  linkAarch64,
+  readBytes,
+  removeWorkdir,
+  type Workdir,
+} from './guest-images.js';
 
 const RAM = { base: 0x4000_0000n, size: 0x4000_0000n };
 const base = { loadAddr: 0x4008_0000n, ram: RAM };

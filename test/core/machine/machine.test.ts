@@ -100,7 +100,12 @@ describe('core/machine: guests run end to end in unicorn', function () {
     let stopAt = 3;
     let printed = 0;
     const image = parseImage(assemble(src), { name: 'spin', loadAddr: 0x4008_0000n, ram: RAM });
-    const m = new Machine({ lib, image, ramSize: RAM.size, console: { write: () => ++printed >= stopAt && m.requestStop('enough dots') } });
+    const m = new Machine({
+      lib,
+      image,
+      ramSize: RAM.size,
+      console: { write: () => ++printed >= stopAt && m.requestStop('enough dots') },
+    });
     machines.push(m);
     expect(await m.run()).to.deep.equal({ kind: 'stop-requested', why: 'enough dots' });
     const x1 = m.uc.readReg(UC_ARM64_REG.X1);
@@ -209,7 +214,9 @@ describe('core/machine: guests run end to end in unicorn', function () {
     const { m } = track(machineFor(code));
     expect(await m.run()).to.deep.equal({ kind: 'power-off', via: 'hvc' });
     expect(m.uc.readReg(UC_ARM64_REG.X20)).to.equal(1n);
-    expect(m.uc.readReg(UC_ARM64_REG.X5)).to.equal(BigInt(new DataView(code.buffer, code.byteOffset).getUint32(0, true)));
+    expect(m.uc.readReg(UC_ARM64_REG.X5)).to.equal(
+      BigInt(new DataView(code.buffer, code.byteOffset).getUint32(0, true)),
+    );
   });
 
   it('reports an exception with no vector table as a guest panic naming the fault', async () => {
@@ -228,7 +235,8 @@ describe('core/machine: guests run end to end in unicorn', function () {
   });
 
   it('answers unknown SMCCC calls with NOT_SUPPORTED and PSCI_VERSION with 1.1, resuming after the HVC', async () => {
-    const src = 'movz x0, #0x8000, lsl #16\n hvc #0\n mov x7, x0\n movz x0, #0x8400, lsl #16\n hvc #0\n mov x8, x0\n movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0';
+    const src =
+      'movz x0, #0x8000, lsl #16\n hvc #0\n mov x7, x0\n movz x0, #0x8400, lsl #16\n hvc #0\n mov x8, x0\n movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0';
     const { m } = track(machineFor(assemble(src)));
     expect((await m.run()).kind).to.equal('power-off');
     expect(m.uc.readReg(UC_ARM64_REG.X7)).to.equal(0xffff_ffff_ffff_ffffn);

@@ -180,11 +180,22 @@ describe('walkStage1', () => {
       mem.put(L3, 2, 0x9_0000_0000n | TABLE | AF);
       const r = expectOk(walk(mem, va, { regs: withTcr({ t0sz: 25n }) }));
       expect(r.ipa).to.equal(0x9_0000_0123n);
-      expect(r.walk.map((s) => [s.level, s.index])).to.deep.equal([[1, 257], [2, 1], [3, 2]]);
+      expect(r.walk.map((s) => [s.level, s.index])).to.deep.equal([
+        [1, 257],
+        [2, 1],
+        [3, 2],
+      ]);
     });
 
     it('starts at the level the Arm ARM gives for each T0SZ (16-24: 0, 25-33: 1, 34-39: 2)', () => {
-      const expected: [bigint, number][] = [[16n, 0], [24n, 0], [25n, 1], [33n, 1], [34n, 2], [39n, 2]];
+      const expected: [bigint, number][] = [
+        [16n, 0],
+        [24n, 0],
+        [25n, 1],
+        [33n, 1],
+        [34n, 2],
+        [39n, 2],
+      ];
       for (const [t0sz, level] of expected) {
         const r = expectFault(walk(new FakeMemory(), 0n, { regs: withTcr({ t0sz }) }), 'translation', level);
         expect(r.walk[0]?.level, `T0SZ=${t0sz}`).to.equal(level);
@@ -293,7 +304,14 @@ describe('walkStage1', () => {
     it('faults at the level of an invalid descriptor, with fsc 0x04 + level', () => {
       for (const level of [0, 1, 2, 3]) {
         const mem = fourLevelChain();
-        const [table, index] = ([[ROOT0, 3], [L1, 5], [L2, 7], [L3, 9]] as const)[level]!;
+        const [table, index] = (
+          [
+            [ROOT0, 3],
+            [L1, 5],
+            [L2, 7],
+            [L3, 9],
+          ] as const
+        )[level]!;
         mem.put(table, index, 0xffff_ffff_ffff_ffffn & ~VALID); // invalid whatever else is set
         const r = expectFault(walk(mem, VA4), 'translation', level, 0x04 + level);
         expect(r).to.deep.include({ reason: 'invalid-descriptor' });
@@ -580,39 +598,45 @@ describe('walkStage1', () => {
 
     it('returns exactly va + delta for every mapped VA and faults for unmapped ones', () => {
       const PAGES_IN_48_BITS = 1n << 36n;
-      const layout = fc.constantFrom(16n, 25n, 34n, 39n).chain((t0sz) => {
-        const vpn = fc.bigInt({ min: 0n, max: (1n << (64n - t0sz - 12n)) - 1n });
-        return fc.record({
-          t0sz: fc.constant(t0sz),
-          vpns: fc.uniqueArray(vpn, { minLength: 1, maxLength: 24 }),
-          probeVpn: vpn,
-          offset: fc.bigInt({ min: 0n, max: 0xfffn }),
-          // Where the lowest mapped page lands, as a page number inside the 48-bit PA space.
-          targetVpn: fc.bigInt({ min: 0n, max: PAGES_IN_48_BITS - 1n }),
+      const layout = fc
+        .constantFrom(16n, 25n, 34n, 39n)
+        .chain((t0sz) => {
+          const vpn = fc.bigInt({ min: 0n, max: (1n << (64n - t0sz - 12n)) - 1n });
+          return fc.record({
+            t0sz: fc.constant(t0sz),
+            vpns: fc.uniqueArray(vpn, { minLength: 1, maxLength: 24 }),
+            probeVpn: vpn,
+            offset: fc.bigInt({ min: 0n, max: 0xfffn }),
+            // Where the lowest mapped page lands, as a page number inside the 48-bit PA space.
+            targetVpn: fc.bigInt({ min: 0n, max: PAGES_IN_48_BITS - 1n }),
+          });
+        })
+        .map(({ vpns, targetVpn, ...rest }) => {
+          // Pick the one offset that sends the lowest page to targetVpn, then pull it down until
+          // the highest page also fits in 48 bits: every output address stays a valid IPA.
+          const low = vpns.reduce((a, b) => (a < b ? a : b));
+          const high = vpns.reduce((a, b) => (a > b ? a : b));
+          const target = targetVpn + (high - low) < PAGES_IN_48_BITS ? targetVpn : PAGES_IN_48_BITS - 1n - (high - low);
+          return { ...rest, vpns, delta: (target - low) << 12n };
         });
-      }).map(({ vpns, targetVpn, ...rest }) => {
-        // Pick the one offset that sends the lowest page to targetVpn, then pull it down until
-        // the highest page also fits in 48 bits: every output address stays a valid IPA.
-        const low = vpns.reduce((a, b) => (a < b ? a : b));
-        const high = vpns.reduce((a, b) => (a > b ? a : b));
-        const target = targetVpn + (high - low) < PAGES_IN_48_BITS ? targetVpn : PAGES_IN_48_BITS - 1n - (high - low);
-        return { ...rest, vpns, delta: (target - low) << 12n };
-      });
-      fc.assert(fc.property(layout, ({ t0sz, vpns, probeVpn, offset, delta }) => {
-        const pages = vpns.map((v) => v << 12n);
-        const mem = mapPages(t0sz, pages, delta);
-        const r = withTcr({ t0sz });
-        for (const page of pages) {
-          const result = walk(mem, page | offset, { regs: r });
-          if (result.kind !== 'ok') return false;
-          if (result.ipa !== page + delta + offset) return false;
-        }
-        const probe = (probeVpn << 12n) | offset;
-        const probed = walk(mem, probe, { regs: r });
-        const mapped = pages.includes(probeVpn << 12n);
-        if (mapped) return probed.kind === 'ok' && probed.ipa === probe + delta;
-        return probed.kind === 'fault' && probed.type === 'translation';
-      }), { numRuns: 200 });
+      fc.assert(
+        fc.property(layout, ({ t0sz, vpns, probeVpn, offset, delta }) => {
+          const pages = vpns.map((v) => v << 12n);
+          const mem = mapPages(t0sz, pages, delta);
+          const r = withTcr({ t0sz });
+          for (const page of pages) {
+            const result = walk(mem, page | offset, { regs: r });
+            if (result.kind !== 'ok') return false;
+            if (result.ipa !== page + delta + offset) return false;
+          }
+          const probe = (probeVpn << 12n) | offset;
+          const probed = walk(mem, probe, { regs: r });
+          const mapped = pages.includes(probeVpn << 12n);
+          if (mapped) return probed.kind === 'ok' && probed.ipa === probe + delta;
+          return probed.kind === 'fault' && probed.type === 'translation';
+        }),
+        { numRuns: 200 },
+      );
     });
   });
 });

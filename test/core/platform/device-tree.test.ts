@@ -206,15 +206,24 @@ describe('core/platform/device-tree', () => {
     it('matches the properties QEMU 7.2 writes for -M virt,gic-version=3', function () {
       this.timeout(30_000);
       const shared: (readonly [string, string])[] = [
-        ['/', 'compatible'], ['/', '#address-cells'], ['/', '#size-cells'],
+        ['/', 'compatible'],
+        ['/', '#address-cells'],
+        ['/', '#size-cells'],
         ['/chosen', 'stdout-path'],
-        ['/memory@40000000', 'reg'], ['/memory@40000000', 'device_type'],
-        ['/cpus', '#address-cells'], ['/cpus', '#size-cells'],
-        ['/cpus/cpu@0', 'reg'], ['/cpus/cpu@0', 'device_type'], ['/cpus/cpu@0', 'compatible'],
-        ['/cpus/cpu@0', 'enable-method'], ['/cpus/cpu@1', 'reg'],
+        ['/memory@40000000', 'reg'],
+        ['/memory@40000000', 'device_type'],
+        ['/cpus', '#address-cells'],
+        ['/cpus', '#size-cells'],
+        ['/cpus/cpu@0', 'reg'],
+        ['/cpus/cpu@0', 'device_type'],
+        ['/cpus/cpu@0', 'compatible'],
+        ['/cpus/cpu@0', 'enable-method'],
+        ['/cpus/cpu@1', 'reg'],
         ...['compatible', 'method', 'cpu_on', 'cpu_off', 'cpu_suspend', 'migrate'].map((p) => ['/psci', p] as const),
         ...['compatible', 'interrupts', 'always-on'].map((p) => ['/timer', p] as const),
-        ...['compatible', 'clock-frequency', '#clock-cells', 'clock-output-names'].map((p) => ['/apb-pclk', p] as const),
+        ...['compatible', 'clock-frequency', '#clock-cells', 'clock-output-names'].map(
+          (p) => ['/apb-pclk', p] as const,
+        ),
         ...['compatible', 'reg', 'interrupt-controller', '#interrupt-cells', '#redistributor-regions'].map(
           (p) => ['/intc@8000000', p] as const,
         ),
@@ -226,10 +235,23 @@ describe('core/platform/device-tree', () => {
       withTempDir((dir) => {
         const qemuFile = join(dir, 'qemu.dtb');
         const ourFile = join(dir, 'ours.dtb');
-        const qemu = spawnSync('qemu-system-aarch64', [
-          '-M', `virt,gic-version=3,dumpdtb=${qemuFile}`, '-cpu', 'max', '-m', '1024', '-smp', '2',
-          '-display', 'none', '-nodefaults',
-        ], { encoding: 'utf8' });
+        const qemu = spawnSync(
+          'qemu-system-aarch64',
+          [
+            '-M',
+            `virt,gic-version=3,dumpdtb=${qemuFile}`,
+            '-cpu',
+            'max',
+            '-m',
+            '1024',
+            '-smp',
+            '2',
+            '-display',
+            'none',
+            '-nodefaults',
+          ],
+          { encoding: 'utf8' },
+        );
         expect(qemu.status, qemu.stderr).to.equal(0);
         expect(readFileSync(qemuFile).length).to.be.greaterThan(0);
         writeFileSync(ourFile, buildMachineDeviceTree({ ...oneGiB, cpus: 2 }));
@@ -239,8 +261,11 @@ describe('core/platform/device-tree', () => {
         // Phandle numbers differ with the CPU count, so compare what each reference points at.
         for (const file of [qemuFile, ourFile]) {
           const [gic, clock, parent, uartClocks, rtcClocks] = fdtgetBytes(file, [
-            ['/intc@8000000', 'phandle'], ['/apb-pclk', 'phandle'], ['/', 'interrupt-parent'],
-            ['/pl011@9000000', 'clocks'], ['/pl031@9010000', 'clocks'],
+            ['/intc@8000000', 'phandle'],
+            ['/apb-pclk', 'phandle'],
+            ['/', 'interrupt-parent'],
+            ['/pl011@9000000', 'clocks'],
+            ['/pl031@9010000', 'clocks'],
           ]);
           expect(parent, `${file} interrupt-parent`).to.equal(gic);
           expect(uartClocks, `${file} uart clocks`).to.equal(`${clock} ${clock}`);

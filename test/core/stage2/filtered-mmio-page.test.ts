@@ -7,8 +7,12 @@ import type { MmioAccessWidth } from '../../../core/stage2/stage2-types.js';
 const BASE = 0x0f00_0000n;
 const read = (page: ReturnType<typeof createFilteredMmioPage>, offset: bigint, width: MmioAccessWidth = 64) =>
   page.read({ ipa: BASE + offset, offset, width });
-const write = (page: ReturnType<typeof createFilteredMmioPage>, offset: bigint, value: bigint, width: MmioAccessWidth = 64) =>
-  page.write({ ipa: BASE + offset, offset, width, value });
+const write = (
+  page: ReturnType<typeof createFilteredMmioPage>,
+  offset: bigint,
+  value: bigint,
+  width: MmioAccessWidth = 64,
+) => page.write({ ipa: BASE + offset, offset, width, value });
 const value = (v: bigint) => ({ kind: 'value', value: v });
 const FAULT = { kind: 'fault' };
 

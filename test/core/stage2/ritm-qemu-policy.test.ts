@@ -30,7 +30,9 @@ describe('buildRitmQemuPolicy', () => {
       [0x4000_0000n, 0x4700_0000n, NORMAL],
       [0x4740_0000n, 0x8000_0000n, NORMAL],
     ]);
-    expect(policy.regions.map((r) => [r.name, r.base, r.size])).to.deep.equal([['filtered-mmio', 0x0f00_0000n, 0x1000n]]);
+    expect(policy.regions.map((r) => [r.name, r.base, r.size])).to.deep.equal([
+      ['filtered-mmio', 0x0f00_0000n, 0x1000n],
+    ]);
   });
 
   it('faults at level 3 on the filtered page (DFSC 0x07), with its handler', () => {
@@ -44,7 +46,11 @@ describe('buildRitmQemuPolicy', () => {
 
   it('maps the device ranges around the filtered page', () => {
     for (const ipa of [0n, 0x0900_0000n, 0x0eff_fff8n, 0x0f00_1000n, 0x0f1f_f000n, 0x0f20_0000n, 0x3fff_ffffn]) {
-      expect(policy.translate(ipa), `0x${ipa.toString(16)}`).to.deep.include({ kind: 'mapped', pa: ipa, attrs: DEVICE });
+      expect(policy.translate(ipa), `0x${ipa.toString(16)}`).to.deep.include({
+        kind: 'mapped',
+        pa: ipa,
+        attrs: DEVICE,
+      });
     }
     expect(policy.walk(0x0f00_1000n)).to.deep.include({ level: 3 });
     expect(policy.walk(0x0f20_0000n)).to.deep.include({ level: 2 });
@@ -60,7 +66,12 @@ describe('buildRitmQemuPolicy', () => {
 
   it('maps RAM as normal memory on both sides of the window', () => {
     for (const ipa of [0x4000_0000n, 0x46ff_fff8n, 0x4740_0000n, 0x7fff_fff8n]) {
-      expect(policy.translate(ipa), `0x${ipa.toString(16)}`).to.deep.include({ kind: 'mapped', pa: ipa, attrs: NORMAL, level: 2 });
+      expect(policy.translate(ipa), `0x${ipa.toString(16)}`).to.deep.include({
+        kind: 'mapped',
+        pa: ipa,
+        attrs: NORMAL,
+        level: 2,
+      });
     }
   });
 
@@ -92,8 +103,12 @@ describe('buildRitmQemuPolicy', () => {
   });
 
   it('rejects a RAM size of 0 or not a multiple of 4 KiB', () => {
-    expect(() => ritmPolicy(0n)).to.throw(Stage2PolicyError).with.property('code', 'EmptyRange');
-    expect(() => ritmPolicy(GiB + 0x800n)).to.throw(Stage2PolicyError).with.property('code', 'RangeSizeNotPageMultiple');
+    expect(() => ritmPolicy(0n))
+      .to.throw(Stage2PolicyError)
+      .with.property('code', 'EmptyRange');
+    expect(() => ritmPolicy(GiB + 0x800n))
+      .to.throw(Stage2PolicyError)
+      .with.property('code', 'RangeSizeNotPageMultiple');
   });
 
   it('gives every policy instance its own filtered page counter', () => {
@@ -117,9 +132,14 @@ describe('buildRitmQemuPolicy', () => {
   it('routes the filtered page accesses to the handlers of el2-model.md', () => {
     const m = policy.lookupHandler(0x0f00_0008n);
     if (m === null) return expect.fail('no handler for the filtered page');
-    expect(m.region.write?.({ ipa: 0x0f00_0008n, offset: m.offset, width: 64, value: 0x123456789abcdef0n })).to.deep.equal({ kind: 'handled' });
+    expect(
+      m.region.write?.({ ipa: 0x0f00_0008n, offset: m.offset, width: 64, value: 0x123456789abcdef0n }),
+    ).to.deep.equal({ kind: 'handled' });
     expect(m.region.read?.({ ipa: 0x0f00_0008n, offset: m.offset, width: 64 })).to.deep.equal({ kind: 'fault' });
-    expect(m.region.read?.({ ipa: 0x0f00_0000n, offset: 0n, width: 64 })).to.deep.equal({ kind: 'value', value: 0xfeedfacecafebeefn });
+    expect(m.region.read?.({ ipa: 0x0f00_0000n, offset: 0n, width: 64 })).to.deep.equal({
+      kind: 'value',
+      value: 0xfeedfacecafebeefn,
+    });
   });
 });
 

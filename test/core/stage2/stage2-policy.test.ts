@@ -38,8 +38,14 @@ describe('Stage2PolicyBuilder', () => {
   for (const [name, declare] of declarers) {
     describe(`${name} range checks`, () => {
       it('rejects a base that is not 4 KiB aligned', () => {
-        expectProblem(() => declare(new Stage2PolicyBuilder(), 0x1001n, PAGE), { code: 'RangeBaseNotPageAligned', base: 0x1001n });
-        expectProblem(() => declare(new Stage2PolicyBuilder(), 0x800n, PAGE), { code: 'RangeBaseNotPageAligned', base: 0x800n });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), 0x1001n, PAGE), {
+          code: 'RangeBaseNotPageAligned',
+          base: 0x1001n,
+        });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), 0x800n, PAGE), {
+          code: 'RangeBaseNotPageAligned',
+          base: 0x800n,
+        });
       });
 
       it('rejects an empty range', () => {
@@ -47,7 +53,10 @@ describe('Stage2PolicyBuilder', () => {
       });
 
       it('checks alignment before emptiness, as RITM validate_range does', () => {
-        expectProblem(() => declare(new Stage2PolicyBuilder(), 0x10n, 0n), { code: 'RangeBaseNotPageAligned', base: 0x10n });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), 0x10n, 0n), {
+          code: 'RangeBaseNotPageAligned',
+          base: 0x10n,
+        });
       });
 
       it('rejects a size that is not a multiple of 4 KiB', () => {
@@ -58,7 +67,11 @@ describe('Stage2PolicyBuilder', () => {
 
       it('rejects an end of exactly 2^64 as overflow', () => {
         const base = (1n << 64n) - PAGE;
-        expectProblem(() => declare(new Stage2PolicyBuilder(), base, PAGE), { code: 'RangeEndOverflow', base, size: PAGE });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), base, PAGE), {
+          code: 'RangeEndOverflow',
+          base,
+          size: PAGE,
+        });
         expectProblem(() => declare(new Stage2PolicyBuilder(), PAGE, (1n << 64n) - PAGE), {
           code: 'RangeEndOverflow',
           base: PAGE,
@@ -68,7 +81,11 @@ describe('Stage2PolicyBuilder', () => {
 
       it('rejects an end just below 2^64 as not representable, not as overflow', () => {
         const base = (1n << 64n) - 2n * PAGE;
-        expectProblem(() => declare(new Stage2PolicyBuilder(), base, PAGE), { code: 'RangeAddressNotRepresentable', base, size: PAGE });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), base, PAGE), {
+          code: 'RangeAddressNotRepresentable',
+          base,
+          size: PAGE,
+        });
       });
 
       it('accepts an end of exactly 2^40 and rejects anything beyond', () => {
@@ -80,12 +97,24 @@ describe('Stage2PolicyBuilder', () => {
           base: top - PAGE,
           size: 2n * PAGE,
         });
-        expectProblem(() => declare(new Stage2PolicyBuilder(), top, PAGE), { code: 'RangeAddressNotRepresentable', base: top, size: PAGE });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), top, PAGE), {
+          code: 'RangeAddressNotRepresentable',
+          base: top,
+          size: PAGE,
+        });
       });
 
       it('rejects arguments that are not u64', () => {
-        expectProblem(() => declare(new Stage2PolicyBuilder(), -PAGE, PAGE), { code: 'ArgumentNotU64', argument: 'base', value: -PAGE });
-        expectProblem(() => declare(new Stage2PolicyBuilder(), 0n, 1n << 64n), { code: 'ArgumentNotU64', argument: 'size', value: 1n << 64n });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), -PAGE, PAGE), {
+          code: 'ArgumentNotU64',
+          argument: 'base',
+          value: -PAGE,
+        });
+        expectProblem(() => declare(new Stage2PolicyBuilder(), 0n, 1n << 64n), {
+          code: 'ArgumentNotU64',
+          argument: 'size',
+          value: 1n << 64n,
+        });
       });
     });
   }
@@ -102,7 +131,10 @@ describe('Stage2PolicyBuilder', () => {
     it('accepts exactly 16 handler regions and rejects the 17th', () => {
       const b = new Stage2PolicyBuilder();
       for (let i = 0n; i < 16n; i++) b.handleRange(i * 2n * PAGE, PAGE, NO_HANDLERS);
-      expectProblem(() => b.handleRange(32n * PAGE, PAGE, NO_HANDLERS), { code: 'TooManyMemoryAccessHandlerRegions', limit: 16 });
+      expectProblem(() => b.handleRange(32n * PAGE, PAGE, NO_HANDLERS), {
+        code: 'TooManyMemoryAccessHandlerRegions',
+        limit: 16,
+      });
       expect(b.build().regions).to.have.length(16);
     });
 
@@ -129,7 +161,10 @@ describe('Stage2PolicyBuilder', () => {
         requested: { base: GiB, size: PAGE },
         existing: { base: GiB, size: PAGE },
       });
-      expectProblem(() => b.handleRange(0n, PAGE, NO_HANDLERS), { code: 'TooManyMemoryAccessHandlerRegions', limit: 16 });
+      expectProblem(() => b.handleRange(0n, PAGE, NO_HANDLERS), {
+        code: 'TooManyMemoryAccessHandlerRegions',
+        limit: 16,
+      });
     });
 
     it('checks shape before the limit', () => {
@@ -168,7 +203,11 @@ describe('Stage2PolicyBuilder', () => {
     it('rejects allowed vs allowed', () => {
       for (const requested of overlapping) {
         const b = new Stage2PolicyBuilder().allowRange(existing.base, existing.size, NORMAL);
-        expectProblem(() => b.allowRange(requested.base, requested.size, DEVICE), { code: 'AllowedRangeOverlap', requested, existing });
+        expectProblem(() => b.allowRange(requested.base, requested.size, DEVICE), {
+          code: 'AllowedRangeOverlap',
+          requested,
+          existing,
+        });
       }
     });
 
@@ -187,23 +226,39 @@ describe('Stage2PolicyBuilder', () => {
       for (const requested of overlapping) {
         const code = 'AllowedRangeOverlapsMemoryAccessHandler';
         const allowedFirst = new Stage2PolicyBuilder().allowRange(existing.base, existing.size, NORMAL);
-        expectProblem(() => allowedFirst.handleRange(requested.base, requested.size, NO_HANDLERS), { code, requested, existing });
+        expectProblem(() => allowedFirst.handleRange(requested.base, requested.size, NO_HANDLERS), {
+          code,
+          requested,
+          existing,
+        });
         const handlerFirst = new Stage2PolicyBuilder().handleRange(existing.base, existing.size, NO_HANDLERS);
-        expectProblem(() => handlerFirst.allowRange(requested.base, requested.size, DEVICE), { code, requested, existing });
+        expectProblem(() => handlerFirst.allowRange(requested.base, requested.size, DEVICE), {
+          code,
+          requested,
+          existing,
+        });
       }
     });
 
     it('accepts ranges that only share an endpoint, in every combination', () => {
       for (const t of touching) {
-        expect(() => new Stage2PolicyBuilder().allowRange(existing.base, existing.size, NORMAL).allowRange(t.base, t.size, DEVICE)).not.to.throw();
         expect(() =>
-          new Stage2PolicyBuilder().handleRange(existing.base, existing.size, NO_HANDLERS).handleRange(t.base, t.size, NO_HANDLERS),
+          new Stage2PolicyBuilder().allowRange(existing.base, existing.size, NORMAL).allowRange(t.base, t.size, DEVICE),
         ).not.to.throw();
         expect(() =>
-          new Stage2PolicyBuilder().allowRange(existing.base, existing.size, NORMAL).handleRange(t.base, t.size, NO_HANDLERS),
+          new Stage2PolicyBuilder()
+            .handleRange(existing.base, existing.size, NO_HANDLERS)
+            .handleRange(t.base, t.size, NO_HANDLERS),
         ).not.to.throw();
         expect(() =>
-          new Stage2PolicyBuilder().handleRange(existing.base, existing.size, NO_HANDLERS).allowRange(t.base, t.size, DEVICE),
+          new Stage2PolicyBuilder()
+            .allowRange(existing.base, existing.size, NORMAL)
+            .handleRange(t.base, t.size, NO_HANDLERS),
+        ).not.to.throw();
+        expect(() =>
+          new Stage2PolicyBuilder()
+            .handleRange(existing.base, existing.size, NO_HANDLERS)
+            .allowRange(t.base, t.size, DEVICE),
         ).not.to.throw();
       }
     });
@@ -232,7 +287,10 @@ describe('Stage2PolicyBuilder', () => {
       const b = new Stage2PolicyBuilder().allowRange(0n, PAGE, DEVICE);
       b.build();
       expectProblem(() => b.allowRange(GiB, PAGE, DEVICE), { code: 'PolicyAlreadyBuilt', operation: 'allowRange' });
-      expectProblem(() => b.handleRange(GiB, PAGE, NO_HANDLERS), { code: 'PolicyAlreadyBuilt', operation: 'handleRange' });
+      expectProblem(() => b.handleRange(GiB, PAGE, NO_HANDLERS), {
+        code: 'PolicyAlreadyBuilt',
+        operation: 'handleRange',
+      });
       expectProblem(() => b.build(), { code: 'PolicyAlreadyBuilt', operation: 'build' });
     });
 
@@ -250,7 +308,12 @@ describe('Stage2PolicyBuilder', () => {
         .handleRange(0x2000n, PAGE, NO_HANDLERS, 'a')
         .build();
       expect(policy.allowedRanges.map((r) => r.base)).to.deep.equal([0n, GiB]);
-      expect(policy.allowedRanges[1]).to.deep.include({ base: GiB, size: 2n * MiB, end: GiB + 2n * MiB, attrs: NORMAL });
+      expect(policy.allowedRanges[1]).to.deep.include({
+        base: GiB,
+        size: 2n * MiB,
+        end: GiB + 2n * MiB,
+        attrs: NORMAL,
+      });
       expect(policy.regions.map((r) => r.name)).to.deep.equal(['a', 'b']);
       expect(Object.isFrozen(policy)).to.equal(true);
       expect(Object.isFrozen(policy.allowedRanges)).to.equal(true);
@@ -278,7 +341,10 @@ describe('Stage2PolicyBuilder', () => {
     const write = () => ({ kind: 'handled' as const });
 
     it('names a region handler@0x<base> unless given a name', () => {
-      const policy = new Stage2PolicyBuilder().handleRange(0x0f00_0000n, PAGE, { read }).handleRange(0x2000n, PAGE, { write }, 'uart-filter').build();
+      const policy = new Stage2PolicyBuilder()
+        .handleRange(0x0f00_0000n, PAGE, { read })
+        .handleRange(0x2000n, PAGE, { write }, 'uart-filter')
+        .build();
       expect(policy.regions.map((r) => r.name)).to.deep.equal(['uart-filter', 'handler@0xf000000']);
     });
 
@@ -297,7 +363,10 @@ describe('Stage2PolicyBuilder', () => {
     });
 
     it('looks up half-open ranges and returns the offset', () => {
-      const policy = new Stage2PolicyBuilder().handleRange(0x1_0000n, 0x3000n, {}, 'r').handleRange(0x1_3000n, PAGE, {}, 's').build();
+      const policy = new Stage2PolicyBuilder()
+        .handleRange(0x1_0000n, 0x3000n, {}, 'r')
+        .handleRange(0x1_3000n, PAGE, {}, 's')
+        .build();
       const at = (ipa: bigint) => {
         const m = policy.lookupHandler(ipa);
         return m === null ? null : [m.region.name, m.offset];
@@ -322,20 +391,27 @@ describe('Stage2PolicyBuilder', () => {
           ),
         );
       fc.assert(
-        fc.property(regionSet, fc.array(fc.bigInt({ min: 0n, max: 260n * 4n * PAGE }), { maxLength: 40 }), ([slots, sizes], probes) => {
-          // Slot s owns [s * 4 pages, s * 4 pages + size pages), size <= 3: never overlapping.
-          const declared = slots.map((s, i) => ({ base: BigInt(s) * 4n * PAGE, size: BigInt(sizes[i] as number) * PAGE }));
-          const b = new Stage2PolicyBuilder();
-          declared.forEach((r, i) => b.handleRange(r.base, r.size, {}, `r${i}`));
-          const policy = b.build();
-          const edges = declared.flatMap((r) => [r.base - 1n, r.base, r.base + r.size - 1n, r.base + r.size]);
-          for (const ipa of [...probes, ...edges]) {
-            const i = declared.findIndex((r) => r.base <= ipa && ipa < r.base + r.size);
-            const expected = i < 0 ? null : [`r${i}`, ipa - (declared[i] as { base: bigint }).base];
-            const m = policy.lookupHandler(ipa);
-            expect(m === null ? null : [m.region.name, m.offset]).to.deep.equal(expected);
-          }
-        }),
+        fc.property(
+          regionSet,
+          fc.array(fc.bigInt({ min: 0n, max: 260n * 4n * PAGE }), { maxLength: 40 }),
+          ([slots, sizes], probes) => {
+            // Slot s owns [s * 4 pages, s * 4 pages + size pages), size <= 3: never overlapping.
+            const declared = slots.map((s, i) => ({
+              base: BigInt(s) * 4n * PAGE,
+              size: BigInt(sizes[i] as number) * PAGE,
+            }));
+            const b = new Stage2PolicyBuilder();
+            declared.forEach((r, i) => b.handleRange(r.base, r.size, {}, `r${i}`));
+            const policy = b.build();
+            const edges = declared.flatMap((r) => [r.base - 1n, r.base, r.base + r.size - 1n, r.base + r.size]);
+            for (const ipa of [...probes, ...edges]) {
+              const i = declared.findIndex((r) => r.base <= ipa && ipa < r.base + r.size);
+              const expected = i < 0 ? null : [`r${i}`, ipa - (declared[i] as { base: bigint }).base];
+              const m = policy.lookupHandler(ipa);
+              expect(m === null ? null : [m.region.name, m.offset]).to.deep.equal(expected);
+            }
+          },
+        ),
       );
     });
   });
@@ -351,7 +427,12 @@ describe('Stage2PolicyBuilder', () => {
       const device = policy.translate(0x1234n);
       expect(device).to.deep.include({ kind: 'mapped', pa: 0x1234n, attrs: DEVICE, level: 2 });
       expect(device.kind === 'mapped' && device.range).to.equal(policy.allowedRanges[0]);
-      expect(policy.translate(GiB + 0x5678n)).to.deep.include({ kind: 'mapped', pa: GiB + 0x5678n, attrs: NORMAL, level: 1 });
+      expect(policy.translate(GiB + 0x5678n)).to.deep.include({
+        kind: 'mapped',
+        pa: GiB + 0x5678n,
+        attrs: NORMAL,
+        level: 1,
+      });
       expect(policy.translate(2n * GiB - 1n)).to.deep.include({ kind: 'mapped', pa: 2n * GiB - 1n });
       expect(policy.translate(2n * MiB + 2n * PAGE)).to.deep.include({ kind: 'mapped', level: 3, attrs: DEVICE });
       expect(policy.translate(2n * MiB + 8n)).to.deep.equal({ kind: 'fault', level: 3, region: policy.regions[0] });

@@ -20,11 +20,15 @@ const GiB = 1n << 30n;
 const GiB512 = 1n << 39n;
 const SIZE: Record<Stage2Level, bigint> = { 0: GiB512, 1: GiB, 2: MiB2, 3: KiB4 };
 
-const leafSummary = (ranges: IpaRange[]) => buildStage2Tables(ranges).leaves().map((l) => [l.level, l.base]);
+const leafSummary = (ranges: IpaRange[]) =>
+  buildStage2Tables(ranges)
+    .leaves()
+    .map((l) => [l.level, l.base]);
 
 describe('stage-2 VTCR_EL2', () => {
   it('is RITM value: T0SZ 24, SL0 0b10, IRGN0/ORGN0 0b01, SH0 0b11, TG0 0b00, PS 0b010', () => {
-    const expected = (24n << 0n) | (0b10n << 6n) | (0b01n << 8n) | (0b01n << 10n) | (0b11n << 12n) | (0b00n << 14n) | (0b010n << 16n);
+    const expected =
+      (24n << 0n) | (0b10n << 6n) | (0b01n << 8n) | (0b01n << 10n) | (0b11n << 12n) | (0b00n << 14n) | (0b010n << 16n);
     expect(RITM_VTCR_EL2).to.equal(expected);
     expect(RITM_VTCR_EL2).to.equal(0x23598n);
   });
@@ -54,7 +58,13 @@ describe('buildStage2Tables', () => {
     const range = { base: GiB, size: GiB };
     const tables = buildStage2Tables([range]);
     expect(tables.leaves()).to.deep.equal([{ level: 1, base: GiB, size: GiB, range }]);
-    expect(tables.walk(GiB + 0x1234n)).to.deep.equal({ kind: 'mapped', level: 1, blockBase: GiB, blockSize: GiB, range });
+    expect(tables.walk(GiB + 0x1234n)).to.deep.equal({
+      kind: 'mapped',
+      level: 1,
+      blockBase: GiB,
+      blockSize: GiB,
+      range,
+    });
     expect(tables.walk(2n * GiB - 1n)).to.deep.include({ kind: 'mapped', level: 1 });
     expect(tables.walk(GiB - 1n)).to.deep.equal({ kind: 'fault', level: 1 });
     expect(tables.walk(2n * GiB)).to.deep.equal({ kind: 'fault', level: 1 });
@@ -106,7 +116,12 @@ describe('buildStage2Tables', () => {
   });
 
   it('does not merge adjacent ranges into a larger block, as map_range maps each separately', () => {
-    expect(leafSummary([{ base: 0n, size: GiB / 2n }, { base: GiB / 2n, size: GiB / 2n }])).to.have.length(512);
+    expect(
+      leafSummary([
+        { base: 0n, size: GiB / 2n },
+        { base: GiB / 2n, size: GiB / 2n },
+      ]),
+    ).to.have.length(512);
   });
 
   it('faults at level 0 beyond the 40-bit IPA space', () => {
@@ -125,7 +140,12 @@ describe('buildStage2Tables', () => {
         return e instanceof Stage2PolicyError ? e.code : e;
       }
     };
-    expect(code([{ base: 0n, size: 2n * KiB4 }, { base: KiB4, size: KiB4 }])).to.equal('AllowedRangeOverlap');
+    expect(
+      code([
+        { base: 0n, size: 2n * KiB4 },
+        { base: KiB4, size: KiB4 },
+      ]),
+    ).to.equal('AllowedRangeOverlap');
     expect(code([{ base: STAGE2_IPA_LIMIT, size: KiB4 }])).to.equal('RangeAddressNotRepresentable');
     expect(code([{ base: 1n, size: KiB4 }])).to.equal('RangeBaseNotPageAligned');
   });
@@ -155,7 +175,13 @@ describe('buildStage2Tables', () => {
     const rangeSet = fc
       .record({
         start: fc.constantFrom(0n, GiB512 - GiB, 700n * GiB),
-        parts: fc.array(fc.tuple(unitMix, unitMix.filter((s) => s > 0n)), { maxLength: 8 }),
+        parts: fc.array(
+          fc.tuple(
+            unitMix,
+            unitMix.filter((s) => s > 0n),
+          ),
+          { maxLength: 8 },
+        ),
       })
       .map(({ start, parts }) => {
         const ranges: IpaRange[] = [];
@@ -183,13 +209,19 @@ describe('buildStage2Tables', () => {
 
     it('walks exactly as the definition says, for random layouts', () => {
       fc.assert(
-        fc.property(rangeSet, fc.array(fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }), { maxLength: 20 }), (ranges, random) => {
-          const tables = buildStage2Tables(ranges);
-          for (const ipa of [...probesFor(ranges), ...random].filter((x) => x >= 0n)) {
-            const walk = tables.walk(ipa);
-            expect({ kind: walk.kind, level: walk.level }, `ipa 0x${ipa.toString(16)}`).to.deep.equal(expectedWalk(ranges, ipa));
-          }
-        }),
+        fc.property(
+          rangeSet,
+          fc.array(fc.bigInt({ min: 0n, max: (1n << 40n) - 1n }), { maxLength: 20 }),
+          (ranges, random) => {
+            const tables = buildStage2Tables(ranges);
+            for (const ipa of [...probesFor(ranges), ...random].filter((x) => x >= 0n)) {
+              const walk = tables.walk(ipa);
+              expect({ kind: walk.kind, level: walk.level }, `ipa 0x${ipa.toString(16)}`).to.deep.equal(
+                expectedWalk(ranges, ipa),
+              );
+            }
+          },
+        ),
         { numRuns: 100 },
       );
     });
@@ -209,7 +241,9 @@ describe('buildStage2Tables', () => {
             expect(walk.range).to.equal(owner);
             expect(walk.blockBase % walk.blockSize).to.equal(0n);
             expect(walk.blockBase <= ipa && ipa < walk.blockBase + walk.blockSize).to.equal(true);
-            expect(owner.base <= walk.blockBase && walk.blockBase + walk.blockSize <= owner.base + owner.size).to.equal(true);
+            expect(owner.base <= walk.blockBase && walk.blockBase + walk.blockSize <= owner.base + owner.size).to.equal(
+              true,
+            );
           }
         }),
         { numRuns: 100 },
@@ -236,7 +270,8 @@ describe('buildStage2Tables', () => {
     });
 
     it('covers each range exactly with the largest aligned blocks, in any declaration order', () => {
-      const key = (leaves: readonly { level: number; base: bigint }[]) => leaves.map((l) => `${l.level}:${l.base}`).join(' ');
+      const key = (leaves: readonly { level: number; base: bigint }[]) =>
+        leaves.map((l) => `${l.level}:${l.base}`).join(' ');
       fc.assert(
         fc.property(rangeSet, (ranges) => {
           const leaves = buildStage2Tables(ranges).leaves();
@@ -250,12 +285,14 @@ describe('buildStage2Tables', () => {
             if (l.base % l.size !== 0n) problems.push(`leaf ${l.base} not aligned`);
             if (l.base < r.base || l.base + l.size > r.base + r.size) problems.push(`leaf ${l.base} outside its range`);
             const previous = leaves[i - 1];
-            if (previous !== undefined && previous.base + previous.size > l.base) problems.push(`leaf ${l.base} out of order`);
+            if (previous !== undefined && previous.base + previous.size > l.base)
+              problems.push(`leaf ${l.base} out of order`);
             // Largest: the entry one level up could not have been a block of this range.
             if (l.level > 1) {
               const parentSize = SIZE[(l.level - 1) as Stage2Level];
               const parentBase = l.base - (l.base % parentSize);
-              if (r.base <= parentBase && parentBase + parentSize <= r.base + r.size) problems.push(`leaf ${l.base} too small`);
+              if (r.base <= parentBase && parentBase + parentSize <= r.base + r.size)
+                problems.push(`leaf ${l.base} too small`);
             }
           });
           expect(problems).to.deep.equal([]);

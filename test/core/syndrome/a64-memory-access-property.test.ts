@@ -8,7 +8,8 @@ import { dataAbortIss } from '../../../core/syndrome/data-abort-iss.js';
 import { describeEsr } from '../../../core/syndrome/esr-describe.js';
 
 const MASK64 = (1n << 64n) - 1n;
-const field = (v: bigint, hi: number, lo: number): number => Number((v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));
+const field = (v: bigint, hi: number, lo: number): number =>
+  Number((v >> BigInt(lo)) & ((1n << BigInt(hi - lo + 1)) - 1n));
 
 /** The general-purpose size:opc combinations of "Load/store register (unsigned immediate)". */
 const GPR_FORMS = [
@@ -45,10 +46,27 @@ describe('decodeMemoryAccess properties', () => {
           if (decoded.kind !== 'memory') return expect.fail(`not memory: ${word.toString(16)}`);
           const base = rn === 31 ? sp : regValue(rn);
           expect(decoded.address).to.equal((base + (BigInt(imm12) << BigInt(size))) & MASK64);
-          expect(decoded).to.include({ class: 'load-store-register', size: 1 << size, totalSize: 1 << size, rt, write, signExtend, dest64: sf, writeback: false });
+          expect(decoded).to.include({
+            class: 'load-store-register',
+            size: 1 << size,
+            totalSize: 1 << size,
+            rt,
+            write,
+            signExtend,
+            dest64: sf,
+            writeback: false,
+          });
           const iss = dataAbortIss(decoded, { dfsc: 0x06, s1ptw: false });
-          expect([field(iss, 24, 24), field(iss, 23, 22), field(iss, 21, 21), field(iss, 20, 16), field(iss, 15, 15), field(iss, 14, 14), field(iss, 6, 6), field(iss, 5, 0)])
-            .to.deep.equal([1, size, signExtend ? 1 : 0, rt, sf ? 1 : 0, 0, write ? 1 : 0, 0x06]);
+          expect([
+            field(iss, 24, 24),
+            field(iss, 23, 22),
+            field(iss, 21, 21),
+            field(iss, 20, 16),
+            field(iss, 15, 15),
+            field(iss, 14, 14),
+            field(iss, 6, 6),
+            field(iss, 5, 0),
+          ]).to.deep.equal([1, size, signExtend ? 1 : 0, rt, sf ? 1 : 0, 0, write ? 1 : 0, 0x06]);
         },
       ),
       { numRuns: 2000 },

@@ -3,7 +3,11 @@
 // test shares no constants with the code under test.
 import { expect } from 'chai';
 import { assemble } from '../../helpers/asm.js';
-import { decodeMemoryAccess, type MemoryAccess, type MemoryAccessClass } from '../../../core/syndrome/a64-memory-access.js';
+import {
+  decodeMemoryAccess,
+  type MemoryAccess,
+  type MemoryAccessClass,
+} from '../../../core/syndrome/a64-memory-access.js';
 import { dataAbortIss } from '../../../core/syndrome/data-abort-iss.js';
 import { PC, ROWS, SP, xValue, type FlagName, type Row } from './instruction-table.js';
 
@@ -30,7 +34,16 @@ const field = (iss: bigint, hi: number, lo: number): number =>
 
 /** [ISV, SAS, SSE, SRT, SF, AR, WnR, CM] of an ISS, read at the Arm ARM's bit positions. */
 function issFields(iss: bigint): number[] {
-  return [field(iss, 24, 24), field(iss, 23, 22), field(iss, 21, 21), field(iss, 20, 16), field(iss, 15, 15), field(iss, 14, 14), field(iss, 6, 6), field(iss, 8, 8)];
+  return [
+    field(iss, 24, 24),
+    field(iss, 23, 22),
+    field(iss, 21, 21),
+    field(iss, 20, 16),
+    field(iss, 15, 15),
+    field(iss, 14, 14),
+    field(iss, 6, 6),
+    field(iss, 8, 8),
+  ];
 }
 
 /** Assembles all rows in one run of `as` and returns one 32-bit word per row. */
@@ -50,11 +63,25 @@ describe('decodeMemoryAccess on assembled instructions', () => {
   it('has at least 120 instructions covering every class', () => {
     expect(ROWS.length).to.be.at.least(120);
     const classes: MemoryAccessClass[] = [
-      'load-store-register', 'load-register-literal', 'load-store-unprivileged', 'load-register-pac',
-      'load-store-pair', 'load-store-exclusive', 'load-store-ordered', 'load-acquire-rcpc',
-      'load-store-rcpc-unscaled', 'atomic-memory-operation', 'compare-and-swap', 'simd-fp-register',
-      'simd-fp-pair', 'simd-structure-multiple', 'simd-structure-single', 'data-cache-zero',
-      'cache-maintenance', 'address-translation', 'prefetch',
+      'load-store-register',
+      'load-register-literal',
+      'load-store-unprivileged',
+      'load-register-pac',
+      'load-store-pair',
+      'load-store-exclusive',
+      'load-store-ordered',
+      'load-acquire-rcpc',
+      'load-store-rcpc-unscaled',
+      'atomic-memory-operation',
+      'compare-and-swap',
+      'simd-fp-register',
+      'simd-fp-pair',
+      'simd-structure-multiple',
+      'simd-structure-single',
+      'data-cache-zero',
+      'cache-maintenance',
+      'address-translation',
+      'prefetch',
     ];
     expect(new Set(ROWS.map((r) => r.cls))).to.deep.equal(new Set(classes));
   });
@@ -68,7 +95,11 @@ describe('decodeMemoryAccess on assembled instructions', () => {
       expect(decoded.faultAddress, 'faultAddress').to.equal(row.far ?? row.addr);
       expect(decoded.size, 'size').to.equal(row.size);
       expect(decoded.totalSize, 'totalSize').to.equal(row.total ?? row.size);
-      expect({ rt: decoded.rt, rt2: decoded.rt2, rs: decoded.rs }).to.deep.equal({ rt: row.rt, rt2: row.rt2, rs: row.rs });
+      expect({ rt: decoded.rt, rt2: decoded.rt2, rs: decoded.rs }).to.deep.equal({
+        rt: row.rt,
+        rt2: row.rt2,
+        rs: row.rs,
+      });
       const expectedFlags = new Set(row.flags.split(' ').filter((f) => f !== ''));
       for (const [flag, key] of Object.entries(FLAG_FIELDS)) {
         expect(decoded[key], `${key}`).to.equal(expectedFlags.has(flag));
@@ -95,11 +126,17 @@ describe('decodeMemoryAccess outside the described accesses', () => {
     ['.arch_extension memtag\nstgp x0, x1, [x2]', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_MTE' }],
     ['.arch_extension memtag\ndc gva, x1', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_MTE' }],
     ['.arch_extension memtag\nldg x0, [x1]', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_MTE' }],
-    ['.arch_extension sve\nld1d {z0.d}, p0/z, [x1]', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_SVE' }],
+    [
+      '.arch_extension sve\nld1d {z0.d}, p0/z, [x1]',
+      { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_SVE' },
+    ],
     ['.arch_extension sve\nst1w {z0.s}, p0, [x1]', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_SVE' }],
     ['.arch armv8.7-a+ls64\nld64b x0, [x1]', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_LS64' }],
     ['.arch armv8.7-a+ls64\nst64bv x2, x0, [x1]', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_LS64' }],
-    ['.arch armv8.8-a+mops\ncpyfp [x0]!, [x1]!, x2!', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_MOPS' }],
+    [
+      '.arch armv8.8-a+mops\ncpyfp [x0]!, [x1]!, x2!',
+      { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_MOPS' },
+    ],
     ['.arch armv8.8-a+mops\nsetp [x0]!, x1!, x2', { kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_MOPS' }],
   ];
   for (const [source, expected] of cases) {
@@ -137,7 +174,11 @@ describe('decodeMemoryAccess outside the described accesses', () => {
 
   it('names FEAT_LRCPC3 (LDIAPP: size 011001 0 L 0 Rt2 opc2 10 Rn Rt)', () => {
     const ldiapp = (0b11 << 30) | (0b011001 << 24) | (1 << 22) | (1 << 16) | (0b10 << 10) | (2 << 5);
-    expect(decodeMemoryAccess(ldiapp >>> 0, REGS)).to.deep.equal({ kind: 'not-memory', reason: 'out-of-scope', feature: 'FEAT_LRCPC3' });
+    expect(decodeMemoryAccess(ldiapp >>> 0, REGS)).to.deep.equal({
+      kind: 'not-memory',
+      reason: 'out-of-scope',
+      feature: 'FEAT_LRCPC3',
+    });
   });
 });
 
@@ -151,7 +192,13 @@ describe('decodeMemoryAccess addresses', () => {
   it('uses the DC ZVA block size it is given (DCZID_EL0.BS)', () => {
     const [word] = assembleRows([{ asm: 'dc zva, x1' } as Row]);
     const decoded = decodeMemoryAccess(word!, { x: () => 0x4000_11c8n, sp: 0n, pc: 0n }, { dczBlockBytes: 256 });
-    expect(decoded).to.include({ kind: 'memory', address: 0x4000_1100n, faultAddress: 0x4000_11c8n, size: 256, totalSize: 256 });
+    expect(decoded).to.include({
+      kind: 'memory',
+      address: 0x4000_1100n,
+      faultAddress: 0x4000_11c8n,
+      size: 256,
+      totalSize: 256,
+    });
   });
 
   it('accepts a signed 32-bit word the same as its unsigned value', () => {

@@ -67,21 +67,29 @@ describe('dataAbortIss', () => {
     for (const dfsc of [0x10, 0x14, 0x15, 0x16, 0x17, 0x18, 0x1c, 0x1f]) {
       expect(hasInstructionSyndrome(load, { dfsc, s1ptw: false }), `DFSC 0x${dfsc.toString(16)}`).to.equal(false);
     }
-    expect(dataAbortIss(load, { dfsc: 0x10, s1ptw: false, ea: true, fnv: true })).to.equal((1n << 10n) | (1n << 9n) | 0x10n);
+    expect(dataAbortIss(load, { dfsc: 0x10, s1ptw: false, ea: true, fnv: true })).to.equal(
+      (1n << 10n) | (1n << 9n) | 0x10n,
+    );
   });
 
   it('keeps the instruction syndrome for permission and access flag faults', () => {
     const store = decode('strh w2, [x1]');
     // ISV | SAS=1 | SRT=2 | WnR | DFSC
-    expect(dataAbortIss(store, { dfsc: 0x0f, s1ptw: false })).to.equal((1n << 24n) | (1n << 22n) | (2n << 16n) | (1n << 6n) | 0x0fn);
-    expect(dataAbortIss(store, { dfsc: 0x0b, s1ptw: false })).to.equal((1n << 24n) | (1n << 22n) | (2n << 16n) | (1n << 6n) | 0x0bn);
+    expect(dataAbortIss(store, { dfsc: 0x0f, s1ptw: false })).to.equal(
+      (1n << 24n) | (1n << 22n) | (2n << 16n) | (1n << 6n) | 0x0fn,
+    );
+    expect(dataAbortIss(store, { dfsc: 0x0b, s1ptw: false })).to.equal(
+      (1n << 24n) | (1n << 22n) | (2n << 16n) | (1n << 6n) | 0x0bn,
+    );
   });
 
   it('reports WnR = 1 for an atomic only when a read would not have faulted', () => {
     const atomic = decode('ldadd w0, w1, [x1]');
     expect(dataAbortIss(atomic, TRANSLATION_L3)).to.equal(0x07n);
     expect(dataAbortIss(atomic, { dfsc: 0x0f, s1ptw: false, readWouldFault: false })).to.equal(0x4fn);
-    expect(dataAbortIss(decode('casal x0, x1, [x1]'), { dfsc: 0x0f, s1ptw: false, readWouldFault: true })).to.equal(0x0fn);
+    expect(dataAbortIss(decode('casal x0, x1, [x1]'), { dfsc: 0x0f, s1ptw: false, readWouldFault: true })).to.equal(
+      0x0fn,
+    );
   });
 
   it('reports CM = 1 and WnR = 1 for AT on a stage-1 walk', () => {

@@ -24,8 +24,10 @@ describe('core/unicorn engine binding (real libunicorn)', () => {
   });
 
   it('refuses a library below 2.1 with a message that says how to fix it', () => {
-    expect(() => assertSupportedVersion(2, 0, '2.0.1', '/usr/lib/x86_64-linux-gnu/libunicorn.so.2'))
-      .to.throw(UnicornLoadError, /2\.0\.1.*too old.*scripts\/setup.*UNICORN_LIB/);
+    expect(() => assertSupportedVersion(2, 0, '2.0.1', '/usr/lib/x86_64-linux-gnu/libunicorn.so.2')).to.throw(
+      UnicornLoadError,
+      /2\.0\.1.*too old.*scripts\/setup.*UNICORN_LIB/,
+    );
     expect(() => assertSupportedVersion(2, 1, '2.1.4', 'x')).not.to.throw();
   });
 
@@ -79,7 +81,10 @@ describe('core/unicorn engine binding (real libunicorn)', () => {
 
   it('translates through a TLB-fill hook and faults precisely when it answers a miss', () => {
     // VA 0x1000_0000 -> PA 0x4010_0000; the VA page at 0x2000_0000 is unmapped.
-    uc.writeMemory(CODE, assemble('movz x1, #0x1000, lsl #16\n ldr x0, [x1]\n movz x2, #0x2000, lsl #16\n ldr x3, [x2]\n nop'));
+    uc.writeMemory(
+      CODE,
+      assemble('movz x1, #0x1000, lsl #16\n ldr x0, [x1]\n movz x2, #0x2000, lsl #16\n ldr x3, [x2]\n nop'),
+    );
     uc.writeMemory(0x4010_0000n, Uint8Array.from([0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0]));
     uc.setTlbType('virtual');
     const fills: string[] = [];

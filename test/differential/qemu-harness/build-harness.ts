@@ -50,11 +50,24 @@ export function buildHarness(corpus: readonly CorpusEntry[], target: HarnessTarg
   const dir = mkdtempSync(join(tmpdir(), 'el2dbg-diff-'));
   try {
     writeFileSync(join(dir, 'harness.S'), source);
-    writeFileSync(join(dir, 'harness.ld'), linkerScript(qemu ? QEMU_LINK_BASE : EL2DBG_LINK_BASE, qemu ? EL2_START : EL1_START));
+    writeFileSync(
+      join(dir, 'harness.ld'),
+      linkerScript(qemu ? QEMU_LINK_BASE : EL2DBG_LINK_BASE, qemu ? EL2_START : EL1_START),
+    );
     run('aarch64-linux-gnu-as', [ASSEMBLER_ARCH, '-o', join(dir, 'harness.o'), join(dir, 'harness.S')]);
-    run('aarch64-linux-gnu-ld', ['-T', join(dir, 'harness.ld'), '-o', join(dir, 'harness.elf'), join(dir, 'harness.o')]);
+    run('aarch64-linux-gnu-ld', [
+      '-T',
+      join(dir, 'harness.ld'),
+      '-o',
+      join(dir, 'harness.elf'),
+      join(dir, 'harness.o'),
+    ]);
     const bytes = new Uint8Array(readFileSync(join(dir, 'harness.elf')));
-    return { target, bytes, image: parseImage(bytes, { name: `differential-${target}`, loadAddr: EL2DBG_LINK_BASE, ram: RAM }) };
+    return {
+      target,
+      bytes,
+      image: parseImage(bytes, { name: `differential-${target}`, loadAddr: EL2DBG_LINK_BASE, ram: RAM }),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,7 +4,16 @@
 // anything that wrongly reaches EL1, and on el2dbg it receives the injected data aborts.
 // At the end it calls PSCI SYSTEM_OFF by HVC (on QEMU the EL2 harness reports, then powers off).
 import { MMU_VA_BASE, MMU_VA_PAGES, PAGE_SIZE, TRAPPED_IPA, type CorpusEntry } from '../corpus.js';
-import { CURRENT_INDEX, EL1_START, insnLabel, PSCI_SYSTEM_OFF, RECORD, RECORD_STRIDE, RECORD_STRIDE_SHIFT, RESULTS } from './harness-layout.js';
+import {
+  CURRENT_INDEX,
+  EL1_START,
+  insnLabel,
+  PSCI_SYSTEM_OFF,
+  RECORD,
+  RECORD_STRIDE,
+  RECORD_STRIDE_SHIFT,
+  RESULTS,
+} from './harness-layout.js';
 
 /** SCTLR_EL1 with the MMU off: RITM's entry value (RES1 bits only). */
 const SCTLR_EL1_MMU_OFF = 0x30d0_0800n;
@@ -42,13 +51,26 @@ function addressOf(reg: number, symbol: string): string[] {
 }
 
 const MMU_ON = [
-  'tlbi vmalle1', 'dsb nsh', 'isb',
-  'mrs x0, sctlr_el1', `orr x0, x0, #${hex(SCTLR_M)}`, `orr x0, x0, #${hex(SCTLR_C)}`, `orr x0, x0, #${hex(SCTLR_I)}`,
-  'msr sctlr_el1, x0', 'isb',
+  'tlbi vmalle1',
+  'dsb nsh',
+  'isb',
+  'mrs x0, sctlr_el1',
+  `orr x0, x0, #${hex(SCTLR_M)}`,
+  `orr x0, x0, #${hex(SCTLR_C)}`,
+  `orr x0, x0, #${hex(SCTLR_I)}`,
+  'msr sctlr_el1, x0',
+  'isb',
 ];
 const MMU_OFF = [
-  'mrs x0, sctlr_el1', `bic x0, x0, #${hex(SCTLR_M)}`, `bic x0, x0, #${hex(SCTLR_C)}`, `bic x0, x0, #${hex(SCTLR_I)}`,
-  'msr sctlr_el1, x0', 'isb', 'tlbi vmalle1', 'dsb nsh', 'isb',
+  'mrs x0, sctlr_el1',
+  `bic x0, x0, #${hex(SCTLR_M)}`,
+  `bic x0, x0, #${hex(SCTLR_C)}`,
+  `bic x0, x0, #${hex(SCTLR_I)}`,
+  'msr sctlr_el1, x0',
+  'isb',
+  'tlbi vmalle1',
+  'dsb nsh',
+  'isb',
 ];
 
 function entryCode(e: CorpusEntry, index: number, mmuBefore: boolean): string[] {
@@ -58,12 +80,16 @@ function entryCode(e: CorpusEntry, index: number, mmuBefore: boolean): string[] 
   const mmu = e.mmu === true;
   return [
     `// entry ${index}: ${e.asm.replaceAll('\n', ' ; ')}`,
-    ...addressOf(0, CURRENT_INDEX), `movz w1, #${index}`, 'str w1, [x0]',
+    ...addressOf(0, CURRENT_INDEX),
+    `movz w1, #${index}`,
+    'str w1, [x0]',
     ...(mmu === mmuBefore ? [] : mmu ? MMU_ON : MMU_OFF),
     ...registers,
     `${insnLabel(index)}:`,
     e.asm,
-    ...addressOf(0, record), 'movz w1, #1', `str w1, [x0, #${RECORD.completed}]`,
+    ...addressOf(0, record),
+    'movz w1, #1',
+    `str w1, [x0, #${RECORD.completed}]`,
   ];
 }
 
@@ -85,15 +111,25 @@ const EXCEPTION_HANDLER = [
   'el1_sync:',
   'stp x0, x1, [sp, #-32]!',
   'stp x2, x3, [sp, #16]',
-  ...addressOf(1, CURRENT_INDEX), 'ldr w1, [x1]',
-  ...addressOf(2, RESULTS), `add x2, x2, x1, lsl #${RECORD_STRIDE_SHIFT}`,
-  `ldr w3, [x2, #${RECORD.el1Count}]`, 'add w3, w3, #1', `str w3, [x2, #${RECORD.el1Count}]`,
-  'cmp w3, #1', 'b.ne 1f',
-  `mrs x0, esr_el1`, `str x0, [x2, #${RECORD.esrEl1}]`,
-  `mrs x0, far_el1`, `str x0, [x2, #${RECORD.farEl1}]`,
-  `mrs x0, elr_el1`, `str x0, [x2, #${RECORD.elrEl1}]`,
+  ...addressOf(1, CURRENT_INDEX),
+  'ldr w1, [x1]',
+  ...addressOf(2, RESULTS),
+  `add x2, x2, x1, lsl #${RECORD_STRIDE_SHIFT}`,
+  `ldr w3, [x2, #${RECORD.el1Count}]`,
+  'add w3, w3, #1',
+  `str w3, [x2, #${RECORD.el1Count}]`,
+  'cmp w3, #1',
+  'b.ne 1f',
+  `mrs x0, esr_el1`,
+  `str x0, [x2, #${RECORD.esrEl1}]`,
+  `mrs x0, far_el1`,
+  `str x0, [x2, #${RECORD.farEl1}]`,
+  `mrs x0, elr_el1`,
+  `str x0, [x2, #${RECORD.elrEl1}]`,
   '1:',
-  'mrs x0, elr_el1', 'add x0, x0, #4', 'msr elr_el1, x0',
+  'mrs x0, elr_el1',
+  'add x0, x0, #4',
+  'msr elr_el1, x0',
   'ldp x2, x3, [sp, #16]',
   'ldp x0, x1, [sp], #32',
   'eret',
@@ -109,14 +145,26 @@ function stage1Tables(): string[] {
     l3Entries.set(Number((page.va >> 12n) & 511n), `${target} + ${hex(S1_DATA_PAGE)}`);
   }
   const l1 = Array.from({ length: 512 }, (_, i) =>
-    i === 0 ? hex(S1_DEVICE_BLOCK) : i === 1 ? hex(0x4000_0000n | S1_NORMAL_BLOCK) : i === l1Index ? `s1_l2 + ${TABLE}` : '0');
+    i === 0
+      ? hex(S1_DEVICE_BLOCK)
+      : i === 1
+        ? hex(0x4000_0000n | S1_NORMAL_BLOCK)
+        : i === l1Index
+          ? `s1_l2 + ${TABLE}`
+          : '0',
+  );
   const l2 = Array.from({ length: 512 }, (_, i) => (i === 0 ? `s1_l3 + ${TABLE}` : '0'));
   const l3 = Array.from({ length: 512 }, (_, i) => l3Entries.get(i) ?? '0');
   return [
-    '.balign 4096', 's1_l1:', ...l1.map((d) => `.quad ${d}`),
-    's1_l2:', ...l2.map((d) => `.quad ${d}`),
-    's1_l3:', ...l3.map((d) => `.quad ${d}`),
-    'scratch_page:', `.zero ${PAGE_SIZE}`,
+    '.balign 4096',
+    's1_l1:',
+    ...l1.map((d) => `.quad ${d}`),
+    's1_l2:',
+    ...l2.map((d) => `.quad ${d}`),
+    's1_l3:',
+    ...l3.map((d) => `.quad ${d}`),
+    'scratch_page:',
+    `.zero ${PAGE_SIZE}`,
   ];
 }
 
@@ -127,13 +175,20 @@ export function el1RunnerSource(corpus: readonly CorpusEntry[]): string {
     '.balign 4',
     `.global ${EL1_START}`,
     `${EL1_START}:`,
-    ...addressOf(0, 'el1_stack_top'), 'mov sp, x0',
-    ...addressOf(0, 'el1_vectors'), 'msr vbar_el1, x0',
-    'mov x0, #(3 << 20)', 'msr cpacr_el1, x0', // FP/SIMD at EL1
-    ...movImmediate(0, SCTLR_EL1_MMU_OFF), 'msr sctlr_el1, x0',
-    ...movImmediate(0, MAIR_EL1), 'msr mair_el1, x0',
-    ...movImmediate(0, TCR_EL1), 'msr tcr_el1, x0',
-    ...addressOf(0, 's1_l1'), 'msr ttbr0_el1, x0',
+    ...addressOf(0, 'el1_stack_top'),
+    'mov sp, x0',
+    ...addressOf(0, 'el1_vectors'),
+    'msr vbar_el1, x0',
+    'mov x0, #(3 << 20)',
+    'msr cpacr_el1, x0', // FP/SIMD at EL1
+    ...movImmediate(0, SCTLR_EL1_MMU_OFF),
+    'msr sctlr_el1, x0',
+    ...movImmediate(0, MAIR_EL1),
+    'msr mair_el1, x0',
+    ...movImmediate(0, TCR_EL1),
+    'msr tcr_el1, x0',
+    ...addressOf(0, 's1_l1'),
+    'msr ttbr0_el1, x0',
     'isb',
     ...runnerText(corpus),
     ...movImmediate(0, PSCI_SYSTEM_OFF),

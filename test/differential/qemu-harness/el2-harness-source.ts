@@ -12,7 +12,16 @@
 //   U esr elr                       an exception EL2 does not expect; the harness stops
 //   END count
 import { PAGE_SIZE, TRAPPED_IPA } from '../corpus.js';
-import { CURRENT_INDEX, EL1_START, EL2_START, PL011_BASE, PSCI_SYSTEM_OFF, RECORD, RECORD_STRIDE_SHIFT, RESULTS } from './harness-layout.js';
+import {
+  CURRENT_INDEX,
+  EL1_START,
+  EL2_START,
+  PL011_BASE,
+  PSCI_SYSTEM_OFF,
+  RECORD,
+  RECORD_STRIDE_SHIFT,
+  RESULTS,
+} from './harness-layout.js';
 import { movImmediate } from './el1-runner-source.js';
 
 // Stage-2 descriptors as RITM maps them (el2-model.md): device 0x4C1, normal 0x7FD; bit 1 set for pages.
@@ -36,7 +45,10 @@ const EC_HVC64 = 0x16;
 
 const hex = (v: bigint): string => `0x${v.toString(16)}`;
 const ascii = (c: string): number => c.charCodeAt(0);
-const addressOf = (reg: number, symbol: string): string[] => [`adrp x${reg}, ${symbol}`, `add x${reg}, x${reg}, :lo12:${symbol}`];
+const addressOf = (reg: number, symbol: string): string[] => [
+  `adrp x${reg}, ${symbol}`,
+  `add x${reg}, x${reg}, :lo12:${symbol}`,
+];
 
 /** Identity map of [0, 4 GiB): RAM normal, the rest device, TRAPPED_IPA an invalid level-3 entry. */
 function stage2Tables(): string[] {
@@ -50,13 +62,23 @@ function stage2Tables(): string[] {
     if (i > 3) return '0';
     return hex(base | (base === RAM_BASE ? S2_NORMAL : S2_DEVICE));
   });
-  const l2 = Array.from({ length: 512 }, (_, i) => (i === l2Index ? `s2_l3 + ${TABLE}` : hex((BigInt(i) << 21n) | S2_DEVICE)));
-  const l3 = Array.from({ length: 512 }, (_, i) => (i === l3Index ? '0' : hex((l2Base + BigInt(i) * PAGE_SIZE) | S2_DEVICE | PAGE_BIT)));
+  const l2 = Array.from({ length: 512 }, (_, i) =>
+    i === l2Index ? `s2_l3 + ${TABLE}` : hex((BigInt(i) << 21n) | S2_DEVICE),
+  );
+  const l3 = Array.from({ length: 512 }, (_, i) =>
+    i === l3Index ? '0' : hex((l2Base + BigInt(i) * PAGE_SIZE) | S2_DEVICE | PAGE_BIT),
+  );
   return [
-    '.balign 4096', 's2_l0:', `.quad s2_l1 + ${TABLE}`, '.fill 511, 8, 0',
-    's2_l1:', ...l1.map((d) => `.quad ${d}`),
-    's2_l2:', ...l2.map((d) => `.quad ${d}`),
-    's2_l3:', ...l3.map((d) => `.quad ${d}`),
+    '.balign 4096',
+    's2_l0:',
+    `.quad s2_l1 + ${TABLE}`,
+    '.fill 511, 8, 0',
+    's2_l1:',
+    ...l1.map((d) => `.quad ${d}`),
+    's2_l2:',
+    ...l2.map((d) => `.quad ${d}`),
+    's2_l3:',
+    ...l3.map((d) => `.quad ${d}`),
   ];
 }
 
@@ -64,17 +86,27 @@ const BOOT = [
   '.section .text.boot, "ax"',
   `.global ${EL2_START}`,
   `${EL2_START}:`,
-  ...addressOf(0, 'el2_stack_top'), 'mov sp, x0',
-  ...addressOf(0, 'el2_vectors'), 'msr vbar_el2, x0',
-  ...addressOf(0, 's2_l0'), 'msr vttbr_el2, x0',
-  ...movImmediate(0, VTCR_EL2), 'msr vtcr_el2, x0',
-  ...movImmediate(0, CPTR_EL2), 'msr cptr_el2, x0',
+  ...addressOf(0, 'el2_stack_top'),
+  'mov sp, x0',
+  ...addressOf(0, 'el2_vectors'),
+  'msr vbar_el2, x0',
+  ...addressOf(0, 's2_l0'),
+  'msr vttbr_el2, x0',
+  ...movImmediate(0, VTCR_EL2),
+  'msr vtcr_el2, x0',
+  ...movImmediate(0, CPTR_EL2),
+  'msr cptr_el2, x0',
   'msr hstr_el2, xzr',
-  ...movImmediate(0, HCR_EL2), 'msr hcr_el2, x0',
+  ...movImmediate(0, HCR_EL2),
+  'msr hcr_el2, x0',
   'isb',
-  'tlbi vmalls12e1', 'dsb nsh', 'isb',
-  ...movImmediate(0, SPSR_EL1H), 'msr spsr_el2, x0',
-  ...addressOf(0, EL1_START), 'msr elr_el2, x0',
+  'tlbi vmalls12e1',
+  'dsb nsh',
+  'isb',
+  ...movImmediate(0, SPSR_EL1H),
+  'msr spsr_el2, x0',
+  ...addressOf(0, EL1_START),
+  'msr elr_el2, x0',
   'eret',
 ];
 
@@ -83,7 +115,10 @@ const VECTORS = [
   '.balign 2048',
   'el2_vectors:',
   // Offset 0x400 (slot 8): synchronous exception from a lower EL using AArch64.
-  ...Array.from({ length: 16 }, (_, slot) => ['.balign 128', slot === 8 ? 'b el2_sync_lower' : 'b el2_unexpected']).flat(),
+  ...Array.from({ length: 16 }, (_, slot) => [
+    '.balign 128',
+    slot === 8 ? 'b el2_sync_lower' : 'b el2_unexpected',
+  ]).flat(),
   'el2_sync_lower:',
   'stp x0, x1, [sp, #-32]!',
   'stp x2, x3, [sp, #16]',
@@ -91,23 +126,36 @@ const VECTORS = [
   'lsr x1, x0, #26',
   `cmp x1, #${hex(BigInt(EC_HVC64))}`,
   'b.eq el2_report',
-  ...addressOf(1, CURRENT_INDEX), 'ldr w1, [x1]',
-  ...addressOf(2, RESULTS), `add x2, x2, x1, lsl #${RECORD_STRIDE_SHIFT}`,
-  `ldr w3, [x2, #${RECORD.el2Count}]`, 'add w3, w3, #1', `str w3, [x2, #${RECORD.el2Count}]`,
-  'cmp w3, #1', 'b.ne 1f',
+  ...addressOf(1, CURRENT_INDEX),
+  'ldr w1, [x1]',
+  ...addressOf(2, RESULTS),
+  `add x2, x2, x1, lsl #${RECORD_STRIDE_SHIFT}`,
+  `ldr w3, [x2, #${RECORD.el2Count}]`,
+  'add w3, w3, #1',
+  `str w3, [x2, #${RECORD.el2Count}]`,
+  'cmp w3, #1',
+  'b.ne 1f',
   `str x0, [x2, #${RECORD.esrEl2}]`,
-  'mrs x3, far_el2', `str x3, [x2, #${RECORD.farEl2}]`,
-  'mrs x3, hpfar_el2', `str x3, [x2, #${RECORD.hpfarEl2}]`,
-  'mrs x3, elr_el2', `str x3, [x2, #${RECORD.elrEl2}]`,
+  'mrs x3, far_el2',
+  `str x3, [x2, #${RECORD.farEl2}]`,
+  'mrs x3, hpfar_el2',
+  `str x3, [x2, #${RECORD.hpfarEl2}]`,
+  'mrs x3, elr_el2',
+  `str x3, [x2, #${RECORD.elrEl2}]`,
   '1:',
-  'mrs x3, elr_el2', 'add x3, x3, #4', 'msr elr_el2, x3',
+  'mrs x3, elr_el2',
+  'add x3, x3, #4',
+  'msr elr_el2, x3',
   'ldp x2, x3, [sp, #16]',
   'ldp x0, x1, [sp], #32',
   'eret',
   'el2_unexpected:',
-  `mov w0, #${ascii('U')}`, 'bl putc',
-  'mrs x0, esr_el2', 'bl put_space_hex',
-  'mrs x0, elr_el2', 'bl put_space_hex',
+  `mov w0, #${ascii('U')}`,
+  'bl putc',
+  'mrs x0, esr_el2',
+  'bl put_space_hex',
+  'mrs x0, elr_el2',
+  'bl put_space_hex',
   'bl put_newline',
   'b power_off',
   'el2_report:',
@@ -121,9 +169,14 @@ const VECTORS = [
 /** `letter idx` then the listed fields of the record at x22, each as ' ' + 16 hex digits. */
 function printLine(letter: string, fields: readonly { offset: number; word?: boolean }[]): string[] {
   return [
-    `mov w0, #${ascii(letter)}`, 'bl putc',
-    'mov x0, x19', 'bl put_space_hex',
-    ...fields.flatMap((f) => [f.word ? `ldr w0, [x22, #${f.offset}]` : `ldr x0, [x22, #${f.offset}]`, 'bl put_space_hex']),
+    `mov w0, #${ascii(letter)}`,
+    'bl putc',
+    'mov x0, x19',
+    'bl put_space_hex',
+    ...fields.flatMap((f) => [
+      f.word ? `ldr w0, [x22, #${f.offset}]` : `ldr x0, [x22, #${f.offset}]`,
+      'bl put_space_hex',
+    ]),
     'bl put_newline',
   ];
 }
@@ -138,29 +191,46 @@ function printResults(entryCount: number): string[] {
     ...addressOf(20, RESULTS),
     ...movImmediate(21, BigInt(entryCount)),
     '10:',
-    'cmp x19, x21', 'b.hs 19f',
+    'cmp x19, x21',
+    'b.hs 19f',
     `add x22, x20, x19, lsl #${RECORD_STRIDE_SHIFT}`,
-    `ldr w0, [x22, #${RECORD.el2Count}]`, 'cbz w0, 11f',
+    `ldr w0, [x22, #${RECORD.el2Count}]`,
+    'cbz w0, 11f',
     ...printLine('R', [
-      { offset: RECORD.esrEl2 }, { offset: RECORD.farEl2 }, { offset: RECORD.hpfarEl2 }, { offset: RECORD.elrEl2 },
+      { offset: RECORD.esrEl2 },
+      { offset: RECORD.farEl2 },
+      { offset: RECORD.hpfarEl2 },
+      { offset: RECORD.elrEl2 },
       { offset: RECORD.el2Count, word: true },
     ]),
     '11:',
-    `ldr w0, [x22, #${RECORD.el1Count}]`, 'cbz w0, 12f',
-    ...printLine('E', [{ offset: RECORD.esrEl1 }, { offset: RECORD.farEl1 }, { offset: RECORD.elrEl1 }, { offset: RECORD.el1Count, word: true }]),
+    `ldr w0, [x22, #${RECORD.el1Count}]`,
+    'cbz w0, 12f',
+    ...printLine('E', [
+      { offset: RECORD.esrEl1 },
+      { offset: RECORD.farEl1 },
+      { offset: RECORD.elrEl1 },
+      { offset: RECORD.el1Count, word: true },
+    ]),
     '12:',
-    `ldr w0, [x22, #${RECORD.completed}]`, 'cbnz w0, 13f',
+    `ldr w0, [x22, #${RECORD.completed}]`,
+    'cbnz w0, 13f',
     ...printLine('X', []),
     'b 14f',
     '13:',
-    `ldr w0, [x22, #${RECORD.el2Count}]`, `ldr w1, [x22, #${RECORD.el1Count}]`, 'orr w0, w0, w1', 'cbnz w0, 14f',
+    `ldr w0, [x22, #${RECORD.el2Count}]`,
+    `ldr w1, [x22, #${RECORD.el1Count}]`,
+    'orr w0, w0, w1',
+    'cbnz w0, 14f',
     ...printLine('N', []),
     '14:',
     'add x19, x19, #1',
     'b 10b',
     '19:',
     ...[...'END'].flatMap((c) => [`mov w0, #${ascii(c)}`, 'bl putc']),
-    'mov x0, x21', 'bl put_space_hex', 'bl put_newline',
+    'mov x0, x21',
+    'bl put_space_hex',
+    'bl put_newline',
     'ldp x21, x22, [sp, #32]',
     'ldp x19, x20, [sp, #16]',
     'ldp x29, x30, [sp], #48',
@@ -184,7 +254,8 @@ const SERIAL = [
   'stp x29, x30, [sp, #-32]!',
   'stp x19, x20, [sp, #16]',
   'mov x19, x0',
-  `mov w0, #${ascii(' ')}`, 'bl putc',
+  `mov w0, #${ascii(' ')}`,
+  'bl putc',
   'mov x20, #60',
   '1: lsr x0, x19, x20',
   'and x0, x0, #0xf',

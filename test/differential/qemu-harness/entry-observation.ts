@@ -16,11 +16,11 @@ export type EntryObservation = Readonly<{
 }>;
 
 /** The part the two sides must agree on: the syndrome registers, or no abort at all. */
-export type SyndromeOutcome =
-  | { kind: 'abort'; esr: bigint; far: bigint; hpfar: bigint }
-  | { kind: 'no-abort' };
+export type SyndromeOutcome = { kind: 'abort'; esr: bigint; far: bigint; hpfar: bigint } | { kind: 'no-abort' };
 
 /** The syndrome part of an observation. */
 export function syndromeOutcome(o: EntryObservation): SyndromeOutcome {
-  return o.stage2 === null ? { kind: 'no-abort' } : { kind: 'abort', esr: o.stage2.esr, far: o.stage2.far, hpfar: o.stage2.hpfar };
+  return o.stage2 === null
+    ? { kind: 'no-abort' }
+    : { kind: 'abort', esr: o.stage2.esr, far: o.stage2.far, hpfar: o.stage2.hpfar };
 }

@@ -36,7 +36,8 @@ export function expectedSyndrome(entry: CorpusEntry, instruction: EntryInstructi
   const values = new Map(entry.setup.map((s) => [s.reg, s.value]));
   // The harness zeroes every register an entry does not set; SP is never a base register in the corpus.
   const decoded = decodeMemoryAccess(instruction.word, { x: (n) => values.get(n) ?? 0n, sp: 0n, pc: instruction.pc });
-  if (decoded.kind !== 'memory') return { kind: 'no-abort', why: `the decoder sees no data access (${decoded.reason})` };
+  if (decoded.kind !== 'memory')
+    return { kind: 'no-abort', why: `the decoder sees no data access (${decoded.reason})` };
   if (decoded.neverFaults) return { kind: 'no-abort', why: `${decoded.class}: never reports an abort` };
   // The harness never arms the exclusive monitor, so the store-exclusive fails without an access.
   if (decoded.exclusive && decoded.write) return { kind: 'no-abort', why: 'store-exclusive with the monitor clear' };

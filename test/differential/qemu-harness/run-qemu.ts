@@ -27,10 +27,20 @@ export class QemuHarnessError extends Error {
 function runQemu(elfPath: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const args = [...QEMU_ARGS, '-kernel', elfPath];
-    const child = execFile('qemu-system-aarch64', args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 }, (error, stdout) => {
-      if (error) reject(new QemuHarnessError('QemuFailed', `qemu-system-aarch64 failed: ${error.message}`, stdout, { cause: error }));
-      else resolve(stdout);
-    });
+    const child = execFile(
+      'qemu-system-aarch64',
+      args,
+      { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 << 20 },
+      (error, stdout) => {
+        if (error)
+          reject(
+            new QemuHarnessError('QemuFailed', `qemu-system-aarch64 failed: ${error.message}`, stdout, {
+              cause: error,
+            }),
+          );
+        else resolve(stdout);
+      },
+    );
     child.stdin?.end();
   });
 }
@@ -42,9 +52,13 @@ export function parseHarnessOutput(output: string, count: number): EntryObservat
   type Mutable = { stage2: EntryObservation['stage2']; el1: EntryObservation['el1']; completed: boolean };
   const entries: Mutable[] = Array.from({ length: count }, () => ({ stage2: null, el1: null, completed: true }));
   let ended = false;
-  for (const line of output.split(/\r?\n/).map((l) => l.trim()).filter((l) => /^(R|E|N|X|U|END) /.test(l))) {
+  for (const line of output
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter((l) => /^(R|E|N|X|U|END) /.test(l))) {
     const [tag, ...f] = line.split(/\s+/) as [string, ...string[]];
-    if (tag === 'U') throw new QemuHarnessError('UnexpectedException', `EL2 took an unexpected exception: ${line}`, output);
+    if (tag === 'U')
+      throw new QemuHarnessError('UnexpectedException', `EL2 took an unexpected exception: ${line}`, output);
     if (tag === 'END') {
       ended = Number(hex(f[0]!)) === count;
       continue;
@@ -53,10 +67,12 @@ export function parseHarnessOutput(output: string, count: number): EntryObservat
     const e = entries[index];
     if (e === undefined) throw new QemuHarnessError('MalformedLine', `entry index out of range: ${line}`, output);
     const v = f.slice(1).map(hex);
-    if (tag === 'R' && v.length === 5) e.stage2 = { esr: v[0]!, far: v[1]!, hpfar: v[2]!, elr: v[3]!, count: Number(v[4]!) };
+    if (tag === 'R' && v.length === 5)
+      e.stage2 = { esr: v[0]!, far: v[1]!, hpfar: v[2]!, elr: v[3]!, count: Number(v[4]!) };
     else if (tag === 'E' && v.length === 4) e.el1 = { esr: v[0]!, far: v[1]!, elr: v[2]!, count: Number(v[3]!) };
     else if (tag === 'X' && v.length === 0) e.completed = false;
-    else if (tag !== 'N' || v.length !== 0) throw new QemuHarnessError('MalformedLine', `malformed line: ${line}`, output);
+    else if (tag !== 'N' || v.length !== 0)
+      throw new QemuHarnessError('MalformedLine', `malformed line: ${line}`, output);
   }
   if (!ended) throw new QemuHarnessError('OutputIncomplete', `the harness did not report all ${count} entries`, output);
   return entries;

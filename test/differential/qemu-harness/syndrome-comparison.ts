@@ -18,7 +18,10 @@ function sameOutcome(a: SyndromeOutcome, b: SyndromeOutcome): boolean {
 }
 
 /** Every entry where the two sides' outcomes differ; `sideOf(i)` gives each side's view of entry i. */
-export function compareSyndromes(corpus: readonly CorpusEntry[], sidesOf: (index: number) => readonly [Side, Side]): SyndromeMismatch[] {
+export function compareSyndromes(
+  corpus: readonly CorpusEntry[],
+  sidesOf: (index: number) => readonly [Side, Side],
+): SyndromeMismatch[] {
   return corpus.flatMap((entry, index) => {
     const [left, right] = sidesOf(index);
     return sameOutcome(left.outcome, right.outcome) ? [] : [{ index, entry, left, right }];
@@ -27,7 +30,8 @@ export function compareSyndromes(corpus: readonly CorpusEntry[], sidesOf: (index
 
 function summary(s: Side): string {
   const o = s.outcome;
-  const what = o.kind === 'no-abort' ? 'no abort' : `ESR_EL2 ${hex(o.esr)}  FAR_EL2 ${hex(o.far)}  HPFAR_EL2 ${hex(o.hpfar)}`;
+  const what =
+    o.kind === 'no-abort' ? 'no abort' : `ESR_EL2 ${hex(o.esr)}  FAR_EL2 ${hex(o.far)}  HPFAR_EL2 ${hex(o.hpfar)}`;
   return `${s.name}: ${what}${s.note ? `  (${s.note})` : ''}`;
 }
 
@@ -37,7 +41,8 @@ function fieldText(f: EsrField | undefined): string {
 
 /** ESR fields of both sides (or of the one that aborted), one line each, differing ones marked with '*'. */
 function esrFieldLines(left: Side, right: Side): string[] {
-  const fieldsOf = (s: Side): readonly EsrField[] => (s.outcome.kind === 'abort' ? describeEsr(s.outcome.esr).fields : []);
+  const fieldsOf = (s: Side): readonly EsrField[] =>
+    s.outcome.kind === 'abort' ? describeEsr(s.outcome.esr).fields : [];
   const a = fieldsOf(left);
   const b = fieldsOf(right);
   const names = [...new Set([...a, ...b].map((f) => f.name))];
@@ -81,8 +86,10 @@ export function observationProblems(o: EntryObservation, instruction: EntryInstr
   const problems: string[] = [];
   if (!o.completed) problems.push('the code after the instruction never ran');
   if (o.stage2 && o.stage2.count !== 1) problems.push(`${o.stage2.count} exceptions to EL2 instead of 1`);
-  if (o.stage2 && o.stage2.elr !== instruction.pc) problems.push(`ELR_EL2 ${hex(o.stage2.elr)} is not the instruction (${hex(instruction.pc)})`);
-  if (o.el1 && !el1Allowed) problems.push(`exception to EL1: ESR_EL1 ${hex(o.el1.esr)} FAR_EL1 ${hex(o.el1.far)} ELR_EL1 ${hex(o.el1.elr)}`);
+  if (o.stage2 && o.stage2.elr !== instruction.pc)
+    problems.push(`ELR_EL2 ${hex(o.stage2.elr)} is not the instruction (${hex(instruction.pc)})`);
+  if (o.el1 && !el1Allowed)
+    problems.push(`exception to EL1: ESR_EL1 ${hex(o.el1.esr)} FAR_EL1 ${hex(o.el1.far)} ELR_EL1 ${hex(o.el1.elr)}`);
   return problems;
 }
 
@@ -99,7 +106,10 @@ export function validateQemuResults(
 ): QemuValidation {
   const mismatches = compareSyndromes(corpus, (i) => {
     const expected = expectedSyndrome(corpus[i]!, instructions[i]!);
-    return [{ name: 'decoder', outcome: expected, note: expected.why }, { name: 'QEMU', outcome: syndromeOutcome(observations[i]!) }];
+    return [
+      { name: 'decoder', outcome: expected, note: expected.why },
+      { name: 'QEMU', outcome: syndromeOutcome(observations[i]!) },
+    ];
   });
   const problems = corpus.flatMap((entry, index) => {
     const found = observationProblems(observations[index]!, instructions[index]!, false);

@@ -30,19 +30,36 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
   it('under --policy allow-all nothing traps: the read reaches the physical hole at 0x0f000000 (emulator error, exit 1)', async () => {
     const r = await runEl2dbg(['run', '--image', guestPath('ritm-selftest'), '--policy', 'allow-all']);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.match(/emulator error at pc 0x[0-9a-f]+: read of physical address 0xf000000, where nothing is mapped/);
+    expect(r.stderr).to.match(
+      /emulator error at pc 0x[0-9a-f]+: read of physical address 0xf000000, where nothing is mapped/,
+    );
   });
 
   it('writes a JSON Lines trace: header, stage2-abort with decision, inject, hvc, psci; 64-bit values as hex strings', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'el2dbg-trace-')), 't.jsonl');
     const r = await runEl2dbg(['run', '--image', guestPath('ritm-selftest'), '--trace', file]);
     expect(r.code).to.equal(0);
-    const records = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(records[0]).to.include({ type: 'header', format: 1, tool: 'el2dbg', policy: 'ritm', inject: 'ritm', image: guestPath('ritm-selftest') });
+    const records = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records[0]).to.include({
+      type: 'header',
+      format: 1,
+      tool: 'el2dbg',
+      policy: 'ritm',
+      inject: 'ritm',
+      image: guestPath('ritm-selftest'),
+    });
     const first = records.find((x) => x.type === 'stage2-abort')!;
     expect(first).to.include({ esr: '0x93c08007', ipa: '0xf000000', region: 'filtered-mmio' });
     expect(first.access).to.deep.equal({ write: false, width: 64, rt: 0 });
-    expect(first.decision).to.include({ action: 'emulate', why: 'handler-value', value: '0xfeedfacecafebeef', outcome: 'elr+4' });
+    expect(first.decision).to.include({
+      action: 'emulate',
+      why: 'handler-value',
+      value: '0xfeedfacecafebeef',
+      outcome: 'elr+4',
+    });
     expect(typeof first.icount).to.equal('number');
     const inject = records.find((x) => x.type === 'inject')!;
     expect(inject).to.include({ esr_el1: '0x97810007', mode: 'ritm' });
@@ -56,17 +73,27 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
   it('filters trace events with --events', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'el2dbg-trace-')), 't.jsonl');
     await runEl2dbg(['run', '--image', guestPath('ritm-selftest'), '--trace', file, '--events', 'inject']);
-    const types = new Set(readFileSync(file, 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { type: string }).type));
+    const types = new Set(
+      readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => (JSON.parse(l) as { type: string }).type),
+    );
     expect([...types].sort()).to.deep.equal(['header', 'inject']);
   });
 
   it('loads a TypeScript policy module with --policy FILE.ts', async () => {
-    const image = buildElf(movq(1, 0x0f00_0000n) + 'ldr x2, [x1]\n' + movq(3, 0x4008_1000n) + 'str x2, [x3]\n' + POWER_OFF);
+    const image = buildElf(
+      movq(1, 0x0f00_0000n) + 'ldr x2, [x1]\n' + movq(3, 0x4008_1000n) + 'str x2, [x3]\n' + POWER_OFF,
+    );
     const file = join(mkdtempSync(join(tmpdir(), 'el2dbg-trace-')), 't.jsonl');
     const r = await runEl2dbg(['run', '--image', image, '--policy', fixture('typed-policy.ts'), '--trace', file]);
     expect(r.stderr).to.equal('');
     expect(r.code).to.equal(0);
-    const abort = readFileSync(file, 'utf8').split('\n').map((l) => (l ? JSON.parse(l) : {})).find((x: { type?: string }) => x.type === 'stage2-abort');
+    const abort = readFileSync(file, 'utf8')
+      .split('\n')
+      .map((l) => (l ? JSON.parse(l) : {}))
+      .find((x: { type?: string }) => x.type === 'stage2-abort');
     expect(abort.region).to.equal('typed');
     expect(abort.decision.value).to.equal('0xfeed');
   });
@@ -80,21 +107,41 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
       msr elr_el1, x9
       add x20, x20, #1
       eret`;
-    const image = buildElf('adr x9, vectors\n msr vbar_el1, x9\n' + movq(1, 0x0f00_0000n) + 'ldr x2, [x1]\n ldr x3, [x1, #8]\n ldr x4, [x1, #16]\n' + POWER_OFF + vectors);
+    const image = buildElf(
+      'adr x9, vectors\n msr vbar_el1, x9\n' +
+        movq(1, 0x0f00_0000n) +
+        'ldr x2, [x1]\n ldr x3, [x1, #8]\n ldr x4, [x1, #16]\n' +
+        POWER_OFF +
+        vectors,
+    );
     const r = await runEl2dbg(['run', '--image', image, '--policy', fixture('throwing-policy.mjs')]);
     expect(r.code).to.equal(0);
-    expect(r.stderr).to.match(/MMIO handler failed; treated as Fault.*"policy":"throwing-policy\.mjs".*"region":"buggy".*"error":"Error: handler bug at offset 0"/);
+    expect(r.stderr).to.match(
+      /MMIO handler failed; treated as Fault.*"policy":"throwing-policy\.mjs".*"region":"buggy".*"error":"Error: handler bug at offset 0"/,
+    );
     expect(r.stderr).to.match(/read handler returned \{\\"kind\\":\\"value\\",\\"value\\":42\}/);
   });
 
   const badPolicies: [string, string[], RegExp][] = [
-    ['an overlapping policy', ['--policy', fixture('overlapping-policy.mjs')], /--policy .*overlapping-policy\.mjs: .*overlap/i],
+    [
+      'an overlapping policy',
+      ['--policy', fixture('overlapping-policy.mjs')],
+      /--policy .*overlapping-policy\.mjs: .*overlap/i,
+    ],
     ['a missing policy file', ['--policy', './no-such-policy.mjs'], /--policy: \.\/no-such-policy\.mjs does not exist/],
     ['an unknown policy name', ['--policy', 'strict'], /'strict' is neither a built-in policy \(ritm, allow-all\)/],
     ['an inherited property name as policy', ['--policy', 'constructor'], /'constructor' is neither a built-in policy/],
-    ['a trace file that cannot be written', ['--trace', '/nonexistent-dir/t.jsonl'], /cannot write the trace: .*ENOENT/],
+    [
+      'a trace file that cannot be written',
+      ['--trace', '/nonexistent-dir/t.jsonl'],
+      /cannot write the trace: .*ENOENT/,
+    ],
     ['an unknown --inject mode', ['--inject', 'sideways'], /--inject: 'sideways' is not an injection mode/],
-    ['an unknown --events type', ['--trace', '/tmp/x.jsonl', '--events', 'stage2-abort,bogus'], /--events: unknown event type 'bogus'/],
+    [
+      'an unknown --events type',
+      ['--trace', '/tmp/x.jsonl', '--events', 'stage2-abort,bogus'],
+      /--events: unknown event type 'bogus'/,
+    ],
   ];
   for (const [what, args, message] of badPolicies) {
     it(`rejects ${what} with exit 2`, async () => {
@@ -116,7 +163,9 @@ describe('el2dbg esr decode', () => {
     expect(r.stdout).to.match(/DFSC +\[5:0\] = 0x7 +Translation fault, level 3/);
   });
   it('decodes an injected EL1 syndrome (EC 0x25) and an HVC', async () => {
-    expect((await runEl2dbg(['esr', 'decode', '97c08007'])).stdout).to.match(/EC 0x25 Data Abort taken without a change in Exception level/);
+    expect((await runEl2dbg(['esr', 'decode', '97c08007'])).stdout).to.match(
+      /EC 0x25 Data Abort taken without a change in Exception level/,
+    );
     expect((await runEl2dbg(['esr', 'decode', '0x5a000000'])).stdout).to.match(/EC 0x16 HVC/);
   });
   it('rejects a value that is not hex with exit 2', async () => {

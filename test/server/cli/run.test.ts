@@ -42,7 +42,13 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
   });
 
   it('stops at --max-insns with exit 3', async () => {
-    const r = await runEl2dbg(['run', '--image', buildElf('1: add x0, x0, #1\n add x1, x1, #1\n b 1b'), '--max-insns', '300000']);
+    const r = await runEl2dbg([
+      'run',
+      '--image',
+      buildElf('1: add x0, x0, #1\n add x1, x1, #1\n b 1b'),
+      '--max-insns',
+      '300000',
+    ]);
     expect(r.code).to.equal(3);
     expect(r.stderr).to.match(/^el2dbg: stopped: instruction limit reached after 30\d{4} instructions\n$/);
   });
@@ -58,7 +64,9 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
   it('reports an emulator error with the guest PC in one line and exit 1', async () => {
     const r = await runEl2dbg(['run', '--image', buildElf('movz x0, #0x0c00, lsl #16\n str x0, [x0]')]);
     expect(r.code).to.equal(1);
-    expect(r.stderr).to.equal('el2dbg: emulator error at pc 0x40080004: write of physical address 0xc000000, where nothing is mapped\n');
+    expect(r.stderr).to.equal(
+      'el2dbg: emulator error at pc 0x40080004: write of physical address 0xc000000, where nothing is mapped\n',
+    );
   });
 
   it('boots a raw binary at --load-addr', async () => {
@@ -73,9 +81,21 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
       ['no --image', ['run'], /required option '--image <file>'/],
       ['an unknown flag', ['run', '--image', 'x', '--frobnicate'], /unknown option '--frobnicate'/],
       ['a bad --memory', ['run', '--image', 'x', '--memory', 'lots'], /--memory: 'lots' is not a size/],
-      ['too little --memory', ['run', '--image', 'x', '--memory', '1M'], /--memory: 1048576 bytes is not a usable RAM size/],
-      ['a bad --timeout', ['run', '--image', 'x', '--timeout', '-1'], /--timeout: '-1' is not a positive number of seconds/],
-      ['a bad --max-insns', ['run', '--image', 'x', '--max-insns', 'many'], /--max-insns: 'many' is not a positive whole number/],
+      [
+        'too little --memory',
+        ['run', '--image', 'x', '--memory', '1M'],
+        /--memory: 1048576 bytes is not a usable RAM size/,
+      ],
+      [
+        'a bad --timeout',
+        ['run', '--image', 'x', '--timeout', '-1'],
+        /--timeout: '-1' is not a positive number of seconds/,
+      ],
+      [
+        'a bad --max-insns',
+        ['run', '--image', 'x', '--max-insns', 'many'],
+        /--max-insns: 'many' is not a positive whole number/,
+      ],
       ['a bad --load-addr', ['run', '--image', 'x', '--load-addr', 'here'], /--load-addr: 'here' is not an address/],
       ['a bad --log-level', ['--log-level', 'loud', 'run', '--image', 'x'], /argument 'loud' is invalid/],
       ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
@@ -127,8 +147,19 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
 describe('el2dbg doctor and --help', () => {
   it('doctor --json reports every dependency as usable on a set-up machine', async () => {
     const r = await runEl2dbg(['doctor', '--json']);
-    const report = JSON.parse(r.stdout) as { ok: boolean; checks: { name: string; ok: boolean; version: string | null }[] };
-    expect(report.checks.map((c) => c.name)).to.deep.equal(['node', 'libunicorn', 'gdb-multiarch', 'qemu-system-aarch64', 'aarch64-linux-gnu-as', 'aarch64-linux-gnu-ld', 'dtc']);
+    const report = JSON.parse(r.stdout) as {
+      ok: boolean;
+      checks: { name: string; ok: boolean; version: string | null }[];
+    };
+    expect(report.checks.map((c) => c.name)).to.deep.equal([
+      'node',
+      'libunicorn',
+      'gdb-multiarch',
+      'qemu-system-aarch64',
+      'aarch64-linux-gnu-as',
+      'aarch64-linux-gnu-ld',
+      'dtc',
+    ]);
     expect(report.checks.find((c) => c.name === 'libunicorn')!.version).to.match(/^2\.1\./);
     expect(report.ok).to.equal(true);
     expect(r.code).to.equal(0);
@@ -146,7 +177,10 @@ describe('el2dbg doctor and --help', () => {
     const dir = mkdtempSync(join(tmpdir(), 'el2dbg-fake-qemu-'));
     try {
       const fake = join(dir, 'qemu-system-aarch64');
-      writeFileSync(fake, '#!/bin/sh\n[ "$1" = --version ] && { echo "QEMU emulator version 7.2.22"; exit 0; }\necho \'qemu-system-aarch64: failed to find romfile "efi-virtio.rom"\' >&2; exit 1\n');
+      writeFileSync(
+        fake,
+        '#!/bin/sh\n[ "$1" = --version ] && { echo "QEMU emulator version 7.2.22"; exit 0; }\necho \'qemu-system-aarch64: failed to find romfile "efi-virtio.rom"\' >&2; exit 1\n',
+      );
       chmodSync(fake, 0o755);
       const r = await runEl2dbg(['doctor', '--json'], { PATH: `${dir}:${process.env.PATH}` });
       const report = JSON.parse(r.stdout) as { checks: { name: string; ok: boolean; detail: string }[] };

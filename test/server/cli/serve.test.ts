@@ -19,7 +19,10 @@ interface ServeProcess {
 }
 
 function spawnServe(args: string[]): ServeProcess {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
+    cwd: projectRoot(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
@@ -27,7 +30,10 @@ function spawnServe(args: string[]): ServeProcess {
     out += d.toString('utf8');
     for (const w of [...waiters]) {
       const m = out.match(w.pattern);
-      if (m) waiters.splice(waiters.indexOf(w), 1), w.resolve(m);
+      if (m) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
     }
   });
   child.stderr!.on('data', (d: Buffer) => (err += d.toString('utf8')));
@@ -59,7 +65,9 @@ describe('el2dbg serve (the real CLI, in a child process)', function () {
     const [, command] = await serve.line(/^Attach with: (.*)$/m);
     expect(command).to.equal(`gdb-multiarch -ex 'target remote 127.0.0.1:${port}' guests/build/demo.elf`);
     // The printed command, as a shell would split it, plus batch commands.
-    const gdb = spawnGdb(['break compute', 'continue', 'p/x $ESR_EL2', 'stepi', 'p/x $pc'], { args: ['-ex', `target remote 127.0.0.1:${port}`, join(projectRoot(), 'guests/build/demo.elf')] });
+    const gdb = spawnGdb(['break compute', 'continue', 'p/x $ESR_EL2', 'stepi', 'p/x $pc'], {
+      args: ['-ex', `target remote 127.0.0.1:${port}`, join(projectRoot(), 'guests/build/demo.elf')],
+    });
     const { output } = await gdb.exited;
     expect(output).to.match(/Breakpoint 1, compute \(\)/);
     expect(output).to.match(/\$1 = 0x93c18047/); // the last trap: write_filtered's `str x1, [x2]` (ISV, 64-bit, Rt 1, WnR)
@@ -104,7 +112,8 @@ describe('el2dbg serve (the real CLI, in a child process)', function () {
   it('--help describes the options with an example', async () => {
     const r = await runEl2dbg(['serve', '--help']);
     expect(r.code).to.equal(0);
-    for (const flag of ['--image', '--policy', '--inject', '--port', '--host', '--allow-remote', '--stdio', '--once']) expect(r.stdout).to.include(flag);
+    for (const flag of ['--image', '--policy', '--inject', '--port', '--host', '--allow-remote', '--stdio', '--once'])
+      expect(r.stdout).to.include(flag);
     expect(r.stdout).to.match(/Examples:\n\s+\$ el2dbg serve\n\s+Listening on port 1234/);
   });
 });

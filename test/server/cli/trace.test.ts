@@ -9,7 +9,15 @@ import { runEl2dbg } from '../../helpers/cli.js';
 import { guestPath } from '../../helpers/guests.js';
 import { POWER_OFF } from '../../helpers/machine.js';
 
-type TraceEvent = { ph: string; pid: number; tid: number; ts?: number; dur?: number; name: string; args?: Record<string, unknown> };
+type TraceEvent = {
+  ph: string;
+  pid: number;
+  tid: number;
+  ts?: number;
+  dur?: number;
+  name: string;
+  args?: Record<string, unknown>;
+};
 
 /** Structural checks of a Chrome Trace Event file as the Perfetto UI reads it. */
 function validatePerfetto(file: string): TraceEvent[] {
@@ -42,7 +50,12 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
     const events = validatePerfetto(perfetto);
     const tracks = events.filter((e) => e.name === 'thread_name').map((e) => e.args!.name);
     expect(tracks).to.include.members(['stage 2: filtered-mmio', 'stage 2: no region', 'hypercalls', 'injections']);
-    expect(events.filter((e) => e.ph === 'X' || e.ph === 'i').length).to.equal(readFileSync(jsonl, 'utf8').trim().split('\n').filter((l) => !/"type":"(header|psci)"/.test(l)).length);
+    expect(events.filter((e) => e.ph === 'X' || e.ph === 'i').length).to.equal(
+      readFileSync(jsonl, 'utf8')
+        .trim()
+        .split('\n')
+        .filter((l) => !/"type":"(header|psci)"/.test(l)).length,
+    );
     expect(events.find((e) => e.ph === 'M' && e.name === 'process_name')).to.not.equal(undefined);
   });
 
@@ -59,16 +72,21 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
   it('rejects bad conversions with exit 2: no --perfetto, not a trace, missing file', async () => {
     const notTrace = join(dir, 'x.jsonl');
     writeFileSync(notTrace, '{"hello":1}\n');
-    expect((await runEl2dbg(['trace', 'convert', join(dir, 's.jsonl')])).stderr).to.match(/--perfetto OUT\.json is required/);
+    expect((await runEl2dbg(['trace', 'convert', join(dir, 's.jsonl')])).stderr).to.match(
+      /--perfetto OUT\.json is required/,
+    );
     const r = await runEl2dbg(['trace', 'convert', notTrace, '--perfetto', join(dir, 'y.json')]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/not an el2dbg trace/);
-    expect((await runEl2dbg(['trace', 'convert', join(dir, 'missing.jsonl'), '--perfetto', join(dir, 'y.json')])).code).to.equal(2);
+    expect(
+      (await runEl2dbg(['trace', 'convert', join(dir, 'missing.jsonl'), '--perfetto', join(dir, 'y.json')])).code,
+    ).to.equal(2);
     expect((await runEl2dbg(['trace'])).stderr).to.match(/--image FILE is required/);
   });
 
   it('keeps memory bounded: a 10 M-instruction run with 100k traps traces with a 48 MiB heap limit', async () => {
-    // 100 000 iterations of (one trapped read + 96 other instructions): ~10 M instructions, 100 000 records (~35 MB of JSON).
+    // 100 000 iterations of (one trapped read + 96 other instructions): ~10 M instructions, 100 000 records (~35 MB of
+    // JSON).
     const src = `
       movz x21, #0x86a0
       movk x21, #0x1, lsl #16
@@ -84,7 +102,11 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
     const image = buildElf(src);
     const out = join(dir, 'big.jsonl');
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['--max-old-space-size=48', join(projectRoot(), 'bin/el2dbg.js'), 'trace', '--image', image, '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(
+        process.execPath,
+        ['--max-old-space-size=48', join(projectRoot(), 'bin/el2dbg.js'), 'trace', '--image', image, '--out', out],
+        { stdio: ['ignore', 'ignore', 'pipe'] },
+      );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d));
       child.on('close', (code) => resolve({ code, stderr }));
@@ -93,7 +115,10 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
     expect(r.code).to.equal(0);
     expect(statSync(out).size).to.be.greaterThan(30 << 20);
     const text = readFileSync(out, 'utf8');
-    const last = JSON.parse(text.slice(text.lastIndexOf('\n', text.length - 2) + 1)) as { type: string; icount: number };
+    const last = JSON.parse(text.slice(text.lastIndexOf('\n', text.length - 2) + 1)) as {
+      type: string;
+      icount: number;
+    };
     expect(last.type).to.equal('psci');
     expect(last.icount).to.be.at.least(9_900_000);
   });

@@ -4,7 +4,9 @@ import { buildTargetDescription, TARGET_XML } from '../../../server/registers/ta
 
 /** `<reg .../>` elements of a document as attribute maps. */
 function regs(xml: string): Record<string, string>[] {
-  return [...xml.matchAll(/<reg ([^>]*)\/>/g)].map((m) => Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!])));
+  return [...xml.matchAll(/<reg ([^>]*)\/>/g)].map((m) =>
+    Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((a) => [a[1]!, a[2]!])),
+  );
 }
 
 describe('server/registers: the register table and the target description generated from it', () => {
@@ -12,7 +14,9 @@ describe('server/registers: the register table and the target description genera
 
   it('numbers registers as gdb expects: x0-x30, sp 31, pc 32, cpsr 33 (32-bit), v0-v31 34-65, fpsr 66, fpcr 67', () => {
     const at = (n: number) => REGISTERS[n]!;
-    expect(Array.from({ length: 31 }, (_, i) => at(i).name)).to.deep.equal(Array.from({ length: 31 }, (_, i) => `x${i}`));
+    expect(Array.from({ length: 31 }, (_, i) => at(i).name)).to.deep.equal(
+      Array.from({ length: 31 }, (_, i) => `x${i}`),
+    );
     expect([at(31).name, at(32).name, at(33).name, at(33).bitsize]).to.deep.equal(['sp', 'pc', 'cpsr', 32]);
     expect(at(34)).to.include({ name: 'v0', bitsize: 128, type: 'aarch64v' });
     expect(at(65)).to.include({ name: 'v31', bitsize: 128 });
@@ -22,9 +26,28 @@ describe('server/registers: the register table and the target description genera
   it('has the EL2 feature with the 22 system registers of the issue, all 64-bit, in group el2', () => {
     const el2 = REGISTERS.slice(68);
     expect(el2.map((r) => r.name)).to.deep.equal([
-      'ESR_EL2', 'FAR_EL2', 'HPFAR_EL2', 'ELR_EL2', 'SPSR_EL2', 'HCR_EL2', 'VTCR_EL2', 'VTTBR_EL2', 'VBAR_EL2',
-      'SCTLR_EL1', 'TCR_EL1', 'TTBR0_EL1', 'TTBR1_EL1', 'MAIR_EL1', 'VBAR_EL1', 'ESR_EL1', 'FAR_EL1', 'ELR_EL1', 'SPSR_EL1',
-      'SP_EL0', 'SP_EL1', 'CurrentEL',
+      'ESR_EL2',
+      'FAR_EL2',
+      'HPFAR_EL2',
+      'ELR_EL2',
+      'SPSR_EL2',
+      'HCR_EL2',
+      'VTCR_EL2',
+      'VTTBR_EL2',
+      'VBAR_EL2',
+      'SCTLR_EL1',
+      'TCR_EL1',
+      'TTBR0_EL1',
+      'TTBR1_EL1',
+      'MAIR_EL1',
+      'VBAR_EL1',
+      'ESR_EL1',
+      'FAR_EL1',
+      'ELR_EL1',
+      'SPSR_EL1',
+      'SP_EL0',
+      'SP_EL1',
+      'CurrentEL',
     ]);
     expect(el2.every((r) => r.bitsize === 64 && r.group === 'el2' && r.feature === 'org.el2dbg.el2')).to.equal(true);
   });
@@ -49,9 +72,13 @@ describe('server/registers: the register table and the target description genera
     });
   });
 
-  it('keeps gdb\'s feature names and defines the types it uses (cpsr_flags, aarch64v)', () => {
-    expect(docs.get('aarch64-core.xml')).to.include('<feature name="org.gnu.gdb.aarch64.core">').and.include('<flags id="cpsr_flags" size="4">');
-    expect(docs.get('aarch64-fpu.xml')).to.include('<feature name="org.gnu.gdb.aarch64.fpu">').and.include('<union id="aarch64v">');
+  it("keeps gdb's feature names and defines the types it uses (cpsr_flags, aarch64v)", () => {
+    expect(docs.get('aarch64-core.xml'))
+      .to.include('<feature name="org.gnu.gdb.aarch64.core">')
+      .and.include('<flags id="cpsr_flags" size="4">');
+    expect(docs.get('aarch64-fpu.xml'))
+      .to.include('<feature name="org.gnu.gdb.aarch64.fpu">')
+      .and.include('<union id="aarch64v">');
     expect(docs.get('el2dbg-el2.xml')).to.include('<feature name="org.el2dbg.el2">');
   });
 

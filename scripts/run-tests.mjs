@@ -10,12 +10,13 @@ import Mocha from 'mocha';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 try {
+  execFileSync(join(root, 'scripts/build-shim'), { stdio: 'inherit' });
   execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json')], {
     stdio: 'inherit',
   });
 } catch {
   console.log('tests: 0 passed, 1 failed');
-  console.error('run-tests: the TypeScript build failed (see above)');
+  console.error('run-tests: the build (native shim or TypeScript) failed (see above)');
   process.exit(1);
 }
 

@@ -105,12 +105,8 @@ export class DebugTarget {
   }
 
   /** What `monitor stats` reports besides the trap statistics. */
-  executionStats(): { instructions: bigint; runNs: bigint; counting: boolean } {
-    return {
-      instructions: this.machine.instructionsExecuted,
-      runNs: this.machine.runTimeNs,
-      counting: this.machine.counting,
-    };
+  executionStats(): { instructions: bigint; runNs: bigint } {
+    return { instructions: this.machine.instructionsExecuted, runNs: this.machine.runTimeNs };
   }
 
   /** The guest powered off: a new session (or `run`) starts it again from its initial state. */

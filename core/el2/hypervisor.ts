@@ -85,7 +85,7 @@ export class Hypervisor {
 
   private readonly uc: UnicornEngine;
   readonly el2: El2State;
-  readonly policy: Stage2Policy;
+  private currentPolicy: Stage2Policy;
   readonly policyName: string;
   readonly injectMode: InjectMode;
   private readonly instructions: InstructionReader;
@@ -93,14 +93,14 @@ export class Hypervisor {
   private readonly logger: CoreLogger;
 
   constructor(config: HypervisorConfig) {
-    ({
-      uc: this.uc,
-      el2: this.el2,
-      policy: this.policy,
-      policyName: this.policyName,
-      injectMode: this.injectMode,
-    } = config);
-    ({ instructions: this.instructions, emit: this.emit, logger: this.logger } = config);
+    this.uc = config.uc;
+    this.el2 = config.el2;
+    this.currentPolicy = config.policy;
+    this.policyName = config.policyName;
+    this.injectMode = config.injectMode;
+    this.instructions = config.instructions;
+    this.emit = config.emit;
+    this.logger = config.logger;
     const uc = this.uc;
     const ids = Array.from({ length: 29 }, (_, i) => UC_ARM64_REG.X0 + i);
     this.frameBatch = new RegisterBatch(uc, [
@@ -111,6 +111,16 @@ export class Hypervisor {
       UC_ARM64_REG.SP_EL1,
       UC_ARM64_REG.PSTATE,
     ]);
+  }
+
+  /** The stage-2 policy the traps are decided by. */
+  get policy(): Stage2Policy {
+    return this.currentPolicy;
+  }
+
+  /** Replaces the policy (a machine reset builds a fresh one, with its handlers' state back at the start). */
+  setPolicy(policy: Stage2Policy): void {
+    this.currentPolicy = policy;
   }
 
   /** The trap held before its decision, if the machine stopped there. */

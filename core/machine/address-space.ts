@@ -60,7 +60,17 @@ export interface RangeWrite {
 /** What the TLB-fill hook ran into, for the machine to handle once the run returns. */
 export type FillStop =
   | { kind: 'translation'; va: bigint; access: MemAccessType; el: 0 | 1; fault: TranslationFault }
-  | { kind: 'watch-page'; va: bigint; access: MemAccessType };
+  | { kind: 'watch-page'; va: bigint; access: MemAccessType }
+  /** The translation reached a physical address where the machine has nothing: a synchronous external abort. */
+  | { kind: 'external-abort'; va: bigint; access: MemAccessType; el: 0 | 1; pa: bigint };
+
+/** What the address space needs from the machine besides the engine: its memory map and the TLB bookkeeping. */
+export interface AddressSpaceHost {
+  /** True if RAM, flash or a device answers at this physical address. */
+  isBacked(pa: bigint): boolean;
+  /** unicorn's TLB now holds a page of the stage-1 block [vaBase, vaBase + size) (larger than a page). */
+  noteBlockMapping(vaBase: bigint, size: bigint): void;
+}
 
 const PAGE = 0x1000n;
 
@@ -93,13 +103,20 @@ export class AddressSpace {
   constructor(
     private readonly uc: UnicornEngine,
     private readonly el2: El2State,
-    private readonly policy: Stage2Policy,
+    private policy: Stage2Policy,
+    private readonly host: AddressSpaceHost,
   ) {
     this.regBatch = new MixedRegisterBatch(
       uc,
       [UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1],
       [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1],
     );
+  }
+
+  /** Replaces the stage-2 policy (a machine reset builds a fresh one); cached faults go. */
+  setPolicy(policy: Stage2Policy): void {
+    this.policy = policy;
+    this.invalidate();
   }
 
   /** Forgets cached fill faults (stage 2 or watchpoints changed). */
@@ -203,6 +220,10 @@ export class AddressSpace {
       if (!slots) this.faultCache.set(va, (slots = []));
       slots[slot] = { regs, descriptors, generation: this.generation, stop };
       return stop;
+    }
+    if (!this.host.isBacked(t.pa)) return { kind: 'external-abort', va, access, el, pa: t.pa };
+    if (t.stage1.stage1 === 'enabled' && t.stage1.blockSize > PAGE) {
+      this.host.noteBlockMapping(va & ~(t.stage1.blockSize - 1n), t.stage1.blockSize);
     }
     const rights = el === 0 ? t.stage1.perms.el0 : t.stage1.perms.el1;
     let perms =

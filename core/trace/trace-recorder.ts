@@ -11,7 +11,6 @@ export interface TraceSink {
 export class TraceRecorder {
   private readonly startNs = process.hrtime.bigint();
   private unsubscribe: (() => void) | null = null;
-  private machine: Machine | null = null;
   private count = 0;
 
   constructor(
@@ -19,10 +18,8 @@ export class TraceRecorder {
     private readonly events: ReadonlySet<TraceEventType> | null = null,
   ) {}
 
-  /** Starts recording (turns on the machine's instruction counter for `icount`). */
+  /** Starts recording the machine's events (`icount` is its exact instruction count). */
   attach(machine: Machine): void {
-    machine.enableCounting();
-    this.machine = machine;
     this.unsubscribe = machine.on((e) => {
       const tUs = Number(process.hrtime.bigint() - this.startNs) / 1000;
       for (const r of traceRecords(e, machine.instructionsExecuted, tUs)) {
@@ -42,8 +39,6 @@ export class TraceRecorder {
   close(): void {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    this.machine?.disableCounting();
-    this.machine = null;
     for (const s of this.sinks) s.close();
   }
 }

@@ -193,6 +193,12 @@ export class UnicornEngine {
     );
   }
 
+  /** Unmaps memory mapped by mapMemory (its contents are gone). */
+  unmapMemory(address: bigint, size: bigint): void {
+    const what = `uc_mem_unmap(0x${address.toString(16)}, 0x${size.toString(16)})`;
+    check(this.lib, what, this.lib.fn.uc_mem_unmap(this.handle, address, size));
+  }
+
   /** Maps an MMIO window whose reads and writes call back into JS (offset is relative to address). */
   mapMmio(
     address: bigint,
@@ -379,6 +385,11 @@ export class UnicornEngine {
     // unregister.
   }
 
+  /** Deletes a hook added by the native shim (by id). */
+  deleteHook(id: bigint): void {
+    check(this.lib, 'uc_hook_del', this.lib.fn.uc_hook_del(this.handle, id));
+  }
+
   private addHook(spec: HookSpec): HookHandle {
     const { type, native, begin, end, what, state } = spec;
     const hh = new BigUint64Array(1);
@@ -409,16 +420,16 @@ export class UnicornEngine {
     );
   }
 
-  /** Enables or disables the multiple-exits mechanism (needed before setExits). */
-  useExits(on: boolean): void {
-    this.ctl('uc_ctl(USE_EXITS)', ucCtlWord(UC_CTL.UC_USE_EXITS, 1, CTL_IO_WRITE), 'int', on ? 1 : 0);
-  }
-
-  /** Sets the exit addresses: emulation stops before executing any of them. */
-  setExits(exits: readonly bigint[]): void {
-    const arr = new BigUint64Array(exits.length === 0 ? 1 : exits.length);
-    exits.forEach((e, i) => (arr[i] = e));
-    this.ctl('uc_ctl(EXITS)', ucCtlWord(UC_CTL.UC_EXITS, 2, CTL_IO_WRITE), 'uint64_t *', arr, 'size_t', exits.length);
+  /** Drops the translated blocks that overlap [begin, end) of guest virtual addresses (through the current mapping). */
+  removeCache(begin: bigint, end: bigint): void {
+    this.ctl(
+      'uc_ctl(TB_REMOVE_CACHE)',
+      ucCtlWord(UC_CTL.TB_REMOVE_CACHE, 2, CTL_IO_WRITE),
+      'uint64_t',
+      begin,
+      'uint64_t',
+      end,
+    );
   }
 
   /** Invalidates every translated block (after patching code behind unicorn's back). */
@@ -426,7 +437,7 @@ export class UnicornEngine {
     this.ctl('uc_ctl(TB_FLUSH)', ucCtlWord(UC_CTL.TB_FLUSH, 0, CTL_IO_WRITE));
   }
 
-  /** Invalidates every TLB entry and translated block (after the stage-1 or stage-2 mapping changes). */
+  /** Invalidates every TLB entry (after the stage-1 or stage-2 mapping changes); translated blocks stay. */
   flushTlb(): void {
     this.ctl('uc_ctl(TLB_FLUSH)', ucCtlWord(UC_CTL.TLB_FLUSH, 0, CTL_IO_WRITE));
   }

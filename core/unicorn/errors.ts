@@ -1,7 +1,7 @@
 import { UC_ERR } from './constants.js';
 
 /** Why the unicorn library could not be used at all. */
-export type UnicornLoadErrorCode = 'LibraryNotFound' | 'LibraryLoadFailed' | 'VersionTooOld';
+export type UnicornLoadErrorCode = 'LibraryNotFound' | 'LibraryLoadFailed' | 'VersionTooOld' | 'ShimNotBuilt';
 
 /** The unicorn library is missing, unloadable or too old; the message says how to fix it. */
 export class UnicornLoadError extends Error {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UnicornLoadError } from './errors.js';
+import { loadShim, type ShimFunctions } from './shim.js';
 
 /** Lowest unicorn version el2dbg accepts: 2.1 brings UC_TLB_VIRTUAL and UC_HOOK_TLB_FILL. */
 export const MIN_UNICORN_VERSION = { major: 2, minor: 1 } as const;
@@ -62,6 +63,8 @@ export interface UnicornLibrary {
   readonly path: string;
   readonly version: { major: number; minor: number; patch: number; extra: number; text: string };
   readonly fn: UnicornFunctions;
+  /** The native shim's functions (run control hooks), bound to this library. */
+  readonly shim: ShimFunctions;
   readonly types: {
     tlbFill: TypeObject;
     tlbEntry: TypeObject;
@@ -190,7 +193,7 @@ export function loadUnicorn(path: string = resolveUnicornPath().path): UnicornLi
   };
   assertSupportedVersion(version.major, version.minor, version.text, path);
 
-  return { path, version, fn, types: CALLBACK_TYPES };
+  return { path, version, fn, shim: loadShim(projectRoot(), path), types: CALLBACK_TYPES };
 }
 
 /** Throws VersionTooOld for anything below 2.1 (2.0.x lacks the TLB-fill hook el2dbg's MMU model needs). */

@@ -36,15 +36,12 @@ export class MachineStats {
     }
   }
 
-  /** Formats the counts; instructions over run time give MIPS (instructions are counted only while a trace runs). */
-  report(run: { instructions: bigint; runNs: bigint; counting: boolean }): string {
+  /** Formats the counts; instructions over run time give MIPS. */
+  report(run: { instructions: bigint; runNs: bigint }): string {
     const secs = Number(run.runNs) / 1e9;
-    const lines = [
-      run.counting || run.instructions > 0n
-        ? `instructions   ${run.instructions} (counted per block while tracing)${secs > 0 ? `, ${(Number(run.instructions) / secs / 1e6).toFixed(1)} MIPS over ${secs.toFixed(3)} s running` : ''}`
-        : `instructions   not counted (counting costs speed; it is on while a trace runs: monitor trace start FILE); ${secs.toFixed(3)} s running`,
-      `stage-2 traps  ${this.traps}`,
-    ];
+    const mips =
+      secs > 0 ? `, ${(Number(run.instructions) / secs / 1e6).toFixed(1)} MIPS over ${secs.toFixed(3)} s running` : '';
+    const lines = [`instructions   ${run.instructions} since the last reset${mips}`, `stage-2 traps  ${this.traps}`];
     for (const [region, whys] of this.trapsByRegion)
       lines.push(`  ${region}: ${[...whys].map(([w, n]) => `${w} ${n}`).join(', ')}`);
     lines.push(`injections     ${this.injections}`);

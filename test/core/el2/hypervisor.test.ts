@@ -242,12 +242,15 @@ describe('core/el2 hypervisor in the real machine (unicorn + RITM policy)', () =
     expect(xreg(machine, 11)).to.equal(0x9600_0086n); // injected with EC 0x25
   });
 
-  it('takes HCR_EL2.VM = 0 as stage 2 off: the filtered page is then plain (unmapped) physical space', async () => {
+  it('takes HCR_EL2.VM = 0 as stage 2 off: the filtered page is then a physical hole (external abort to EL1)', async () => {
     const { machine, events } = start(`${movq(1, FILTERED)}ldr x0, [x1]\n ${POWER_OFF}`);
     machine.el2.write('HCR_EL2', 0x8008_0000n);
     const halt = await machine.run();
     expect(traps(events)).to.have.length(0);
-    expect(halt.kind === 'emulator-error' && halt.description).to.match(/physical address 0xf000000/);
+    expect(halt.kind).to.equal('guest-panic'); // no vectors to take it to
+    expect(halt.kind === 'guest-panic' && halt.description).to.match(
+      /synchronous external abort: nothing at physical address 0xf000000\) of VA 0xf000000, ESR_EL1=0x96000010/,
+    );
   });
 
   it('answers HVC and trapped SMC, and makes SMC undefined when HCR_EL2.TSC is cleared', async () => {

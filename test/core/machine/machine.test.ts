@@ -12,10 +12,11 @@ import { guestPath } from '../../helpers/guests.js';
 const lib = loadUnicorn();
 const RAM = { base: 0x4000_0000n, size: 0x4000_0000n };
 
-function machineFor(bytes: Uint8Array, name = 'test') {
+function machineFor(bytes: Uint8Array, options: { name?: string; sliceMs?: number } = {}) {
   const out: number[] = [];
-  const image = parseImage(bytes, { name, loadAddr: 0x4008_0000n, ram: RAM });
-  const m = new Machine({ lib, image, ramSize: RAM.size, console: { write: (b) => out.push(...b) } });
+  const image = parseImage(bytes, { name: options.name ?? 'test', loadAddr: 0x4008_0000n, ram: RAM });
+  const config = { lib, image, ramSize: RAM.size, console: { write: (b: Uint8Array) => out.push(...b) } };
+  const m = new Machine({ ...config, ...(options.sliceMs !== undefined ? { sliceMs: options.sliceMs } : {}) });
   return { m, text: () => Buffer.from(out).toString('latin1') };
 }
 
@@ -116,14 +117,16 @@ describe('core/machine: guests run end to end in unicorn', function () {
     expect(m.uc.readReg(UC_ARM64_REG.X1) > x1).to.equal(true);
   });
 
-  it('stops after an instruction limit, counted per basic block', async () => {
-    const { m } = track(machineFor(assemble('1: add x1, x1, #1\n b 1b')));
-    const halt = await m.run({ maxInsns: 100_000n });
-    expect(halt.kind).to.equal('insn-limit');
-    const x1 = m.uc.readReg(UC_ARM64_REG.X1);
-    // Two instructions per iteration (one block). A block is counted when it is entered, so the run stops within a
-    // block of the limit, and a block entered just as a slice ends is counted once more without running.
-    expect(Number(x1)).to.be.within(49_998, 50_001);
+  it('stops after exactly the instruction limit, across slices and in the middle of a block', async () => {
+    const { m } = track(machineFor(assemble('1: add x1, x1, #1\n add x2, x2, #1\n b 1b'), { sliceMs: 0.05 }));
+    const halt = await m.run({ maxInsns: 3_000_001n });
+    expect(halt).to.deep.equal({ kind: 'insn-limit', executed: 3_000_001n });
+    expect(m.instructionsExecuted).to.equal(3_000_001n);
+    // Three instructions an iteration: 1 000 000 whole iterations, then the first add of the next one.
+    expect(m.uc.readReg(UC_ARM64_REG.X1)).to.equal(1_000_001n);
+    expect(m.uc.readReg(UC_ARM64_REG.X2)).to.equal(1_000_000n);
+    expect(await m.run({ maxInsns: 2n })).to.deep.equal({ kind: 'insn-limit', executed: 3_000_003n });
+    expect(m.uc.readReg(UC_ARM64_REG.X2)).to.equal(1_000_001n);
   });
 
   it('delivers an undefined instruction to the guest vector (EC 0x00, ELR on the instruction)', async () => {
@@ -227,11 +230,38 @@ describe('core/machine: guests run end to end in unicorn', function () {
     expect(halt.kind === 'guest-panic' && halt.description).to.match(/undefined instruction.*VBAR_EL1 = 0/);
   });
 
-  it('reports an access to unmapped physical memory as an emulator error with the address', async () => {
-    const { m } = track(machineFor(assemble('movz x0, #0x0c00, lsl #16\n ldr x1, [x0]')));
+  it('takes an access to a physical hole as a synchronous external abort (DFSC 0x10), a guest panic without vectors', async () => {
+    const { m } = track(machineFor(assemble('movz x0, #0x0c00, lsl #16\n ldr x1, [x0, #8]')));
     const halt = await m.run();
-    expect(halt.kind).to.equal('emulator-error');
-    expect(halt.kind === 'emulator-error' && halt.description).to.match(/read of physical address 0xc000000/);
+    expect(halt.kind).to.equal('guest-panic');
+    expect(halt.kind === 'guest-panic' && halt.description).to.equal(
+      'data abort (synchronous external abort: nothing at physical address 0xc000008) of VA 0xc000008, ' +
+        'ESR_EL1=0x96000010, and the guest has no exception vectors (VBAR_EL1 = 0)',
+    );
+  });
+
+  it('delivers the external abort of a store to a hole to the EL1 vector with ESR (WnR), FAR and ELR', async () => {
+    const src = `
+      adr x1, vectors
+      msr vbar_el1, x1
+      movz x0, #0x0903, lsl #16   // 0x09030000: nothing there on this machine
+    probe:
+      str w2, [x0, #4]
+      b .
+      .balign 2048
+    vectors:
+      .skip 0x200
+      mrs x10, esr_el1            // current EL with SP_ELx, synchronous
+      mrs x11, far_el1
+      mrs x12, elr_el1
+      adr x13, probe
+      ${'movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0'}
+    `;
+    const { m } = track(machineFor(assemble(src)));
+    expect(await m.run()).to.deep.equal({ kind: 'power-off', via: 'hvc' });
+    expect(m.uc.readReg(UC_ARM64_REG.X10)).to.equal(0x9600_0050n); // EC 0x25, IL, WnR, DFSC 0x10
+    expect(m.uc.readReg(UC_ARM64_REG.X11)).to.equal(0x0903_0004n);
+    expect(m.uc.readReg(UC_ARM64_REG.X12)).to.equal(m.uc.readReg(UC_ARM64_REG.X13));
   });
 
   it('answers unknown SMCCC calls with NOT_SUPPORTED and PSCI_VERSION with 1.1, resuming after the HVC', async () => {

@@ -1,3 +1,4 @@
+import { RUN_STOP, RunState } from '../../../core/unicorn/run-state.js';
 import { expect } from 'chai';
 import { UC_ARM64_REG, UC_HOOK, UC_PROT } from '../../../core/unicorn/constants.js';
 import { UnicornEngine } from '../../../core/unicorn/engine.js';
@@ -111,13 +112,19 @@ describe('core/unicorn engine binding (real libunicorn)', () => {
     expect(seen).to.deep.equal([CODE + 4n, CODE + 8n]);
   });
 
-  it('stops a run at an exit address before executing it', () => {
+  it('stops a run at a shim breakpoint before executing it, and passes it once when asked to', () => {
     uc.writeMemory(CODE, assemble('mov x0, #1\n mov x0, #2\n mov x0, #3\n b .'));
-    uc.useExits(true);
-    uc.setExits([CODE + 8n]);
+    const run = new RunState(uc);
+    run.addBreakpoint(CODE + 8n);
     expect(uc.start(CODE).kind).to.equal('ok');
+    expect(run.stopReason).to.equal(RUN_STOP.BREAKPOINT);
     expect(uc.readReg(UC_ARM64_REG.PC)).to.equal(CODE + 8n);
     expect(uc.readReg(UC_ARM64_REG.X0)).to.equal(2n);
+    run.skipBreakpointOnce(CODE + 8n);
+    run.prepare(null, process.hrtime.bigint() + 2_000_000n);
+    uc.start(CODE + 8n);
+    expect(run.stopReason).to.equal(RUN_STOP.DEADLINE); // past the breakpoint, into the final loop
+    expect(uc.readReg(UC_ARM64_REG.X0)).to.equal(3n);
   });
 
   it('rethrows an exception thrown by a hook after stopping the run, and the engine stays usable', () => {

@@ -27,12 +27,26 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
     expect(r.stdout).to.not.match(/not ok/);
   });
 
-  it('under --policy allow-all nothing traps: the read reaches the physical hole at 0x0f000000 (emulator error, exit 1)', async () => {
-    const r = await runEl2dbg(['run', '--image', guestPath('ritm-selftest'), '--policy', 'allow-all']);
-    expect(r.code).to.equal(1);
-    expect(r.stderr).to.match(
-      /emulator error at pc 0x[0-9a-f]+: read of physical address 0xf000000, where nothing is mapped/,
-    );
+  it('under --policy allow-all nothing traps: the reads reach the physical hole at 0x0f000000 (external aborts)', async () => {
+    const trace = join(mkdtempSync(join(tmpdir(), 'el2dbg-trace-')), 'allow-all.jsonl');
+    const r = await runEl2dbg([
+      'run',
+      '--image',
+      guestPath('ritm-selftest'),
+      '--policy',
+      'allow-all',
+      '--trace',
+      trace,
+    ]);
+    expect(r.code).to.equal(0); // the guest's vector takes the aborts and it runs on to SYSTEM_OFF
+    expect(r.stdout).to.match(/^not ok 1 - read offset 0 = 0xfeedfacecafebeef$/m);
+    const records = readFileSync(trace, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, string>);
+    expect(records.filter((e) => e.type === 'stage2-abort')).to.deep.equal([]);
+    const first = records.find((e) => e.type === 'guest-exception')!;
+    expect(first).to.include({ esr: '0x96000010', far: '0xf000000' }); // EC 0x25, IL, DFSC 0x10
   });
 
   it('writes a JSON Lines trace: header, stage2-abort with decision, inject, hvc, psci; 64-bit values as hex strings', async () => {

@@ -61,11 +61,13 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
     );
   });
 
-  it('reports an emulator error with the guest PC in one line and exit 1', async () => {
+  it('runs a guest that writes to a physical hole into an external abort: without vectors a panic (exit 4)', async () => {
     const r = await runEl2dbg(['run', '--image', buildElf('movz x0, #0x0c00, lsl #16\n str x0, [x0]')]);
-    expect(r.code).to.equal(1);
+    expect(r.code).to.equal(4);
     expect(r.stderr).to.equal(
-      'el2dbg: emulator error at pc 0x40080004: write of physical address 0xc000000, where nothing is mapped\n',
+      'el2dbg: guest panic at pc 0x40080004: data abort (synchronous external abort: nothing at physical address ' +
+        '0xc000000) of VA 0xc000000, ESR_EL1=0x96000050, and the guest has no exception vectors (VBAR_EL1 = 0); ' +
+        'powered off\n',
     );
   });
 

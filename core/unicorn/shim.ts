@@ -1,0 +1,48 @@
+// The native shim (shim/el2dbg-shim.c): loaded beside libunicorn, it holds the hooks unicorn calls for every
+// translated block, at breakpoints and at TLBI instructions. scripts/build-shim compiles it into .deps/shim.
+import koffi, { type LibraryHandle } from 'koffi';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { UnicornLoadError } from './errors.js';
+
+/** The shim's C functions. */
+export interface ShimFunctions {
+  el2dbg_shim_init(libunicornPath: string): number;
+  el2dbg_attach(uc: unknown, run: unknown, blockHook: BigUint64Array, sysHook: BigUint64Array): number;
+  el2dbg_breakpoint_add(uc: unknown, run: unknown, address: bigint, hook: BigUint64Array): number;
+}
+
+/** Where scripts/build-shim puts the shim. */
+export function shimPath(root: string): string {
+  return join(root, '.deps/shim/libel2dbg-shim.so');
+}
+
+/** Loads the shim and binds it to the libunicorn at `libunicornPath`, which must already be loaded. */
+export function loadShim(root: string, libunicornPath: string): ShimFunctions {
+  const path = shimPath(root);
+  const fix = 'run scripts/setup (or npm run build), which compiles it with the system C compiler';
+  if (!existsSync(path))
+    throw new UnicornLoadError('ShimNotBuilt', path, `el2dbg's native shim ${path} is missing: ${fix}`);
+  let lib: LibraryHandle;
+  try {
+    lib = koffi.load(path);
+  } catch (cause) {
+    throw new UnicornLoadError('ShimNotBuilt', path, `cannot load ${path}: ${(cause as Error).message}; ${fix}`, {
+      cause,
+    });
+  }
+  const fn: ShimFunctions = {
+    el2dbg_shim_init: lib.func('int el2dbg_shim_init(const char *path)'),
+    el2dbg_attach: lib.func('int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh)'),
+    el2dbg_breakpoint_add: lib.func('int el2dbg_breakpoint_add(void *uc, void *run, uint64_t a, _Out_ uint64_t *h)'),
+  } as unknown as ShimFunctions;
+  const rc = fn.el2dbg_shim_init(libunicornPath);
+  if (rc !== 0) {
+    throw new UnicornLoadError(
+      'ShimNotBuilt',
+      path,
+      `the native shim cannot find libunicorn's functions (${rc}); ${fix}`,
+    );
+  }
+  return fn;
+}

@@ -14,8 +14,8 @@
  * stage 2: every access traps to the modelled EL2, whose handler emulates it
  * (magic 0xfeedfacecafebeef, a counter 0, 1, 2, ..., the one accepted write).
  * Under `--policy allow-all` (or with HCR_EL2.VM cleared from gdb) nothing traps:
- * the first access reaches the physical hole at 0x0f000000, which el2dbg reports as
- * an emulator error (gdb: SIGILL, with the reason printed).
+ * the first access reaches the physical hole at 0x0f000000, a synchronous external
+ * abort taken to EL1 (DFSC 0x10), as on QEMU's virt.
  *
  * It prints a line at iterations 1, 2, 4, 8, ... 32768 and then every 65536.
  * It loops forever unless demo_max_iterations is non-zero: then main returns after

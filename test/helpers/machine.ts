@@ -17,9 +17,12 @@ export function ritmPolicy(): Stage2Policy {
 }
 
 /**
- * A machine running `code` (raw, at 0x40080000) under `policy` (default RITM's), recording events and console output.
+ * A machine running `code` (an ELF, or raw at 0x40080000) under `policy` (default RITM's), recording events and console output.
  */
-export function guestMachine(code: Uint8Array, opts: { policy?: Stage2Policy; inject?: InjectMode } = {}) {
+export function guestMachine(
+  code: Uint8Array,
+  opts: { policy?: Stage2Policy | (() => Stage2Policy); inject?: InjectMode; sliceMs?: number } = {},
+) {
   lib ??= loadUnicorn();
   const out: number[] = [];
   const events: MachineEvent[] = [];
@@ -31,6 +34,7 @@ export function guestMachine(code: Uint8Array, opts: { policy?: Stage2Policy; in
     console: { write: (b) => out.push(...b) },
     policy: opts.policy ?? ritmPolicy(),
     injectMode: opts.inject ?? 'ritm',
+    ...(opts.sliceMs !== undefined ? { sliceMs: opts.sliceMs } : {}),
   });
   machine.on((e) => events.push(e));
   return { machine, events, console: () => Buffer.from(out).toString('latin1') };

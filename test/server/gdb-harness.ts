@@ -61,6 +61,8 @@ export interface TestServer {
   readonly imagePath: string;
   /** Resolves when the guest console has printed something matching `pattern`. */
   waitForConsole(pattern: RegExp): Promise<RegExpMatchArray>;
+  /** Everything the guest console printed so far. */
+  consoleText(): string;
   close(): Promise<void>;
 }
 
@@ -91,6 +93,7 @@ export async function startServer(opts: { image?: string; policy?: string } = {}
     machine,
     imagePath,
     waitForConsole: (pattern) => console.waitFor(pattern),
+    consoleText: () => console.all,
     close: async () => {
       for (const s of sockets) s.destroy();
       await server.close();

@@ -17,7 +17,8 @@ export function ritmPolicy(): Stage2Policy {
 }
 
 /**
- * A machine running `code` (an ELF, or raw at 0x40080000) under `policy` (default RITM's), recording events and console output.
+ * A machine running `code` (an ELF, or raw at 0x40080000) under `policy` (default RITM's), recording events and
+ * console output.
  */
 export function guestMachine(
   code: Uint8Array,

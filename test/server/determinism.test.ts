@@ -73,8 +73,10 @@ async function storm(port: number, seed: number, code: readonly bigint[], rounds
         const address = inserted.size && random() < 0.5 ? pick([...inserted]) : pick(code);
         const op = inserted.has(address) ? 'z0' : 'Z0';
         expect(await client.request(`${op},${address.toString(16)},4`)).to.equal('OK');
-        if (op === 'Z0') (inserted.add(address), counts.inserts++);
-        else inserted.delete(address);
+        if (op === 'Z0') {
+          inserted.add(address);
+          counts.inserts++;
+        } else inserted.delete(address);
         continue;
       } else {
         counts.continues++;

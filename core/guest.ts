@@ -49,17 +49,21 @@ export class Guest {
       ram: { base: virtRegion('ram').base, size: ramSize },
       flash: virtRegion('flash'),
     });
-    const builder = new Stage2PolicyBuilder();
     const policy = opts.policy ?? 'ritm';
     const declare = typeof policy === 'string' ? BUILTIN_POLICIES.get(policy) : policy;
     if (!declare)
       throw new RangeError(`unknown built-in policy '${String(policy)}' (${[...BUILTIN_POLICIES.keys()].join(', ')})`);
-    declare(builder, ramSize);
+    // Declared again at every reset, so handler state starts over with the guest.
+    const build = () => {
+      const builder = new Stage2PolicyBuilder();
+      declare(builder, ramSize);
+      return builder.build();
+    };
     const machine = new Machine({
       lib: loadUnicorn(),
       image,
       ramSize,
-      policy: builder.build(),
+      policy: build,
       policyName: typeof policy === 'string' ? policy : 'script',
       injectMode: opts.inject ?? 'ritm',
       console: { write: opts.console ?? (() => undefined) },

@@ -156,7 +156,7 @@ export class Machine {
     });
     this.uc.addInterruptHook((intno) => this.noteStop({ kind: 'cpu-exception', intno, pc: this.pc }));
     this.uc.addUnmappedHook((access, address) => this.noteStop({ kind: 'unmapped', access, address }));
-    this.reset();
+    this.powerOn(firstPolicy);
   }
 
   /** Subscribes to machine events; returns the unsubscribe function. */
@@ -183,6 +183,10 @@ export class Machine {
    * watchpoints stay.
    */
   reset(): void {
+    this.powerOn(this.makePolicy());
+  }
+
+  private powerOn(policy: Stage2Policy): void {
     // Unmapping and mapping again gives zeroed memory at once (pages are allocated when first touched).
     for (const [base, size] of [
       [this.ram.base, this.ram.size],
@@ -195,7 +199,6 @@ export class Machine {
     this.uc.writeMemory(this.dtbAddress, this.dtb);
     for (const d of this.devices) d.reset();
     this.el2.reset();
-    const policy = this.makePolicy();
     this.space.setPolicy(policy);
     this.hypervisor.setPolicy(policy);
     this.hypervisor.reset();

@@ -27,25 +27,123 @@ export function parseInjectMode(text: string): InjectMode {
 }
 
 /**
- * Builds the stage-2 policy named by --policy: a built-in name or a .mjs/.js/.ts module exporting `default (builder,
- * ctx) => void`.
+ * The stage-2 policy named by --policy, built afresh whenever the machine asks (at start and at every reset), so a
+ * handler's state (a counter, a device model) starts over with the guest. A built-in policy is declared again on a
+ * new builder; a module is imported again as a new instance (a fresh copy of its module-level state too), prepared
+ * in the background so that a reset, which is synchronous, finds it ready.
  */
-export async function loadPolicy(spec: string, ramSize: bigint): Promise<{ policy: Stage2Policy; name: string }> {
-  const builder = new Stage2PolicyBuilder();
+export interface PolicySource {
+  readonly name: string;
+  /** A policy no machine has used yet. */
+  next(): Stage2Policy;
+}
+
+/** Loads --policy: a built-in name or a .mjs/.js/.ts module exporting `default (builder, ctx) => void`. */
+export async function loadPolicy(spec: string, ramSize: bigint): Promise<PolicySource> {
   const builtin = BUILTIN_POLICIES.get(spec); // a Map: no inherited names like 'constructor'
-  const name = builtin ? spec : basename(spec);
+  if (!builtin) return ModulePolicySource.load(spec, ramSize);
+  const build = () => {
+    const builder = new Stage2PolicyBuilder();
+    builtin(builder, ramSize);
+    return builder.build();
+  };
+  let first: Stage2Policy | null;
   try {
-    if (builtin) builtin(builder, ramSize);
-    else await runPolicyModule(spec, builder, ramSize);
-    return { policy: builder.build(), name };
+    first = build(); // checked now, so a bad --memory is a usage error before anything runs
   } catch (e) {
     if (e instanceof Stage2PolicyError)
       throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${spec}: ${e.message}`, { cause: e });
     throw e;
   }
+  return {
+    name: spec,
+    next: () => {
+      const policy = first ?? build();
+      first = null;
+      return policy;
+    },
+  };
 }
 
-async function runPolicyModule(spec: string, builder: Stage2PolicyBuilder, ramSize: bigint): Promise<void> {
+/** A policy module, one fresh instance per machine start or reset. */
+class ModulePolicySource implements PolicySource {
+  private instances = 0;
+  private prepared: Promise<Stage2Policy> | null = null;
+  private ready: Stage2Policy | null = null;
+
+  private constructor(
+    readonly name: string,
+    private readonly spec: string,
+    private readonly ramSize: bigint,
+    private declare: PolicyFunction,
+  ) {}
+
+  static async load(spec: string, ramSize: bigint): Promise<ModulePolicySource> {
+    const declare = await importPolicyFunction(spec, 0);
+    const source = new ModulePolicySource(basename(spec), spec, ramSize, declare);
+    source.ready = await source.build(declare);
+    source.prepare();
+    return source;
+  }
+
+  next(): Stage2Policy {
+    const policy = this.ready;
+    this.ready = null;
+    this.prepare();
+    if (policy) return policy;
+    // Asked again before the next instance is imported (two resets in a row): run the last instance's function on
+    // a new builder. Its closures start over; only module-level state is shared with the previous machine.
+    const builder = new Stage2PolicyBuilder();
+    const result = this.declare(builder, this.context());
+    if (isPromise(result))
+      throw new Error(`--policy ${this.spec}: an async policy function cannot be reset twice at once`);
+    return builder.build();
+  }
+
+  private prepare(): void {
+    if (this.prepared) return;
+    const n = ++this.instances;
+    this.prepared = importPolicyFunction(this.spec, n)
+      .then(async (declare) => {
+        this.declare = declare;
+        return this.build(declare);
+      })
+      .then((policy) => {
+        this.ready = policy;
+        return policy;
+      })
+      .finally(() => (this.prepared = null));
+    this.prepared.catch(() => undefined); // a module that fails the second time is reported when it is needed
+  }
+
+  private context(): PolicyModuleContext {
+    return { DEVICE, NORMAL, ramSize: this.ramSize, ramBase: 0x4000_0000n };
+  }
+
+  private async build(declare: PolicyFunction): Promise<Stage2Policy> {
+    const builder = new Stage2PolicyBuilder();
+    try {
+      await declare(builder, this.context());
+      return builder.build();
+    } catch (e) {
+      if (e instanceof Stage2PolicyError) {
+        throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${this.spec}: ${e.message}`, { cause: e });
+      }
+      if (e instanceof CliError) throw e;
+      const why = `--policy ${this.spec}: the policy function threw: ${(e as Error).message}`;
+      throw new CliError(EXIT.BAD_ARGUMENTS, why, { cause: e });
+    }
+  }
+}
+
+type PolicyFunction = (b: Stage2PolicyBuilder, c: PolicyModuleContext) => unknown;
+
+function isPromise(v: unknown): v is Promise<unknown> {
+  return typeof (v as { then?: unknown } | null)?.then === 'function';
+}
+
+/** Imports instance `n` of a policy module (a new module instance for each n) and returns its default function. */
+async function importPolicyFunction(spec: string, n: number): Promise<PolicyFunction> {
   const path = resolve(spec);
   const ext = extname(path);
   if (!['.mjs', '.js', '.ts', '.mts'].includes(ext)) {
@@ -55,28 +153,24 @@ async function runPolicyModule(spec: string, builder: Stage2PolicyBuilder, ramSi
     );
   }
   if (!existsSync(path)) throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: ${spec} does not exist`);
-  const mod = (await importPolicyModule(path, ext)) as { default?: unknown };
+  const mod = (await importPolicyModule(path, ext, n)) as { default?: unknown };
   if (typeof mod.default !== 'function') {
     throw new CliError(
       EXIT.BAD_ARGUMENTS,
       `--policy ${spec}: the module must export a default function (builder, ctx) => void`,
     );
   }
-  const ctx: PolicyModuleContext = { DEVICE, NORMAL, ramSize, ramBase: 0x4000_0000n };
-  try {
-    await (mod.default as (b: Stage2PolicyBuilder, c: PolicyModuleContext) => unknown)(builder, ctx);
-  } catch (e) {
-    if (e instanceof Stage2PolicyError || e instanceof CliError) throw e;
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${spec}: the policy function threw: ${(e as Error).message}`, {
-      cause: e,
-    });
-  }
+  return mod.default as PolicyFunction;
 }
 
-/** Imports a policy module; TypeScript is transpiled next to the original (so its relative imports resolve). */
-async function importPolicyModule(path: string, ext: string): Promise<unknown> {
+/**
+ * Imports a policy module as instance `n` (a URL query makes Node load a new copy); TypeScript is transpiled next
+ * to the original (so its relative imports resolve).
+ */
+async function importPolicyModule(path: string, ext: string, n: number): Promise<unknown> {
+  const instance = n === 0 ? '' : `?el2dbg-instance=${n}`;
   try {
-    if (ext !== '.ts' && ext !== '.mts') return await import(pathToFileURL(path).href);
+    if (ext !== '.ts' && ext !== '.mts') return await import(pathToFileURL(path).href + instance);
     const ts = await import('typescript').catch(() => {
       throw new CliError(
         EXIT.BAD_ARGUMENTS,
@@ -87,7 +181,7 @@ async function importPolicyModule(path: string, ext: string): Promise<unknown> {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       fileName: path,
     });
-    const tmp = join(dirname(path), `.${basename(path, ext)}.el2dbg-${process.pid}.mjs`);
+    const tmp = join(dirname(path), `.${basename(path, ext)}.el2dbg-${process.pid}-${n}.mjs`);
     await writeFile(tmp, out.outputText);
     try {
       return await import(pathToFileURL(tmp).href);
@@ -115,6 +209,6 @@ export async function buildMachineConfigFromOptions(
   ramSize: bigint,
   opts: MachineOptions,
 ): Promise<Pick<MachineConfig, 'lib' | 'image' | 'ramSize' | 'policy' | 'policyName' | 'injectMode'>> {
-  const { policy, name } = await loadPolicy(opts.policy, ramSize);
-  return { lib, image, ramSize, policy, policyName: name, injectMode: opts.inject };
+  const source = await loadPolicy(opts.policy, ramSize);
+  return { lib, image, ramSize, policy: () => source.next(), policyName: source.name, injectMode: opts.inject };
 }

@@ -1,7 +1,11 @@
 // The everyday gdb flows that must not change what the guest does: continue, Ctrl-C, break on code that already
 // ran, continue; stepi after Ctrl-C; removed breakpoints; reset and restart. Real gdb-multiarch, demo guest.
 import { expect } from 'chai';
-import { spawnGdb, startServer, type TestServer } from './gdb-harness.js';
+import { guestPath } from '../helpers/guests.js';
+import { runGdb, spawnGdb, startServer, type TestServer } from './gdb-harness.js';
+
+const runGdbAt = (server: TestServer, connect: string, commands: readonly string[]) =>
+  runGdb(server.port, commands, { connect });
 
 /** Runs gdb with `before` (ending in a continue), interrupts it once the guest is running, then runs `after`. */
 async function interruptThen(server: TestServer, before: readonly string[], after: readonly string[]) {
@@ -92,5 +96,25 @@ describe('server: the guest runs as it would without gdb (execution fidelity, re
     const { output } = await gdb.exited;
     expect(output).to.match(/Breakpoint 1, compute \(\)/);
     expect(output).to.match(/\$1 = 0\n/);
+  });
+
+  it('ritm-selftest passes 47/47 on each run in one server: run, kill and run, monitor reset', async () => {
+    const selftest = await startServer({ image: guestPath('ritm-selftest') });
+    try {
+      const out = await runGdbAt(selftest, 'target extended-remote', [
+        'continue',
+        'run',
+        'continue',
+        'run',
+        'monitor reset',
+        'continue',
+      ]);
+      expect(out.match(/exited normally/g)!.length).to.be.at.least(3);
+      const summaries = selftest.consoleText().match(/^# passed \d+\/\d+$/gm)!;
+      expect(summaries.length).to.be.at.least(3);
+      expect(new Set(summaries)).to.deep.equal(new Set(['# passed 47/47']));
+    } finally {
+      await selftest.close();
+    }
   });
 });

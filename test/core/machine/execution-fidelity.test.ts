@@ -9,7 +9,7 @@ import { SYSREG } from '../../../core/arch/sysregs.js';
 import { UC_ARM64_REG } from '../../../core/unicorn/constants.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestPath } from '../../helpers/guests.js';
-import { guestMachine, POWER_OFF } from '../../helpers/machine.js';
+import { guestMachine, POWER_OFF, ritmPolicy } from '../../helpers/machine.js';
 
 const ENTRY = 0x4008_0000n;
 
@@ -203,6 +203,28 @@ describe('core/machine: execution fidelity (stops, breakpoints, steps, counts)',
     ]);
     expect(m.uc.readSysReg(SYSREG.ESR_EL1)).to.equal(0x0200_0000n); // EC 0 (unknown): the UDF
     expect(m.instructionsExecuted).to.equal(3n + 17n - 2n); // BRK and UDF raise exceptions: not executed
+  });
+
+  it('reset restores RAM to the image alone and starts the policy handlers over (the filtered counter)', async () => {
+    // First run: x5 = the word at 0x50000000 (outside the image), then writes a marker there; x6 = the counter.
+    const src = `
+      movz x1, #0x5000, lsl #16
+      ldr x5, [x1]
+      movz x2, #0x1234
+      str x2, [x1]
+      movz x3, #0x0f00, lsl #16
+      ldr x6, [x3, #16]
+      ldr x6, [x3, #16]
+      ${POWER_OFF}`;
+    const g = guestMachine(assemble(src), { policy: ritmPolicy });
+    machines.push(g.machine);
+    const m = g.machine;
+    expect((await m.run()).kind).to.equal('power-off');
+    expect([m.uc.readReg(UC_ARM64_REG.X5), m.uc.readReg(UC_ARM64_REG.X6)]).to.deep.equal([0n, 1n]);
+    m.reset();
+    expect(m.instructionsExecuted).to.equal(0n);
+    expect((await m.run()).kind).to.equal('power-off');
+    expect([m.uc.readReg(UC_ARM64_REG.X5), m.uc.readReg(UC_ARM64_REG.X6)]).to.deep.equal([0n, 1n]);
   });
 
   it('counts instructions exactly across traps, emulated HVCs, injected aborts and many slices', async () => {

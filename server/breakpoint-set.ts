@@ -1,5 +1,5 @@
-// gdb's breakpoints and watchpoints (Z/z packets), applied to the machine as a whole set on every change:
-// breakpoints become unicorn exits (no per-instruction hook), watchpoints the address space's watched ranges.
+// gdb's breakpoints and watchpoints (Z/z packets). Breakpoints go to the machine one by one (it applies them once
+// per resume, as hooks on their exact addresses); watchpoints become the address space's watched ranges.
 import type { WatchKind } from '../core/el2/events.js';
 import type { Machine } from '../core/machine/machine.js';
 import type { BreakpointType } from '../protocol/packets.js';
@@ -41,7 +41,7 @@ export class BreakpointSet {
       const types = this.code.get(addr) ?? new Set<CodeBreakpointType>();
       types.add(type);
       this.code.set(addr, types);
-      this.applyBreakpoints();
+      this.machine.addBreakpoint(addr);
       return;
     }
     if (size <= 0) throw new SessionError('MalformedPacket', `a ${type} watchpoint needs a length, not ${size}`);
@@ -54,8 +54,10 @@ export class BreakpointSet {
     if (isCodeBreakpoint(type)) {
       const types = this.code.get(addr);
       types?.delete(type);
-      if (types?.size === 0) this.code.delete(addr);
-      this.applyBreakpoints();
+      if (types?.size === 0) {
+        this.code.delete(addr);
+        this.machine.removeBreakpoint(addr);
+      }
       return;
     }
     this.watches.delete(`${type}:${addr}:${size}`);
@@ -64,9 +66,9 @@ export class BreakpointSet {
 
   /** Removes everything (detach, disconnect, restart). */
   clear(): void {
+    for (const addr of this.code.keys()) this.machine.removeBreakpoint(addr);
     this.code.clear();
     this.watches.clear();
-    this.applyBreakpoints();
     this.applyWatchpoints();
   }
 
@@ -75,10 +77,6 @@ export class BreakpointSet {
     const types = this.code.get(pc);
     if (!types) return null;
     return types.has('swbreak') ? 'swbreak' : 'hwbreak';
-  }
-
-  private applyBreakpoints(): void {
-    this.machine.setBreakpoints([...this.code.keys()]);
   }
 
   private applyWatchpoints(): void {

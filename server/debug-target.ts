@@ -17,6 +17,7 @@ import { SessionError } from './session-error.js';
 import { RegisterFile } from './registers/register-file.js';
 import { buildTargetDescription } from './registers/target-description.js';
 import { EL2DBG_VERSION } from '../core/version.js';
+import type { CatchDefault } from './debug/catch-rules.js';
 
 /** The stage-2 side of the EL2 model, as reports read it. */
 export interface Stage2View {
@@ -42,6 +43,8 @@ export class DebugTarget {
     /** Absolute path of the guest image (qXfer:exec-file:read), so gdb can load its symbols. */
     readonly imagePath: string,
     ramSize: bigint,
+    /** Catch settings every gdb session starts with (`serve --catch`). */
+    private readonly catchDefaults: readonly CatchDefault[] = [],
   ) {
     this.registers = new RegisterFile(machine);
     this.targetDescription = buildTargetDescription();
@@ -109,6 +112,18 @@ export class DebugTarget {
     return { instructions: this.machine.instructionsExecuted, runNs: this.machine.runTimeNs };
   }
 
+  /** A gdb attached: settings left by the previous one (catch rules, event catches, memspace) start over. */
+  beginSession(): void {
+    this.debug.startSession(this.catchDefaults);
+    this.memspace = 'va';
+    if (this.exited) this.reset(); // a guest that powered off under the previous gdb starts again for this one
+  }
+
+  /** The gdb left: a trace it started is finished (the file is complete), as the next gdb starts clean. */
+  endSession(): string | null {
+    return this.traceControl.active ? this.traceControl.stop() : null;
+  }
+
   /** The guest powered off: a new session (or `run`) starts it again from its initial state. */
   get exited(): boolean {
     return this.machine.lastHalt?.kind === 'power-off';
@@ -174,6 +189,11 @@ export class TraceControl {
     this.file = file;
     this.startedNs = process.hrtime.bigint();
     return `tracing to ${file} (${perfetto ? 'Perfetto JSON' : 'JSON Lines'}); monitor trace stop to finish it\n`;
+  }
+
+  /** Whether a trace is being written. */
+  get active(): boolean {
+    return this.recorder !== null;
   }
 
   stop(): string {

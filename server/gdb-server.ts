@@ -21,7 +21,10 @@ export class GdbServer {
   readonly target: DebugTarget;
   private readonly logger: ServerLogger;
   private readonly packetSize: number;
+  /** The session whose connection is open. */
   private active: { session: Session; peer: string } | null = null;
+  /** Resolves when the last session has let go of the machine (its run stopped); the next one waits for it. */
+  private released: Promise<void> = Promise.resolve();
   private readonly endListeners: ((session: Session) => void)[] = [];
   private sessionCount = 0;
   /** Refused connections still waiting for their first packet (closed with the server). */
@@ -59,11 +62,15 @@ export class GdbServer {
       conn,
       this.target,
       this.logger.child({ component: 'session', session: ++this.sessionCount }),
-      { packetSize: this.packetSize },
+      { packetSize: this.packetSize, after: this.released },
     );
     this.active = { session, peer: conn.peer };
+    this.released = session.finished;
+    // A closed connection frees the server at once; the next gdb's packets wait until this run has stopped.
+    void session.closed.then(() => {
+      if (this.active?.session === session) this.active = null;
+    });
     void session.finished.then(() => {
-      this.active = null;
       for (const l of this.endListeners) l(session);
     });
     return session;
@@ -72,10 +79,8 @@ export class GdbServer {
   /** Ends every connection and resolves once the guest is halted. */
   async close(): Promise<void> {
     for (const conn of this.refused) conn.end();
-    const active = this.active?.session;
-    if (!active) return;
-    active.end();
-    await active.finished;
+    this.active?.session.end();
+    await this.released;
   }
 }
 

@@ -16,6 +16,11 @@ export interface PacketChannelListener {
   undecodable(error: FramingError): void;
 }
 
+/** Bad frames logged one by one per connection before the rest are only counted (a fuzzer sends millions). */
+const LOGGED_BAD_FRAMES = 10;
+/** After that, one line per this many. */
+const BAD_FRAME_SUMMARY_EVERY = 10_000;
+
 /** Frames that were damaged on the way: the sender should just send them again (a `-`). */
 const RETRANSMIT_CODES: ReadonlySet<FramingError['code']> = new Set([
   'BadChecksum',
@@ -29,6 +34,8 @@ export class PacketChannel {
   private ackMode = true;
   /** The last frame sent, until gdb acknowledges it (ack mode only). */
   private unacknowledged: Uint8Array | null = null;
+  private badFrames = 0;
+  private badFramesUnlogged = 0;
 
   constructor(
     private readonly conn: Connection,
@@ -87,12 +94,32 @@ export class PacketChannel {
     }
   }
 
+  /** The connection is gone: says how many bad frames were not logged one by one. */
+  close(): void {
+    if (this.badFramesUnlogged > 0) this.summariseBadFrames();
+  }
+
+  private noteBadFrame(error: FramingError): void {
+    this.badFrames++;
+    if (this.badFrames <= LOGGED_BAD_FRAMES) {
+      const more = this.badFrames === LOGGED_BAD_FRAMES ? { note: 'further bad frames are counted, not logged' } : {};
+      this.logger.warn('bad frame from gdb', { code: error.code, ...error.detail, ...more });
+      return;
+    }
+    if (++this.badFramesUnlogged >= BAD_FRAME_SUMMARY_EVERY) this.summariseBadFrames();
+  }
+
+  private summariseBadFrames(): void {
+    this.logger.warn('bad frames from gdb', { notLogged: this.badFramesUnlogged, total: this.badFrames });
+    this.badFramesUnlogged = 0;
+  }
+
   private framingError(error: FramingError): void {
     if (error.code === 'GarbageBeforePacket') {
       this.logger.debug('ignoring bytes outside a packet', { firstByte: error.detail.firstByte });
       return;
     }
-    this.logger.warn('bad frame from gdb', { code: error.code, ...error.detail });
+    this.noteBadFrame(error);
     if (RETRANSMIT_CODES.has(error.code)) {
       if (this.ackMode) this.conn.write(NACK);
       return;

@@ -43,11 +43,6 @@ export class RunControl {
     this.machine.requestStop(why);
   }
 
-  /** One instruction, synchronously (the common case of `stepi`, kept off the promise path). */
-  stepNow(): ResumeOutcome {
-    return { halt: this.machine.step(), notes: [] };
-  }
-
   /** Resumes and resolves when the machine stops. */
   async resume(action: ResumeAction): Promise<ResumeOutcome> {
     this.active = true;

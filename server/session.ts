@@ -1,6 +1,7 @@
 // One gdb connection: its packet channel, the packets' handlers, and the state that belongs to the connection
 // (ack mode, extended mode, what gdb supports, its breakpoints, the run in progress). Packets are handled one
-// at a time, in order; while the target runs, only Ctrl-C is acted on and other packets wait for the stop.
+// at a time, in order; while the target runs, only Ctrl-C is acted on and other packets wait for the stop. A batch of
+// packets never holds the event loop for more than a few milliseconds, and packets of a departed client are dropped.
 import type { FramingError } from '../protocol/framing.js';
 import { parsePacket, type QSupportedFeature } from '../protocol/packets.js';
 import { encodeConsoleOutputReplies, encodeStopReply } from '../protocol/replies.js';
@@ -21,7 +22,15 @@ import type { Connection } from './transport.js';
 export interface SessionOptions {
   /** Largest packet payload we accept and advertise (qSupported PacketSize). */
   readonly packetSize: number;
+  /** Resolves when the previous session has let go of the machine; packets wait until then. */
+  readonly after?: Promise<void>;
 }
+
+/** Handling packets stops for a turn of the event loop after this long (a batch of thousands of Z packets). */
+const BATCH_BUDGET_MS = 10;
+
+/** What arrived from gdb, in order: a packet, or a frame that could not be decoded. */
+type Incoming = Uint8Array | FramingError;
 
 export class Session implements HandlerContext {
   readonly breakpoints: BreakpointSet;
@@ -31,10 +40,16 @@ export class Session implements HandlerContext {
   /** The features gdb offered in its qSupported. */
   gdbFeatures: ReadonlyMap<string, QSupportedFeature> = new Map();
   private readonly channel: PacketChannel;
-  /** Packets that arrived while the target was running, handled after its stop reply. */
-  private readonly backlog: Uint8Array[] = [];
+  /** What arrived and is not handled yet (while the target runs, or past a batch's time budget). */
+  private queue: Incoming[] = [];
+  private queueHead = 0;
+  private drainScheduled = false;
+  /** The previous session has let go of the machine. */
+  private ready = false;
   private run: Promise<void> | null = null;
   private ended = false;
+  private readonly closedPromise: Promise<void>;
+  private resolveClosed!: () => void;
   private readonly finishedPromise: Promise<void>;
   /** Per-packet debug logging, decided once (the level does not change while serving). */
   private readonly logPackets: boolean;
@@ -47,6 +62,7 @@ export class Session implements HandlerContext {
     readonly options: SessionOptions,
   ) {
     this.finishedPromise = new Promise((resolve) => (this.resolveFinished = resolve));
+    this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
     this.logPackets = logger.isDebugEnabled();
     this.breakpoints = new BreakpointSet(target.machine, () => target.memspace);
     this.runControl = new RunControl(target.machine, this.breakpoints);
@@ -60,12 +76,20 @@ export class Session implements HandlerContext {
       },
       logger,
     );
-    // A guest that powered off under the previous gdb starts again for this one.
-    if (target.exited) target.reset();
-    target.debug.takeCatchStop(); // a catch the previous gdb never saw reported is not this one's stop reason
     conn.onData((chunk) => this.channel.receive(chunk));
     conn.onClose(() => void this.onDisconnect());
     logger.info('gdb connected', { peer: conn.peer });
+    void (options.after ?? Promise.resolve()).then(() => {
+      if (this.ended) return this.resolveFinished();
+      target.beginSession();
+      this.ready = true;
+      this.drain();
+    });
+  }
+
+  /** Resolves as soon as the connection is gone (the machine may still be stopping). */
+  get closed(): Promise<void> {
+    return this.closedPromise;
   }
 
   /** Resolves once the connection is gone and the machine is halted and free for the next session. */
@@ -99,12 +123,37 @@ export class Session implements HandlerContext {
   }
 
   private onPacket(payload: Uint8Array): void {
+    this.enqueue(payload);
+  }
+
+  private enqueue(item: Incoming): void {
     if (this.ended) return;
-    if (this.run) {
-      this.backlog.push(payload);
-      return;
+    this.queue.push(item);
+    this.drain();
+  }
+
+  /** Handles queued packets in order until one starts a run, the queue is empty, or the batch's budget is spent. */
+  private drain(): void {
+    const deadline = performance.now() + BATCH_BUDGET_MS;
+    while (this.ready && !this.run && !this.ended && this.queueHead < this.queue.length) {
+      const item = this.queue[this.queueHead++]!;
+      if (this.queueHead === this.queue.length) {
+        this.queue = [];
+        this.queueHead = 0;
+      }
+      if (item instanceof Uint8Array) this.handle(item);
+      else this.rejectFrame(item);
+      if (performance.now() > deadline && this.queueHead < this.queue.length) {
+        if (!this.drainScheduled) {
+          this.drainScheduled = true;
+          setImmediate(() => {
+            this.drainScheduled = false;
+            this.drain();
+          });
+        }
+        return;
+      }
     }
-    this.handle(payload);
   }
 
   private handle(payload: Uint8Array): void {
@@ -148,21 +197,13 @@ export class Session implements HandlerContext {
   }
 
   private startRun(action: ResumeAction): void {
-    if (action.kind === 'step') {
-      try {
-        this.reportStop(this.runControl.stepNow());
-      } catch (e) {
-        this.reportRunFailure(e);
-      }
-      return;
-    }
     this.run = this.runControl
       .resume(action)
       .then((outcome) => this.reportStop(outcome))
       .catch((e: unknown) => this.reportRunFailure(e))
       .finally(() => {
         this.run = null;
-        this.drainBacklog();
+        this.drain();
       });
   }
 
@@ -189,32 +230,34 @@ export class Session implements HandlerContext {
       this.logger.debug('stopped', { halt: outcome.halt.kind, pc: `0x${this.target.machine.pc.toString(16)}` });
   }
 
-  private drainBacklog(): void {
-    while (!this.run && !this.ended && this.backlog.length > 0) this.handle(this.backlog.shift()!);
-  }
-
   private onInterrupt(): void {
     if (this.runControl.running) this.runControl.interrupt('interrupted by the debugger (Ctrl-C)');
     else this.logger.debug('interrupt while halted: ignored');
   }
 
   private onUndecodable(error: FramingError): void {
-    if (this.run) {
-      this.logger.warn('undecodable frame while the target runs: dropped', { code: error.code });
-      return;
-    }
-    this.apply(
-      errorResult(new SessionError('UndecodableFrame', `frame rejected: ${error.code}`), 'frame', this.logger),
-    );
+    this.enqueue(error);
+  }
+
+  private rejectFrame(error: FramingError): void {
+    const e = new SessionError('UndecodableFrame', `frame rejected: ${error.code}`);
+    this.apply(errorResult(e, 'frame', this.logger));
   }
 
   private async onDisconnect(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
+    this.queue = []; // what a departed client sent is not carried out
+    this.queueHead = 0;
+    this.resolveClosed();
+    if (!this.ready) return; // never had the machine: the server's wait for the previous session ends this one
     this.runControl.interrupt('gdb disconnected');
     await this.run;
+    this.channel.close();
     // The guest stays halted where it is; the next gdb inserts its own breakpoints.
     this.breakpoints.clear();
+    const traceEnded = this.target.endSession();
+    if (traceEnded) this.logger.info('gdb left: its trace is finished', { trace: traceEnded.trim() });
     this.logger.info('gdb disconnected', { peer: this.conn.peer, pc: `0x${this.target.machine.pc.toString(16)}` });
     this.resolveFinished();
   }

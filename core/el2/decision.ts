@@ -26,6 +26,7 @@ export type DecisionWhy =
   | 'handler-fault' // handler returned Fault
   | 'handler-threw' // handler threw: reported, treated as Fault
   | 'handler-invalid' // handler returned something not in its type: reported, treated as Fault
+  | 'handler-timeout' // handler did not return within its budget: abandoned, treated as Fault
   | 'override'; // a debugger user decided instead of the handler
 
 /** The one record every trap produces: what was decided, why, by which handler, with which value, and the outcome. */
@@ -41,7 +42,7 @@ export interface Decision {
   readonly rtValue: bigint | null;
   /** 'elr+4': emulated, the guest resumes after the access; 'inject': a data abort goes to EL1. */
   readonly outcome: 'elr+4' | 'inject';
-  /** For handler-threw / handler-invalid: what went wrong. */
+  /** For handler-threw / handler-invalid / handler-timeout: what went wrong (also: a value cut to the width). */
   readonly error?: string;
 }
 
@@ -120,55 +121,105 @@ export function decideDataAbort(policy: Stage2Policy, abort: DataAbortToDecide, 
   if (!syn.write) {
     const read = match.region.read;
     if (!read) return inject('no-read-handler', region, offset, null);
-    let result: MmioReadResult;
-    try {
-      result = read({ ipa, offset: match.offset, width: syn.width });
-    } catch (e) {
-      return inject('handler-threw', region, offset, 'read', { error: errorText(e) });
-    }
-    if (result?.kind === 'value' && typeof result.value === 'bigint') {
-      const rtValue = extendReadValue(result.value, syn.width, syn.sse, syn.sf);
-      return {
-        action: 'emulate',
-        why: 'handler-value',
-        region,
-        offset,
-        handler: 'read',
-        value: result.value,
-        rtValue,
-        outcome: 'elr+4',
-      };
-    }
-    if (result?.kind === 'fault') return inject('handler-fault', region, offset, 'read');
-    return inject('handler-invalid', region, offset, 'read', {
-      error: `read handler returned ${describeValue(result)}; expected { kind: 'value', value: bigint } or { kind: 'fault' }`,
+    // Everything the handler's result is asked for happens inside the try: a throwing getter is a handler error too.
+    const outcome = callHandler<{ kind: 'value'; value: bigint } | { kind: 'fault' }>(() => {
+      const result: MmioReadResult = read({ ipa, offset: match.offset, width: syn.width });
+      if (result?.kind === 'value' && typeof result.value === 'bigint') return { kind: 'value', value: result.value };
+      if (result?.kind === 'fault') return { kind: 'fault' };
+      const expected = "{ kind: 'value', value: bigint } or { kind: 'fault' }";
+      return { kind: 'invalid', error: `read handler returned ${describeValue(result)}; expected ${expected}` };
     });
+    switch (outcome.kind) {
+      case 'value': {
+        // Only the access's width reaches the guest, and only that much is kept (the trap log, `stage2 last`).
+        const value = maskToWidth(outcome.value, syn.width);
+        const rtValue = extendReadValue(value, syn.width, syn.sse, syn.sf);
+        const wide = value !== outcome.value ? { error: `value wider than ${syn.width} bits cut to the access` } : {};
+        return {
+          action: 'emulate',
+          why: 'handler-value',
+          region,
+          offset,
+          handler: 'read',
+          value,
+          rtValue,
+          outcome: 'elr+4',
+          ...wide,
+        };
+      }
+      case 'fault':
+        return inject('handler-fault', region, offset, 'read');
+      default:
+        return inject(outcome.kind, region, offset, 'read', { error: outcome.error });
+    }
   }
   const write = match.region.write;
   if (!write) return inject('no-write-handler', region, offset, null);
   const value = maskToWidth(frameRegister(frame, syn.srt), syn.width);
-  let result: MmioWriteResult;
-  try {
-    result = write({ ipa, offset: match.offset, width: syn.width, value });
-  } catch (e) {
-    return inject('handler-threw', region, offset, 'write', { value, error: errorText(e) });
-  }
-  if (result?.kind === 'handled')
-    return {
-      action: 'emulate',
-      why: 'handler-handled',
-      region,
-      offset,
-      handler: 'write',
-      value,
-      rtValue: null,
-      outcome: 'elr+4',
-    };
-  if (result?.kind === 'fault') return inject('handler-fault', region, offset, 'write', { value });
-  return inject('handler-invalid', region, offset, 'write', {
-    value,
-    error: `write handler returned ${describeValue(result)}; expected { kind: 'handled' } or { kind: 'fault' }`,
+  const outcome = callHandler<{ kind: 'handled' } | { kind: 'fault' }>(() => {
+    const result: MmioWriteResult = write({ ipa, offset: match.offset, width: syn.width, value });
+    if (result?.kind === 'handled') return { kind: 'handled' };
+    if (result?.kind === 'fault') return { kind: 'fault' };
+    const expected = "{ kind: 'handled' } or { kind: 'fault' }";
+    return { kind: 'invalid', error: `write handler returned ${describeValue(result)}; expected ${expected}` };
   });
+  switch (outcome.kind) {
+    case 'handled':
+      return {
+        action: 'emulate',
+        why: 'handler-handled',
+        region,
+        offset,
+        handler: 'write',
+        value,
+        rtValue: null,
+        outcome: 'elr+4',
+      };
+    case 'fault':
+      return inject('handler-fault', region, offset, 'write', { value });
+    default:
+      return inject(outcome.kind, region, offset, 'write', { value, error: outcome.error });
+  }
+}
+
+/** A handler that did not return within its time budget (policy handlers hosted out of the machine's thread). */
+export class HandlerTimeoutError extends Error {
+  constructor(readonly budgetMs: number) {
+    super(`the handler did not return within ${budgetMs} ms and was abandoned`);
+    this.name = 'HandlerTimeoutError';
+  }
+}
+
+/** A handler run elsewhere (a worker) threw, or returned something outside its type: the message says what. */
+export class HandlerFailedError extends Error {
+  constructor(
+    message: string,
+    readonly failure: 'threw' | 'invalid',
+  ) {
+    super(message);
+    this.name = 'HandlerFailedError';
+  }
+}
+
+type HandlerFailure =
+  | { kind: 'handler-invalid'; error: string }
+  | { kind: 'handler-threw'; error: string }
+  | { kind: 'handler-timeout'; error: string };
+
+/** Calls a handler and classifies its result; every way it can go wrong ends in one of the failure outcomes. */
+function callHandler<T extends { kind: string }>(
+  call: () => T | { kind: 'invalid'; error: string },
+): T | HandlerFailure {
+  try {
+    const r = call();
+    return r.kind === 'invalid' ? { kind: 'handler-invalid', error: (r as { error: string }).error } : (r as T);
+  } catch (e) {
+    if (e instanceof HandlerTimeoutError) return { kind: 'handler-timeout', error: e.message };
+    if (e instanceof HandlerFailedError) {
+      return { kind: e.failure === 'threw' ? 'handler-threw' : 'handler-invalid', error: e.message };
+    }
+    return { kind: 'handler-threw', error: errorText(e) };
+  }
 }
 
 function decideOverride(

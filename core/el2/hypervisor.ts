@@ -82,6 +82,8 @@ export class Hypervisor {
   /** A trap stopped "before" its decision: resuming applies it first. */
   private held: { trap: Stage2TrapEvent; override?: DecisionOverride } | null = null;
   stopRules: TrapStopRules | null = null;
+  /** Regions whose handler returned a value wider than the access (logged once each). */
+  private readonly wideValueRegions = new Set<string>();
 
   private readonly uc: UnicornEngine;
   readonly el2: El2State;
@@ -254,7 +256,7 @@ export class Hypervisor {
       { override, known: match },
     );
     const handlerNs = Math.round((performance.now() - t0) * 1e6);
-    if (decision.why === 'handler-threw' || decision.why === 'handler-invalid') {
+    if (decision.why === 'handler-threw' || decision.why === 'handler-invalid' || decision.why === 'handler-timeout') {
       this.logger.warn('MMIO handler failed; treated as Fault', {
         policy: this.policyName,
         region: decision.region,
@@ -263,6 +265,11 @@ export class Hypervisor {
         ipa: hex(trap.ipa),
         error: decision.error,
       });
+    }
+    if (decision.why === 'handler-value' && decision.error && !this.wideValueRegions.has(decision.region ?? '')) {
+      this.wideValueRegions.add(decision.region ?? '');
+      const where = { policy: this.policyName, region: decision.region, width: syn.width, ipa: hex(trap.ipa) };
+      this.logger.warn('MMIO read handler returned a value wider than the access; cut to its width', where);
     }
     this.emit({ kind: 'decision', seq: trap.seq, trap, decision, handlerNs });
     let halt: HaltReason | null = null;

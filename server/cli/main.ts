@@ -7,10 +7,11 @@ import { parseInjectMode } from './machine-options.js';
 import { parseTraceEvents } from './trace-options.js';
 import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
-import { parseAddress, parseCount, parsePort, parseSeconds, parseSize } from './parse-options.js';
+import { parseAddress, parseCount, parseMilliseconds, parsePort, parseSeconds, parseSize } from './parse-options.js';
 import { runCommand, type RunOptions } from './run-command.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
+import { CatchRuleSyntaxError, parseCatchDefault, type CatchDefault } from '../debug/catch-rules.js';
 
 /** The flags `run` and `trace` share, as commander gives them. */
 interface RunFlags {
@@ -22,6 +23,7 @@ interface RunFlags {
   policy: string;
   inject: string;
   events?: string;
+  handlerTimeout: string;
 }
 
 /** Parses the flags `run` and `trace` share into RunOptions (bad values throw CliError, exit 2). */
@@ -35,7 +37,18 @@ function parseRunFlags(o: RunFlags): RunOptions {
     policy: o.policy,
     inject: parseInjectMode(o.inject),
     ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
+    handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
   };
+}
+
+/** Parses one --catch SPEC (a usage error if it is not one). */
+function parseCatchFlag(spec: string): CatchDefault {
+  try {
+    return parseCatchDefault(spec);
+  } catch (e) {
+    if (e instanceof CatchRuleSyntaxError) throw new CliError(EXIT.BAD_ARGUMENTS, `--catch '${spec}': ${e.message}`);
+    throw e;
+  }
 }
 
 /** Builds the commander program; actions store their exit code in `result`. */
@@ -77,6 +90,11 @@ function buildProgram(result: { code: number }): Command {
     )
     .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
     .option(
+      '--handler-timeout <ms>',
+      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
+      '1000',
+    )
+    .option(
       '--trace <file.jsonl>',
       'write every stage-2 trap, decision, injection, hypercall and guest exception as JSON Lines',
     )
@@ -106,6 +124,7 @@ Example:
         inject: string;
         trace?: string;
         events?: string;
+        handlerTimeout: string;
       }) => {
         const log = logger();
         try {
@@ -131,6 +150,11 @@ Example:
     .option('--load-addr <addr>', 'where a raw binary is loaded', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
     .option('--policy <name|file>', 'stage-2 policy: ritm, allow-all, or a .mjs/.ts module', 'ritm')
     .option('--inject <mode>', 'ritm or architectural', 'ritm')
+    .option(
+      '--handler-timeout <ms>',
+      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
+      '1000',
+    )
     .option('--out <file.jsonl>', 'JSON Lines trace (default trace.jsonl when --perfetto is not given)')
     .option('--perfetto <file.json>', 'Chrome Trace Event JSON for the Perfetto UI (ui.perfetto.dev, Open trace file)')
     .option('--max-insns <n>', 'stop after about this many instructions (exit 3)')
@@ -164,6 +188,7 @@ Examples:
           maxInsns?: string;
           timeout?: string;
           events?: string;
+          handlerTimeout: string;
         },
       ) => {
         if (mode === 'convert') {
@@ -238,6 +263,11 @@ Examples:
     )
     .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
     .option(
+      '--handler-timeout <ms>',
+      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
+      '1000',
+    )
+    .option(
       '--port <n>',
       'TCP port to listen on (0 picks a free one; the "Listening on port N" line names it)',
       String(DEFAULT_PORT),
@@ -246,12 +276,22 @@ Examples:
     .option('--allow-remote', 'allow --host to be a non-loopback address (a gdbstub runs whatever its client asks)')
     .option('--stdio', 'speak the protocol on stdin/stdout instead of TCP (target remote | el2dbg serve --stdio)')
     .option('--once', 'exit when the first gdb session ends')
+    .option(
+      '--catch <spec>',
+      "a catch every gdb session starts with (repeatable): 'stage2 before|after [filters]' as monitor stage2 catch, " +
+        "or 'hvc|smc|psci|inject|exception|handler-error [on|off]' as monitor catch",
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .addHelpText(
       'after',
       `
 The guest starts halted at its entry point. One gdb at a time: a second connection is refused with a
 message and the first session is not disturbed. After gdb detaches (or disconnects) the guest stays
-halted where it was, and the server waits for the next gdb. "Listening on port N" and the gdb command
+halted where it was, and the server waits for the next gdb. Each gdb starts with clean settings: no stage-2
+catch rules, 'monitor catch handler-error' on, memspace va; a trace it started ends when it leaves. Settings
+every session should start with come from --catch. A policy module's handlers run in a worker with a budget
+(--handler-timeout): a handler that runs over is abandoned, the access faults and gdb stops with the reason. "Listening on port N" and the gdb command
 go to stdout (to stderr with --stdio, where stdout carries only the protocol). The guest console goes
 to stdout (stderr with --stdio). Ctrl-C stops the server.
 
@@ -273,6 +313,8 @@ Examples:
         allowRemote?: boolean;
         stdio?: boolean;
         once?: boolean;
+        handlerTimeout: string;
+        catch: string[];
       }) => {
         const log = logger();
         try {
@@ -283,11 +325,13 @@ Examples:
               loadAddr: parseAddress(o.loadAddr, '--load-addr'),
               policy: o.policy,
               inject: parseInjectMode(o.inject),
+              handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
               port: parsePort(o.port, '--port'),
               host: o.host,
               allowRemote: o.allowRemote === true,
               stdio: o.stdio === true,
               once: o.once === true,
+              catchDefaults: o.catch.map(parseCatchFlag),
             },
             log,
           );

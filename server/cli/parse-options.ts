@@ -24,6 +24,14 @@ export function parseSeconds(text: string, flag: string): number {
   return v;
 }
 
+/** Parses a whole number of milliseconds, 0 to one hour. */
+export function parseMilliseconds(text: string, flag: string): number {
+  const v = Number(text);
+  if (!/^\d+$/.test(text.trim()) || v > 3_600_000)
+    throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a number of milliseconds (0 to 3600000)`);
+  return v;
+}
+
 /** Parses a positive whole count (instructions), allowing 1e6-style and _ separators. */
 export function parseCount(text: string, flag: string): bigint {
   const clean = text.replace(/_/g, '');

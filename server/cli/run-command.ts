@@ -22,6 +22,8 @@ export interface RunOptions {
   maxInsns?: bigint;
   policy: string;
   inject: InjectMode;
+  /** Budget of each policy-module handler call in ms (0: none; handlers run in this thread). */
+  handlerTimeoutMs?: number;
   /** JSON Lines trace file. */
   trace?: string;
   /** Chrome Trace Event (Perfetto) file. */
@@ -38,7 +40,12 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const ramSize = checkRamSize(opts.memory);
   const lib = loadEngineLibrary();
   const image = await loadGuestImage(opts.image, ramSize, opts.loadAddr);
-  const base = await buildMachineConfigFromOptions(lib, image, ramSize, { policy: opts.policy, inject: opts.inject });
+  const setup = await buildMachineConfigFromOptions(lib, image, ramSize, {
+    policy: opts.policy,
+    inject: opts.inject,
+    handlerTimeoutMs: opts.handlerTimeoutMs ?? 0,
+  });
+  const base = setup.config;
   const sink = new ConsoleSink(process.stdout);
   const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
   logger.info('guest loaded', {
@@ -64,6 +71,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
     perfetto = opts.perfetto ? new PerfettoTraceWriter(opts.perfetto) : null;
   } catch (e) {
     await machine.close();
+    await setup.closePolicy();
     throw new CliError(EXIT.BAD_ARGUMENTS, `cannot write the trace: ${(e as Error).message}`, { cause: e });
   }
   const sinks = [jsonl, perfetto].filter((x): x is NonNullable<typeof x> => x !== null);
@@ -79,8 +87,18 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
         }, 500)
       : undefined;
 
-  const onSigint = () => machine.requestStop('interrupted (SIGINT)');
-  process.on('SIGINT', onSigint);
+  // The first SIGINT/SIGTERM stops the guest at the next slice (the console is flushed); a second one exits at once.
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) {
+      sink.flush();
+      process.exit(EXIT.INTERRUPTED);
+    }
+    signalled = true;
+    machine.requestStop(`interrupted (${signal})`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const timer = opts.timeoutSeconds
     ? setTimeout(() => machine.requestStop(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000)
     : undefined;
@@ -101,7 +119,8 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
     return reportHalt(halt);
   } finally {
     sink.flush();
-    process.off('SIGINT', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     process.stdin.off('data', onInput);
     process.stdin.pause();
     if (timer) clearTimeout(timer);

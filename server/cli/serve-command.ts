@@ -5,6 +5,7 @@ import type { InjectMode } from '../../core/el2/el2-state.js';
 import { Machine } from '../../core/machine/machine.js';
 import { projectRoot } from '../../core/unicorn/library.js';
 import { DebugTarget } from '../debug-target.js';
+import type { CatchDefault } from '../debug/catch-rules.js';
 import { GdbServer } from '../gdb-server.js';
 import { listenTcp, socketConnection, stdioConnection } from '../transport.js';
 import { CliError, EXIT } from './cli-error.js';
@@ -41,11 +42,15 @@ export interface ServeOptions {
   loadAddr: bigint;
   policy: string;
   inject: InjectMode;
+  /** Budget of each policy-module handler call in ms (0: none). */
+  handlerTimeoutMs: number;
   port: number;
   host: string;
   allowRemote: boolean;
   stdio: boolean;
   once: boolean;
+  /** Catch settings every gdb session starts with (--catch). */
+  catchDefaults?: readonly CatchDefault[];
 }
 
 /** Hosts that only this machine can reach. */
@@ -81,12 +86,17 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
   const imagePath = imageLocation(opts.image);
   const lib = loadEngineLibrary();
   const image = await loadGuestImage(imagePath, ramSize, opts.loadAddr);
-  const config = await buildMachineConfigFromOptions(lib, image, ramSize, { policy: opts.policy, inject: opts.inject });
+  const setup = await buildMachineConfigFromOptions(lib, image, ramSize, {
+    policy: opts.policy,
+    inject: opts.inject,
+    handlerTimeoutMs: opts.handlerTimeoutMs,
+  });
+  const config = setup.config;
   // In --stdio mode stdout carries the protocol and nothing else: the guest console goes to stderr.
   const sink = new ConsoleSink(opts.stdio ? process.stderr : process.stdout);
   const machine = new Machine({ ...config, console: sink, logger: logger.child({ component: 'machine' }) });
   const server = new GdbServer({
-    target: new DebugTarget(machine, imagePath, ramSize),
+    target: new DebugTarget(machine, imagePath, ramSize, opts.catchDefaults ?? []),
     logger: logger.child({ component: 'server' }),
   });
   logger.info('guest loaded, halted at its entry', {
@@ -101,6 +111,7 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
     server.target.close(); // a trace started from gdb is flushed and closed
     sink.flush();
     await machine.close();
+    await setup.closePolicy();
   }
 }
 

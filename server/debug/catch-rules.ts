@@ -11,9 +11,42 @@ export interface Stage2CatchRule {
   readonly region: string | null;
 }
 
+/** Decisions that record a failed policy handler (it threw, returned something else, or ran out of time). */
+export function isHandlerFailure(why: string): boolean {
+  return why === 'handler-threw' || why === 'handler-invalid' || why === 'handler-timeout';
+}
+
 /** Event kinds `monitor catch KIND on|off` stops at. */
-export const EVENT_CATCH_KINDS = ['hvc', 'smc', 'psci', 'inject', 'exception'] as const;
+export const EVENT_CATCH_KINDS = ['hvc', 'smc', 'psci', 'inject', 'exception', 'handler-error'] as const;
 export type EventCatchKind = (typeof EVENT_CATCH_KINDS)[number];
+
+/** The event catches a new gdb session starts with (a failed handler is worth a stop unless turned off). */
+export const DEFAULT_EVENT_CATCHES: readonly EventCatchKind[] = ['handler-error'];
+
+/** A catch setting every gdb session starts with (`el2dbg serve --catch SPEC`). */
+export type CatchDefault =
+  | { kind: 'event'; event: EventCatchKind; on: boolean }
+  | { kind: 'stage2'; when: 'before' | 'after'; words: readonly string[] };
+
+export const CATCH_SPEC_USAGE =
+  `--catch: '${'stage2 before|after [read|write] [decision=..] [ipa=A[-B]] [region=R]'}' or ` +
+  `'${EVENT_CATCH_KINDS.join('|')} [on|off]'`;
+
+/** Parses one --catch SPEC (the words of `monitor stage2 catch` or `monitor catch`); throws CatchRuleSyntaxError. */
+export function parseCatchDefault(spec: string): CatchDefault {
+  const [first, ...rest] = spec.trim().split(/\s+/).filter(Boolean);
+  if (first === 'stage2') {
+    const [when, ...words] = rest;
+    if (when !== 'before' && when !== 'after') throw new CatchRuleSyntaxError(CATCH_SPEC_USAGE);
+    parseStage2CatchRule(0, when, words); // checked now: a bad rule is a usage error at start
+    return { kind: 'stage2', when, words };
+  }
+  if (!(EVENT_CATCH_KINDS as readonly string[]).includes(first ?? '') || rest.length > 1) {
+    throw new CatchRuleSyntaxError(CATCH_SPEC_USAGE);
+  }
+  if (rest.length === 1 && rest[0] !== 'on' && rest[0] !== 'off') throw new CatchRuleSyntaxError(CATCH_SPEC_USAGE);
+  return { kind: 'event', event: first as EventCatchKind, on: rest[0] !== 'off' };
+}
 
 /** A parse failure of catch arguments: the message is the usage hint shown to the user. */
 export class CatchRuleSyntaxError extends Error {
@@ -101,6 +134,8 @@ export function eventCatchKinds(e: MachineEvent): readonly EventCatchKind[] {
     case 'guest-exception':
     case 'instruction-abort':
       return ['exception'];
+    case 'decision':
+      return isHandlerFailure(e.decision.why) ? ['handler-error'] : [];
     default:
       return [];
   }

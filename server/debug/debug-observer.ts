@@ -3,6 +3,9 @@ import type { MachineEvent, Stage2TrapEvent } from '../../core/el2/events.js';
 import type { Machine } from '../../core/machine/machine.js';
 import { trapOneLine } from './trap-text.js';
 import {
+  DEFAULT_EVENT_CATCHES,
+  parseStage2CatchRule,
+  type CatchDefault,
   describeRule,
   eventCatchKinds,
   ruleMatchesDecision,
@@ -102,6 +105,21 @@ export class DebugObserver {
     return this.rules;
   }
 
+  /**
+   * Starts a new gdb session's settings: no stage-2 catch rules, the default event catches, then the server's own
+   * (`serve --catch`), so nothing one gdb set surprises the next.
+   */
+  startSession(defaults: readonly CatchDefault[]): void {
+    this.rules = [];
+    this.eventCatches.clear();
+    for (const k of DEFAULT_EVENT_CATCHES) this.eventCatches.add(k);
+    for (const d of defaults) {
+      if (d.kind === 'event') this.setEventCatch(d.event, d.on);
+      else this.addRule((id) => parseStage2CatchRule(id, d.when, d.words));
+    }
+    this.stop = null;
+  }
+
   /** Turns an event catch on or off. */
   setEventCatch(kind: EventCatchKind, on: boolean): void {
     if (on) this.eventCatches.add(kind);
@@ -134,6 +152,15 @@ function describeEventStop(e: MachineEvent): string {
       return `guest exception at ${hex(e.pc)}: ${e.description} (ESR_EL1=${hex(e.esr)}) -> vector ${hex(e.vector)}`;
     case 'instruction-abort':
       return `stage-2 instruction abort at ${hex(e.pc)}: IPA ${hex(e.ipa)} ESR_EL2=${hex(e.esrEl2)}`;
+    case 'decision': {
+      const d = e.decision;
+      const handler = `${d.region ?? '?'} ${d.handler ?? ''} handler`.replace('  ', ' ');
+      const what = `${d.why === 'handler-timeout' ? 'timed out' : d.why === 'handler-threw' ? 'threw' : 'returned a bad value'}`;
+      return (
+        `policy ${handler} ${what} at trap #${e.seq} (pc ${hex(e.trap.pc)}, IPA ${hex(e.trap.ipa)}): ${d.error ?? '?'}; ` +
+        `treated as Fault (injected into EL1). monitor catch handler-error off to let the guest run on`
+      );
+    }
     default:
       return e.kind;
   }
@@ -162,6 +189,11 @@ function eventKeys(e: MachineEvent): [string, string][] {
         ['el2event', 'iabt'],
         ['esr', hexDigits(e.esrEl2)],
         ['ipa', hexDigits(e.ipa)],
+      ];
+    case 'decision':
+      return [
+        ['el2event', 'handler-error'],
+        ['ipa', hexDigits(e.trap.ipa)],
       ];
     default:
       return [];

@@ -32,6 +32,7 @@ function decisionText(d: Decision, trap: Stage2TrapEvent): string {
       return `${who} -> Fault, injected into EL1`;
     case 'handler-threw':
     case 'handler-invalid':
+    case 'handler-timeout':
       return `${who} -> error (${d.error ?? '?'}), treated as Fault, injected into EL1`;
     case 'isv-0':
       return 'ISV=0 (no instruction syndrome), injected into EL1';

@@ -129,7 +129,7 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       /usage: monitor stage2 log/,
       /usage: monitor esr HEX/,
       /usage: monitor memspace va\|ipa/,
-      /usage: monitor catch hvc\|smc\|psci\|inject\|exception on\|off/,
+      /usage: monitor catch hvc\|smc\|psci\|inject\|exception\|handler-error on\|off/,
       /usage: monitor trace start FILE/,
       /usage: monitor translate VA/,
       /cannot write \/nonexistent-dir\/t\.jsonl: ENOENT/,
@@ -178,7 +178,7 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       'p/x $x0',
       'monitor catch hvc off',
     ]);
-    expect(out).to.match(/event catches on: hvc/);
+    expect(out).to.match(/event catches on: (handler-error, )?hvc/);
     expect(out).to.match(/HVC at 0x[0-9a-f]+: VERSION \(x0=0x84000000\) -> x0=0x10001/);
     expect(out).to.match(/\$1 = 0x10001/);
     expect(out).to.match(/catch hvc off/);

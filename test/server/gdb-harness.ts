@@ -9,6 +9,7 @@ import { Machine } from '../../core/machine/machine.js';
 import { loadUnicorn } from '../../core/unicorn/library.js';
 import { encodePacket, PacketDecoder } from '../../protocol/framing.js';
 import { DebugTarget } from '../../server/debug-target.js';
+import { parseCatchDefault } from '../../server/debug/catch-rules.js';
 import { GdbServer } from '../../server/gdb-server.js';
 import type { ServerLogger } from '../../server/server-logger.js';
 import { listenTcp, socketConnection, type TcpListener } from '../../server/transport.js';
@@ -67,20 +68,31 @@ export interface TestServer {
 }
 
 /** The real server for `image` (default: the demo guest) under `policy` (default ritm), listening on 127.0.0.1:0. */
-export async function startServer(opts: { image?: string; policy?: string } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: {
+    image?: string;
+    policy?: string;
+    handlerTimeoutMs?: number;
+    catchDefaults?: string[];
+    logger?: ServerLogger;
+  } = {},
+): Promise<TestServer> {
   const lib = loadUnicorn();
   const imagePath = opts.image ?? guestPath('demo');
   const image = await loadGuestImage(imagePath, RAM_SIZE);
-  const config = await buildMachineConfigFromOptions(lib, image, RAM_SIZE, {
+  const setup = await buildMachineConfigFromOptions(lib, image, RAM_SIZE, {
     policy: opts.policy ?? 'ritm',
     inject: 'ritm',
+    handlerTimeoutMs: opts.handlerTimeoutMs ?? 0,
   });
+  const config = setup.config;
   const console = new OutputWatcher();
   const machine = new Machine({
     ...config,
     console: { write: (b) => console.append(Buffer.from(b).toString('latin1')) },
   });
-  const server = new GdbServer({ target: new DebugTarget(machine, imagePath, RAM_SIZE), logger: testLogger() });
+  const target = new DebugTarget(machine, imagePath, RAM_SIZE, (opts.catchDefaults ?? []).map(parseCatchDefault));
+  const server = new GdbServer({ target, logger: opts.logger ?? testLogger() });
   const sockets = new Set<net.Socket>();
   const listener: TcpListener = await listenTcp('127.0.0.1', 0, (socket) => {
     sockets.add(socket);
@@ -99,6 +111,7 @@ export async function startServer(opts: { image?: string; policy?: string } = {}
       await server.close();
       await listener.close();
       await machine.close();
+      await setup.closePolicy();
     },
   };
 }

@@ -3,6 +3,7 @@
 // memory` of 16 MiB, and free-run MIPS with 16 breakpoints set vs none.
 import { QEMU_BASE_ARGS } from '../server/cli/doctor-command.js';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -18,7 +19,8 @@ const MEASURE_SECONDS = 1.5;
 
 // x0 counts down; 16 never-executed nops after the power-off give the breakpoints addresses that cost nothing if
 // a stub handles breakpoints without per-instruction work.
-const GUEST = `
+/** The guest: the loop, 16 breakpoint targets, and 16 MiB of random bytes (a dump that does not compress). */
+const guest = (randomFile: string) => `
   ldr x0, =${ITERATIONS}
 loop:
   add x1, x1, #1
@@ -36,6 +38,11 @@ bp_targets:
   .rept 16
   nop
   .endr
+  .section .data
+  .balign 4096
+.global random_data
+random_data:
+  .incbin "${randomFile}"
 `;
 
 const SCRIPT = `
@@ -58,7 +65,8 @@ if mode == 'interactive':
     best = 1e9
     for _ in range(2):
         t0 = time.perf_counter()
-        gdb.execute('dump binary memory ' + os.environ['BENCH_DUMP'] + ' 0x40000000 0x41000000')
+        start = int(gdb.parse_and_eval('(long)&random_data'))
+        gdb.execute('dump binary memory %s %d %d' % (os.environ['BENCH_DUMP'], start, start + (16 << 20)))
         best = min(best, time.perf_counter() - t0)
     out['dump'] = 16 / best
 else:
@@ -190,7 +198,9 @@ const ROUNDS = 2;
 export async function benchGdbStubs(): Promise<Record<Stub, GdbStubFigures>> {
   const dir = mkdtempSync(join(tmpdir(), 'el2dbg-bench-'));
   try {
-    const elf = buildElf(GUEST, 'bench-loop');
+    const random = join(dir, 'random.bin');
+    writeFileSync(random, randomBytes(16 << 20));
+    const elf = buildElf(guest(random), 'bench-loop');
     const script = join(dir, 'bench.py');
     writeFileSync(script, SCRIPT);
     const dump = join(dir, 'dump.bin');

@@ -1,56 +1,166 @@
-// `npm run bench`: each benchmark prints its figures and a ratio against a reference measured in the same run.
-import { loadUnicorn } from '../core/unicorn/library.js';
-import { benchGuestMips } from './guest-mips.js';
+// `npm run bench`: every figure beside a reference measured in the same run (QEMU 7.2, raw unicorn, or an absolute
+// goal), printed as one table and written as JSON under bench/results/. Outside CI: it takes several minutes.
+// `npm run bench -- --quick` skips the long runs (the million-packet fuzz, 3000 connection cycles).
+import { cpus } from 'node:os';
+import { loadUnicorn, projectRoot } from '../core/unicorn/library.js';
 import { benchGdbStubs } from './gdbstub.js';
-import { benchStopLatency } from './stop-latency.js';
-import { benchPolicyMips, benchTrapRate } from './trap-rate.js';
+import { benchGuestMips } from './guest-mips.js';
+import { benchDebugOverhead, benchStoreHeavy, benchTlbFills } from './machine-figures.js';
+import { qemuTrapRate } from './qemu-trap-rate.js';
+import { benchCtrlC, benchDisconnectCycles, benchFuzz } from './server-figures.js';
+import { formatTable, writeResults, type BenchRow } from './table.js';
+import { benchTrapRate } from './trap-rate.js';
 
+const quick = process.argv.includes('--quick');
 const lib = loadUnicorn();
-const out = (s: string) => process.stdout.write(s + '\n');
-out(`el2dbg benchmarks (unicorn ${lib.version.text}, node ${process.versions.node})\n`);
+const rows: BenchRow[] = [];
+const say = (s: string) => process.stderr.write(`${s}\n`);
+const higher = (
+  metric: string,
+  unit: string,
+  el2dbg: number,
+  reference: BenchRow['reference'],
+  goal: string,
+  met: boolean | null,
+): void => void rows.push({ metric, unit, el2dbg, reference, goal, met, better: 'higher' });
+const lower = (
+  metric: string,
+  unit: string,
+  el2dbg: number,
+  reference: BenchRow['reference'],
+  goal: string,
+  met: boolean | null,
+): void => void rows.push({ metric, unit, el2dbg, reference, goal, met, better: 'lower' });
 
-const mips = await benchGuestMips(lib);
-out('guest MIPS, tight loop (best of 3):');
-out(`  el2dbg run path   ${mips.el2dbgMips.toFixed(0).padStart(8)} MIPS`);
-out(`  raw unicorn       ${mips.rawMips.toFixed(0).padStart(8)} MIPS`);
-out(`  ratio             ${mips.ratio.toFixed(3).padStart(8)}   (goal >= 0.9)\n`);
-
-const stop = await benchStopLatency(lib);
-out('stop request -> run returns, spinning guest (40 stops; what Ctrl-C waits for):');
-out(
-  `  p50 ${stop.p50.toFixed(1)} ms, p99 ${stop.p99.toFixed(1)} ms, max ${stop.max.toFixed(1)} ms   (goal < 50 ms; the slice is 10 ms)\n`,
+say('guest MIPS, tight loop ...');
+const loop = await benchGuestMips(lib);
+higher(
+  'tight loop (4 insns/block)',
+  'MIPS',
+  loop.el2dbgMips,
+  { name: 'raw unicorn', value: loop.rawMips },
+  'ratio >= 0.9',
+  loop.ratio >= 0.9,
 );
 
+say('breakpoints and watchpoints armed ...');
+const debug = await benchDebugOverhead(lib);
+higher(
+  'tight loop, 16 bp + 4 wp set',
+  'MIPS',
+  debug.armed,
+  { name: 'none set', value: debug.plain },
+  'ratio >= 0.97',
+  debug.armed / debug.plain >= 0.97,
+);
+
+say('store-heavy guest (hash) ...');
+const store = await benchStoreHeavy(lib);
+higher('store-heavy guest (hash)', 'MIPS', store.el2dbg, { name: 'QEMU 7.2', value: store.qemu }, 'report', null);
+
+say('trapped MMIO ...');
 const traps = await benchTrapRate(lib);
-out('trapped + emulated MMIO reads through the filtered page (best of 3):');
-out(
-  `  el2dbg (syndrome, frame, decision, handler)  ${(traps.el2dbgPerSecond / 1e3).toFixed(0).padStart(6)} k/s   (goal >= 300 k/s)`,
+const qemuTraps = qemuTrapRate();
+higher(
+  'trapped + emulated MMIO reads',
+  'k/s',
+  traps.el2dbgPerSecond / 1e3,
+  { name: 'QEMU 7.2 EL2 loop', value: qemuTraps / 1e3 },
+  'ratio >= 1 (goal 2)',
+  traps.el2dbgPerSecond >= qemuTraps,
 );
-out(`  raw unicorn TLB-fill round trip              ${(traps.rawPerSecond / 1e3).toFixed(0).padStart(6)} k/s`);
-out(`  ratio                                        ${traps.ratio.toFixed(3).padStart(6)}\n`);
 
-const policy = await benchPolicyMips(lib);
-out('guest MIPS under the ritm policy vs allow-all (best of 3):');
-out(`  ritm        ${policy.ritm.toFixed(0).padStart(8)} MIPS`);
-out(`  allow-all   ${policy.allowAll.toFixed(0).padStart(8)} MIPS`);
-out(`  ratio       ${policy.ratio.toFixed(3).padStart(8)}`);
+say('TLB fills ...');
+const fills = await benchTlbFills(lib);
+higher('TLB fills (MMU + stage 2 on)', 'k/s', fills / 1e3, null, '>= 3000 k/s (goal 10000)', fills >= 3e6);
 
+say('Ctrl-C latency (1000 stops each) ...');
+const ctrlC = await benchCtrlC(quick ? 200 : 1000);
+lower('Ctrl-C latency p50', 'ms', ctrlC.el2dbg.p50, { name: 'QEMU 7.2', value: ctrlC.qemu.p50 }, 'report', null);
+lower(
+  'Ctrl-C latency p99',
+  'ms',
+  ctrlC.el2dbg.p99,
+  { name: 'QEMU 7.2', value: ctrlC.qemu.p99 },
+  '<= 5 ms (goal 1)',
+  ctrlC.el2dbg.p99 <= 5,
+);
+lower(
+  'Ctrl-C latency max',
+  'ms',
+  ctrlC.el2dbg.max,
+  { name: 'QEMU 7.2', value: ctrlC.qemu.max },
+  '<= 10 ms',
+  ctrlC.el2dbg.max <= 10,
+);
+
+say('gdb against el2dbg serve and QEMU -gdb ...');
 const stubs = await benchGdbStubs();
-const row = (what: string, el2dbg: number, qemu: number, goal: string, digits = 0) =>
-  out(
-    `  ${what.padEnd(34)} ${el2dbg.toFixed(digits).padStart(9)} ${qemu.toFixed(digits).padStart(10)} ${(el2dbg / qemu).toFixed(2).padStart(7)}x   ${goal}`,
-  );
-out('\ngdb-multiarch against el2dbg serve vs QEMU 7.2 -gdb (same gdb script and guest, alternating, best of 2):');
-out(`  ${''.padEnd(34)} ${'el2dbg'.padStart(9)} ${'QEMU 7.2'.padStart(10)} ${'ratio'.padStart(8)}   goal`);
-row('stepi per second', stubs.el2dbg.stepiPerSecond, stubs.qemu.stepiPerSecond, '>= 2x');
-row(
-  'info registers/s (cache flushed)',
-  stubs.el2dbg.infoRegistersPerSecond,
-  stubs.qemu.infoRegistersPerSecond,
-  '>= 5x',
+higher(
+  'stepi through gdb',
+  '/s',
+  stubs.el2dbg.stepiPerSecond,
+  { name: 'QEMU 7.2', value: stubs.qemu.stepiPerSecond },
+  'ratio >= 1 (goal 1.3)',
+  stubs.el2dbg.stepiPerSecond >= stubs.qemu.stepiPerSecond,
 );
-row('dump binary memory 16 MiB, MiB/s', stubs.el2dbg.dumpMiBPerSecond, stubs.qemu.dumpMiBPerSecond, '>= 4x', 1);
-row('free-run MIPS, no breakpoints', stubs.el2dbg.mipsNoBreakpoints, stubs.qemu.mipsNoBreakpoints, '');
-row('free-run MIPS, 16 breakpoints', stubs.el2dbg.mips16Breakpoints, stubs.qemu.mips16Breakpoints, '');
-const withBp = (f: typeof stubs.el2dbg) => (f.mips16Breakpoints / f.mipsNoBreakpoints).toFixed(3);
-out(`  16 breakpoints / none: el2dbg ${withBp(stubs.el2dbg)} (goal >= 0.9), QEMU ${withBp(stubs.qemu)}`);
+higher(
+  'info registers, cache flushed',
+  '/s',
+  stubs.el2dbg.infoRegistersPerSecond,
+  { name: 'QEMU 7.2', value: stubs.qemu.infoRegistersPerSecond },
+  'ratio >= 5',
+  stubs.el2dbg.infoRegistersPerSecond >= 5 * stubs.qemu.infoRegistersPerSecond,
+);
+higher(
+  'dump 16 MiB of random bytes',
+  'MiB/s',
+  stubs.el2dbg.dumpMiBPerSecond,
+  { name: 'QEMU 7.2', value: stubs.qemu.dumpMiBPerSecond },
+  'ratio >= 4 (goal 8)',
+  stubs.el2dbg.dumpMiBPerSecond >= 4 * stubs.qemu.dumpMiBPerSecond,
+);
+higher(
+  'free-run MIPS, 16 breakpoints',
+  'MIPS',
+  stubs.el2dbg.mips16Breakpoints,
+  { name: 'no breakpoints', value: stubs.el2dbg.mipsNoBreakpoints },
+  'ratio >= 0.9',
+  stubs.el2dbg.mips16Breakpoints >= 0.9 * stubs.el2dbg.mipsNoBreakpoints,
+);
+
+if (!quick) {
+  say('3000 connect-disconnect cycles ...');
+  const rss = await benchDisconnectCycles(3000);
+  lower(
+    'RSS growth, cycles 100 to 3000',
+    'MiB',
+    Math.max(0, rss.afterAll - rss.after100),
+    null,
+    '<= 10 MiB',
+    rss.afterAll - rss.after100 <= 10,
+  );
+  say('fuzzing 1 000 000 packets ...');
+  const fuzz = await benchFuzz(1_000_000);
+  higher(
+    'fuzzed packets (framing checked)',
+    'k/s',
+    fuzz.perSecond / 1e3,
+    null,
+    '0 bad replies',
+    fuzz.framingErrors === 0,
+  );
+}
+
+process.stdout.write(
+  `el2dbg benchmarks (unicorn ${lib.version.text}, node ${process.versions.node}, ${cpus().length} CPUs)\n\n`,
+);
+process.stdout.write(formatTable(rows) + '\n');
+const file = writeResults(projectRoot(), rows, {
+  unicorn: lib.version.text,
+  node: process.versions.node,
+  cpus: String(cpus().length),
+  cpu: cpus()[0]?.model ?? '?',
+  quick: String(quick),
+});
+process.stdout.write(`\nwritten to ${file}\n`);

@@ -3,12 +3,24 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { projectRoot } from '../core/unicorn/library.js';
 import { guestPath } from './helpers/guests.js';
+import { trackProcess } from './helpers/processes.js';
+import { readFileSync } from 'node:fs';
+import { parseImage } from '../core/loader/image-loader.js';
+
+/** The address of `name` in an ELF guest. */
+function symbolAddress(elf: string, name: string): bigint {
+  const ram = { base: 0x4000_0000n, size: 0x4000_0000n };
+  const image = parseImage(readFileSync(elf), { name: 'guest', loadAddr: 0x4008_0000n, ram });
+  return image.symbols!.find((s) => s.name === name)!.value;
+}
 
 function runExample(name: string, args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(projectRoot(), 'examples', name), ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = trackProcess(
+      spawn(process.execPath, [join(projectRoot(), 'examples', name), ...args], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      }),
+    );
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
@@ -29,6 +41,10 @@ describe('examples/ (the Node API as scripts use it, importing "el2dbg")', () =>
       byRegion: Record<string, Record<string, number>>;
     };
     expect(out.halt).to.equal('power-off');
+    // The selftest's first trapped access is its first instruction after the banner: its address is in the ELF.
+    expect(out.firstTrap.pc).to.equal(
+      `0x${symbolAddress(guestPath('ritm-selftest'), 'first_filtered_read').toString(16)}`,
+    );
     expect(out.firstTrap).to.deep.equal({
       pc: out.firstTrap.pc,
       esr: '0x93c08007',

@@ -90,6 +90,7 @@ func main
 
     movq    x20, FILTERED
     /* -- values of the filtered page (64-bit reads) -- */
+first_filtered_read:                /* the guest's first trapped access (tests find it by this name) */
     ldr     x0, [x20]
     expect_eq x0, 0xfeedfacecafebeef, "read offset 0 = 0xfeedfacecafebeef"
     ldr     x0, [x20, #16]

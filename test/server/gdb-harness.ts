@@ -14,6 +14,7 @@ import { GdbServer } from '../../server/gdb-server.js';
 import type { ServerLogger } from '../../server/server-logger.js';
 import { listenTcp, socketConnection, type TcpListener } from '../../server/transport.js';
 import { guestPath } from '../helpers/guests.js';
+import { trackProcess } from '../helpers/processes.js';
 
 const RAM_SIZE = 1n << 30n;
 
@@ -139,7 +140,7 @@ export function spawnGdb(commands: readonly string[], opts: { args?: readonly st
     ...(opts.args ?? []),
     ...commands.flatMap((c) => ['-ex', c]),
   ];
-  const child = spawn('gdb-multiarch', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = trackProcess(spawn('gdb-multiarch', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
   const out = new OutputWatcher();
   child.stdout!.on('data', (d: Buffer) => out.append(d.toString('utf8')));
   child.stderr!.on('data', (d: Buffer) => out.append(d.toString('utf8')));

@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import { projectRoot } from '../../core/unicorn/library.js';
 import { buildElf } from '../helpers/asm.js';
 import { runEl2dbg } from '../helpers/cli.js';
+import { trackProcess } from '../helpers/processes.js';
 import { POWER_OFF } from '../helpers/machine.js';
 import { RawClient, runGdb, spawnGdb, startServer, type TestServer } from './gdb-harness.js';
 
@@ -229,9 +230,11 @@ describe('el2dbg run and serve under signals and hostile handlers (child process
 
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     it(`run: ${signal} ends a guest spinning without traps within a second, console flushed`, async () => {
-      const child = spawn(process.execPath, [join(projectRoot(), 'bin/el2dbg.js'), 'run', '--image', spinningGuest()], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = trackProcess(
+        spawn(process.execPath, [join(projectRoot(), 'bin/el2dbg.js'), 'run', '--image', spinningGuest()], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        }),
+      );
       let stdout = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
@@ -245,10 +248,14 @@ describe('el2dbg run and serve under signals and hostile handlers (child process
   }
 
   it('serve: SIGTERM ends the server within a second while gdb runs a spinning guest', async () => {
-    const child = spawn(
-      process.execPath,
-      [join(projectRoot(), 'bin/el2dbg.js'), 'serve', '--port', '0', '--image', spinningGuest()],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
+    const child = trackProcess(
+      spawn(
+        process.execPath,
+        [join(projectRoot(), 'bin/el2dbg.js'), 'serve', '--port', '0', '--image', spinningGuest()],
+        {
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      ),
     );
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

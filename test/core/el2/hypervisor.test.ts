@@ -43,21 +43,24 @@ describe('core/el2 hypervisor in the real machine (unicorn + RITM policy)', () =
   });
 
   describe('exact syndromes: the worked ESR_EL2 values of el2-model.md', () => {
-    const cases: [string, string, bigint][] = [
-      ['ldr x0, [x1]', movq(1, FILTERED + 0x30n), 0x93c0_8007n],
-      ['ldr x19, [x0]', movq(0, FILTERED + 0x30n), 0x93d3_8007n],
-      ['str x28, [x0]', movq(0, FILTERED) + movq(28, 5n), 0x93dc_8047n],
-      ['ldr w0, [x1]', movq(1, FILTERED), 0x9380_0007n],
+    // [instruction, set-up, ESR_EL2, FAR_EL2]: FAR is the access's own address (MMU off: VA = IPA), and HPFAR_EL2 is
+    // IPA[47:12] in bits [43:4]: 0x0f000000 -> 0x000f0000, worked by hand.
+    const cases: [string, string, bigint, bigint][] = [
+      ['ldr x0, [x1]', movq(1, FILTERED + 0x30n), 0x93c0_8007n, 0x0f00_0030n],
+      ['ldr x19, [x0]', movq(0, FILTERED + 0x30n), 0x93d3_8007n, 0x0f00_0030n],
+      ['str x28, [x0]', movq(0, FILTERED) + movq(28, 5n), 0x93dc_8047n, 0x0f00_0000n],
+      ['ldr w0, [x1]', movq(1, FILTERED), 0x9380_0007n, 0x0f00_0000n],
     ];
-    for (const [insn, setup, esr] of cases) {
+    for (const [insn, setup, esr, far] of cases) {
       it(`${insn} -> ESR_EL2 0x${esr.toString(16).toUpperCase()} with FAR, HPFAR and a trap frame`, async () => {
         const { machine, events } = start(`${SET_VBAR}${setup}${insn}\n${VECTORS}`);
         expect((await machine.run()).kind).to.equal('power-off');
         const [t] = traps(events);
         expect(t!.esrEl2).to.equal(esr);
         expect(t!.pc).to.equal(0x4008_000cn + BigInt(setup.split('\n').length - 1) * 4n);
-        expect(t!.hpfarEl2).to.equal((t!.ipa >> 12n) << 4n);
-        expect(t!.farEl2).to.equal(t!.ipa); // MMU off: VA == IPA
+        expect(t!.hpfarEl2).to.equal(0x000f_0000n);
+        expect(t!.farEl2).to.equal(far);
+        expect(t!.ipa).to.equal(far);
         expect(machine.el2.read('ESR_EL2')).to.equal(esr);
         expect(t!.frame.elrEl2).to.equal(t!.pc);
         expect(t!.frame.x).to.have.length(31);

@@ -241,4 +241,13 @@ describe('core/machine: execution fidelity (stops, breakpoints, steps, counts)',
     // 2 + 1000 * 3 + movz, movk, and the HVC that powered the machine off.
     expect(m.instructionsExecuted).to.equal(2n + 3000n + 3n);
   });
+
+  it('close() while a run is in progress stops the run and then releases the engine', async () => {
+    const g = guestMachine(assemble('1: add x1, x1, #1\n b 1b'));
+    const running = g.machine.run();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await g.machine.close();
+    expect(await running).to.deep.equal({ kind: 'stop-requested', why: 'the machine is closing' });
+    expect(() => g.machine.run()).to.throw(/closed/);
+  });
 });

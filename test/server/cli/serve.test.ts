@@ -6,6 +6,7 @@ import { projectRoot } from '../../../core/unicorn/library.js';
 import { runEl2dbg } from '../../helpers/cli.js';
 import { guestPath } from '../../helpers/guests.js';
 import { spawnGdb } from '../gdb-harness.js';
+import { trackProcess } from '../../helpers/processes.js';
 
 const BIN = join(projectRoot(), 'bin/el2dbg.js');
 
@@ -19,10 +20,12 @@ interface ServeProcess {
 }
 
 function spawnServe(args: string[]): ServeProcess {
-  const child = spawn(process.execPath, [BIN, 'serve', ...args], {
-    cwd: projectRoot(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = trackProcess(
+    spawn(process.execPath, [BIN, 'serve', ...args], {
+      cwd: projectRoot(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }),
+  );
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];

@@ -8,6 +8,7 @@ import { buildElf } from '../../helpers/asm.js';
 import { runEl2dbg } from '../../helpers/cli.js';
 import { guestPath } from '../../helpers/guests.js';
 import { POWER_OFF } from '../../helpers/machine.js';
+import { trackProcess } from '../../helpers/processes.js';
 
 type TraceEvent = {
   ph: string;
@@ -40,13 +41,26 @@ function validatePerfetto(file: string): TraceEvent[] {
 
 describe('el2dbg trace (headless capture) and trace convert', () => {
   const dir = mkdtempSync(join(tmpdir(), 'el2dbg-trace-cmd-'));
+  const jsonl = join(dir, 's.jsonl');
+  const perfetto = join(dir, 's.json');
+  let recorded: { code: number | null; stdout: string };
 
-  it('records the selftest as JSON Lines and Perfetto JSON: one track per region, hypercalls, injections', async () => {
-    const jsonl = join(dir, 's.jsonl');
-    const perfetto = join(dir, 's.json');
-    const r = await runEl2dbg(['trace', '--image', guestPath('ritm-selftest'), '--out', jsonl, '--perfetto', perfetto]);
-    expect(r.code).to.equal(0);
-    expect(r.stdout).to.match(/# passed 47\/47/);
+  // Both traces of one run, recorded once for the tests that read them (none depends on another test).
+  before(async () => {
+    recorded = await runEl2dbg([
+      'trace',
+      '--image',
+      guestPath('ritm-selftest'),
+      '--out',
+      jsonl,
+      '--perfetto',
+      perfetto,
+    ]);
+  });
+
+  it('records the selftest as JSON Lines and Perfetto JSON: one track per region, hypercalls, injections', () => {
+    expect(recorded.code).to.equal(0);
+    expect(recorded.stdout).to.match(/# passed 47\/47/);
     const events = validatePerfetto(perfetto);
     const tracks = events.filter((e) => e.name === 'thread_name').map((e) => e.args!.name);
     expect(tracks).to.include.members(['stage 2: filtered-mmio', 'stage 2: no region', 'hypercalls', 'injections']);
@@ -60,12 +74,11 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
   });
 
   it('converts a JSON Lines trace afterwards into the same Perfetto events', async () => {
-    const jsonl = join(dir, 's.jsonl');
     const out = join(dir, 'converted.json');
     const r = await runEl2dbg(['trace', 'convert', jsonl, '--perfetto', out]);
     expect(r.code).to.equal(0);
     const a = validatePerfetto(out).filter((e) => e.ph !== 'M');
-    const b = validatePerfetto(join(dir, 's.json')).filter((e) => e.ph !== 'M');
+    const b = validatePerfetto(perfetto).filter((e) => e.ph !== 'M');
     expect(a.map((e) => [e.ph, e.name, e.ts])).to.deep.equal(b.map((e) => [e.ph, e.name, e.ts]));
   });
 
@@ -102,10 +115,12 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
     const image = buildElf(src);
     const out = join(dir, 'big.jsonl');
     const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
-      const child = spawn(
-        process.execPath,
-        ['--max-old-space-size=48', join(projectRoot(), 'bin/el2dbg.js'), 'trace', '--image', image, '--out', out],
-        { stdio: ['ignore', 'ignore', 'pipe'] },
+      const child = trackProcess(
+        spawn(
+          process.execPath,
+          ['--max-old-space-size=48', join(projectRoot(), 'bin/el2dbg.js'), 'trace', '--image', image, '--out', out],
+          { stdio: ['ignore', 'ignore', 'pipe'] },
+        ),
       );
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d));

@@ -10,6 +10,8 @@ import { RegisterBatch } from '../../core/unicorn/register-batch.js';
 
 const PSTATE_EL_SHIFT = 2n;
 const PSTATE_SPSEL = 1n;
+/** PSTATE.nRW (M[4]): 1 would be AArch32. */
+const PSTATE_NRW = 1n << 4n;
 const CURRENT_EL_MASK = 0b1100n;
 
 /** Reads a 64-bit unicorn register: from a batch snapshot, or straight from the engine. */
@@ -154,9 +156,8 @@ export class RegisterFile {
     const value = leBytesToBigint(bytes);
     switch (src.kind) {
       case 'unicorn':
-        uc.writeReg(src.id, value);
-        if (src.id === UC_ARM64_REG.PSTATE) this.refreshExceptionLevel();
-        return;
+        if (src.id === UC_ARM64_REG.PSTATE) return this.writePstate(value);
+        return uc.writeReg(src.id, value);
       case 'sysreg':
         return uc.writeSysReg(SYSREG[src.name], value);
       case 'el2':
@@ -188,10 +189,31 @@ export class RegisterFile {
         `CurrentEL 0x${value.toString(16)}: only EL0 (0x0) and EL1 (0x4) exist below the modelled EL2`,
       );
     }
-    const uc = this.machine.uc;
-    const pstate = uc.readReg(UC_ARM64_REG.PSTATE);
+    const pstate = this.machine.uc.readReg(UC_ARM64_REG.PSTATE);
     const mode = el === 0n ? 0n : (1n << PSTATE_EL_SHIFT) | (pstate & PSTATE_SPSEL);
-    uc.writeReg(UC_ARM64_REG.PSTATE, (pstate & ~PSTATE_M_MASK) | mode);
+    this.writePstate((pstate & ~PSTATE_M_MASK) | mode);
+  }
+
+  /**
+   * Writes PSTATE as the hardware changes it: only to EL0 or EL1 in AArch64 (the guest has no EL2 or EL3 to be in),
+   * and with the stack pointer banked: the live SP goes to the SP_ELx the old PSTATE selected, and SP becomes the one
+   * the new PSTATE selects.
+   */
+  private writePstate(value: bigint): void {
+    const el = (value >> PSTATE_EL_SHIFT) & 3n;
+    if (el > 1n || (value & PSTATE_NRW) !== 0n) {
+      throw new SessionError(
+        'BadRegisterValue',
+        `cpsr 0x${value.toString(16)}: the guest can only be at EL0 or EL1 in AArch64 (M[4:2] = 0b000 or 0b001)`,
+      );
+    }
+    const uc = this.machine.uc;
+    const banked = (stackEl: 0 | 1) => (stackEl === 0 ? UC_ARM64_REG.SP_EL0 : UC_ARM64_REG.SP_EL1);
+    const before = this.liveStackEl(uc.readReg(UC_ARM64_REG.PSTATE));
+    const after = this.liveStackEl(value);
+    if (before !== after) uc.writeReg(banked(before), uc.readReg(UC_ARM64_REG.SP));
+    uc.writeReg(UC_ARM64_REG.PSTATE, value);
+    if (before !== after) uc.writeReg(UC_ARM64_REG.SP, uc.readReg(banked(after)));
     this.refreshExceptionLevel();
   }
 

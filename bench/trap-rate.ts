@@ -62,9 +62,9 @@ function timeRaw(lib: UnicornLibrary): number {
     const code = assemble(TRAP_LOOP);
     uc.writeMemory(CODE, code);
     uc.setTlbType('virtual');
-    uc.addTlbFillHook((va) => (va === 0x0f00_0000n ? null : { paddr: va, perms: UC_PROT.ALL }));
+    uc.hooks.addTlbFillHook((va) => (va === 0x0f00_0000n ? null : { paddr: va, perms: UC_PROT.ALL }));
     let done = false;
-    uc.addInterruptHook(() => {
+    uc.hooks.addInterruptHook(() => {
       done = true;
       uc.stop();
     });

@@ -3,7 +3,8 @@
 // - protocol/ imports nothing outside protocol/; core/ imports nothing outside core/; server/ may import both.
 // - inside each layer, folders sit on floors (RANKS below) and an import may only go to the same floor or lower;
 // - no import circles between files anywhere;
-// - packet handlers and monitor commands do not reach through the target into the machine (.machine/.uc/.hypervisor).
+// - packet handlers and monitor commands do not reach through the target into the machine (.machine/.uc/.hypervisor);
+// - no source file in the three layers is longer than MAX_LINES (generated files exempt): split by responsibility.
 // Exits 1 listing every violation.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -46,6 +47,9 @@ const RANKS = [
 /** Handlers and monitor commands go through HandlerContext and DebugTarget's methods, never around them. */
 const NARROW = ['server/handlers/', 'server/monitor/'];
 const REACH_AROUND = /\.(machine|uc|hypervisor)\b(?!\.js')/;
+const MAX_LINES = 400;
+/** Generated from unicorn's headers (scripts/gen-unicorn-constants.mjs). */
+const GENERATED = ['core/unicorn/constants.ts'];
 
 function rankOf(path) {
   let best = null;
@@ -70,6 +74,10 @@ for (const layer of LAYERS) {
     const from = relative(root, file);
     const edges = [];
     const source = readFileSync(file, 'utf8');
+    const lines = source.split('\n').length - 1;
+    if (lines > MAX_LINES && !GENERATED.includes(from)) {
+      violations.push(`${from}: ${lines} lines (at most ${MAX_LINES}: split it by responsibility)`);
+    }
     if (NARROW.some((p) => from.startsWith(p))) {
       source.split('\n').forEach((line, i) => {
         if (!/^\s*(import|export)\s/.test(line) && REACH_AROUND.test(line)) {
@@ -131,4 +139,6 @@ if (violations.length) {
   console.error(violations.join('\n'));
   process.exit(1);
 }
-console.log(`imports follow the layering rule (${graph.size} files, no upward import, no circle)`);
+console.log(
+  `imports follow the layering rule (${graph.size} files, no upward import, no circle, none over ${MAX_LINES} lines)`,
+);

@@ -58,7 +58,7 @@ export class BreakpointHooks {
         this.installed.set(address, this.run.addBreakpoint(address));
         added = true;
       } else if (!want && hook !== undefined) {
-        this.uc.deleteHook(hook);
+        this.uc.hooks.deleteHook(hook);
         this.installed.delete(address);
       }
     }

@@ -1,22 +1,19 @@
-import { SYSREG, PSTATE_EL1H_DAIF_MASKED, SCTLR_EL1_ENTRY } from '../arch/sysregs.js';
-import { RazWiDevice, type MmioDevice } from '../devices/device.js';
-import { Pl011, type SerialPort } from '../devices/pl011.js';
-import { Pl031 } from '../devices/pl031.js';
+import type { MmioDevice } from '../devices/device.js';
+import type { Pl011, SerialPort } from '../devices/pl011.js';
 import { El2State, type InjectMode } from '../el2/el2-state.js';
 import { SILENT_LOGGER, type CoreLogger, type HaltReason, type MachineEvent } from '../el2/events.js';
 import { Hypervisor } from '../el2/hypervisor.js';
 import type { LoadedImage } from '../loader/loaded-image.js';
-import { buildMachineDeviceTree } from '../platform/device-tree.js';
-import { virtRegion } from '../platform/virt-memory-map.js';
 import { buildAllowAllPolicy } from '../stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.js';
-import { hex } from '../text/hex.js';
-import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
+import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { UnicornEngine, type MemAccessType } from '../unicorn/engine.js';
 import type { UnicornLibrary } from '../unicorn/library.js';
-import { RUN_STOP, RunState } from '../unicorn/run-state.js';
-import { AddressSpace, type FillStop, type FullTranslation, type Watchpoint } from './address-space.js';
+import { RunState } from '../unicorn/run-state.js';
+import { AddressSpace, type FullTranslation, type Watchpoint } from './address-space.js';
+import { VirtBoard } from './board.js';
 import { BreakpointHooks } from './breakpoint-hooks.js';
+import { EngineStarts } from './engine-starts.js';
 import { GuestExceptions } from './guest-exceptions.js';
 
 /** Everything needed to build a machine around one guest image. */
@@ -41,17 +38,6 @@ export interface MachineConfig {
   readonly bootargs?: string;
 }
 
-/** What a hook noticed during uc_emu_start, handled once the run has returned. */
-type PendingStop =
-  | { kind: 'cpu-exception'; intno: number; pc: bigint }
-  | { kind: 'fill'; stop: FillStop }
-  | { kind: 'unmapped'; access: MemAccessType; address: bigint };
-
-/** How one uc_emu_start ended, for the run loop: a halt to report, the slice is over, or run on. */
-type StartOutcome = HaltReason | 'slice-over' | null;
-
-const MiB = 1n << 20n;
-const PAGE = 0x1000n;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
@@ -75,18 +61,12 @@ export class Machine {
   private readonly runState: RunState;
   private readonly exceptions: GuestExceptions;
   private readonly breakpoints: BreakpointHooks;
-  private readonly dtb: Uint8Array;
+  private readonly board: VirtBoard;
   private readonly logger: CoreLogger;
   private readonly sliceNs: bigint;
   private readonly listeners = new Set<(e: MachineEvent) => void>();
   private readonly makePolicy: () => Stage2Policy;
-  /** [base, end) of every physical range something answers at, RAM first. */
-  private readonly backed: readonly (readonly [bigint, bigint])[];
-  private pending: PendingStop | null = null;
-  /** True inside uc_emu_start: only then does a failed fill or an exception stop the guest. */
-  private inStart = false;
-  /** unicorn's instruction-count hook is in the translated code (the last start was a counted one). */
-  private countMode = false;
+  private readonly starts: EngineStarts;
   private stopRequest: string | null = null;
   private runNs = 0n;
   private halted: HaltReason | null = null;
@@ -94,28 +74,15 @@ export class Machine {
   private closing = false;
   private closed = false;
 
-  constructor(private readonly config: MachineConfig) {
+  constructor(config: MachineConfig) {
     this.logger = config.logger ?? SILENT_LOGGER;
     this.sliceNs = BigInt(Math.round((config.sliceMs ?? 1) * 1e6));
-    this.ram = { base: virtRegion('ram').base, size: config.ramSize };
     this.uc = UnicornEngine.open(config.lib);
-    this.uart = new Pl011(virtRegion('uart').base, config.console);
-    const windows = ['gic-dist', 'gic-redist', 'fw-cfg', 'virtio-mmio', 'pcie-mmio', 'pcie-pio', 'pcie-ecam'] as const;
-    this.devices = [
-      this.uart,
-      new Pl031(virtRegion('rtc').base),
-      ...windows.map((name) => {
-        const r = virtRegion(name);
-        return new RazWiDevice(name, r.base, r.size < PAGE ? PAGE : r.size);
-      }),
-    ];
-    const flash = virtRegion('flash');
-    this.backed = [
-      [this.ram.base, this.ram.base + this.ram.size],
-      [flash.base, flash.base + flash.size],
-      ...this.devices.map((d) => [d.base, d.base + d.size] as const),
-    ];
-    this.mapPlatform();
+    this.board = new VirtBoard(this.uc, config);
+    this.uart = this.board.uart;
+    this.devices = this.board.devices;
+    this.ram = this.board.ram;
+    this.dtbAddress = this.board.dtbAddress;
     const policy = config.policy;
     this.makePolicy = typeof policy === 'function' ? policy : () => policy ?? defaultPolicy(config.ramSize);
     const firstPolicy = this.makePolicy();
@@ -123,7 +90,7 @@ export class Machine {
     this.runState = new RunState(this.uc);
     this.breakpoints = new BreakpointHooks(this.uc, this.runState);
     this.space = new AddressSpace(this.uc, this.el2, firstPolicy, {
-      isBacked: (pa) => this.backed.some(([b, e]) => pa >= b && pa < e),
+      isBacked: (pa) => this.board.isBacked(pa),
       noteBlockMapping: (vaBase, size) => this.runState.noteBlockMapping(vaBase, size),
     });
     this.hypervisor = new Hypervisor({
@@ -145,17 +112,14 @@ export class Machine {
       logger: this.logger,
     });
     this.el2.onTranslationChange = () => this.flushTlb();
-    const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
-    this.dtb = buildMachineDeviceTree({ ramBase: this.ram.base, ramSize: this.ram.size, cpus: 1, ...bootargs });
-    this.dtbAddress = this.chooseDtbAddress();
-    this.uc.addTlbFillHook((va, access) => {
-      const r = this.space.fill(va, access);
-      if ('paddr' in r) return r;
-      if (this.inStart && !this.space.probing) this.pending ??= { kind: 'fill', stop: r };
-      return null;
+    this.starts = new EngineStarts({
+      uc: this.uc,
+      runState: this.runState,
+      space: this.space,
+      exceptions: this.exceptions,
+      isBreakpoint: (pc) => this.breakpoints.has(pc),
+      flushTlb: () => this.flushTlb(),
     });
-    this.uc.addInterruptHook((intno) => this.noteStop({ kind: 'cpu-exception', intno, pc: this.pc }));
-    this.uc.addUnmappedHook((access, address) => this.noteStop({ kind: 'unmapped', access, address }));
     this.powerOn(firstPolicy);
   }
 
@@ -187,33 +151,12 @@ export class Machine {
   }
 
   private powerOn(policy: Stage2Policy): void {
-    // Unmapping and mapping again gives zeroed memory at once (pages are allocated when first touched).
-    for (const [base, size] of [
-      [this.ram.base, this.ram.size],
-      [virtRegion('flash').base, virtRegion('flash').size],
-    ]) {
-      this.uc.unmapMemory(base!, size!);
-      this.uc.mapMemory(base!, size!, UC_PROT.ALL);
-    }
-    for (const seg of this.config.image.segments) this.uc.writeMemory(seg.addr, seg.data); // the rest is zero
-    this.uc.writeMemory(this.dtbAddress, this.dtb);
-    for (const d of this.devices) d.reset();
+    this.board.powerOnMemoryAndDevices();
     this.el2.reset();
     this.space.setPolicy(policy);
     this.hypervisor.setPolicy(policy);
     this.hypervisor.reset();
-    // EL1 entry state of el2-model.md: x0 = DTB, other GPRs and SIMD registers zero, EL1h with DAIF masked, MMU off.
-    for (let i = 0; i <= 28; i++) this.uc.writeReg(UC_ARM64_REG.X0 + i, 0n);
-    this.uc.writeReg(UC_ARM64_REG.X29, 0n);
-    this.uc.writeReg(UC_ARM64_REG.X30, 0n);
-    this.uc.writeReg(UC_ARM64_REG.X0, this.dtbAddress);
-    for (let i = 0; i < 32; i++) this.uc.writeVector(UC_ARM64_REG.Q0 + i, new Uint8Array(16));
-    for (const r of [UC_ARM64_REG.SP_EL0, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.SP]) this.uc.writeReg(r, 0n);
-    this.uc.writeReg(UC_ARM64_REG.PSTATE, PSTATE_EL1H_DAIF_MASKED);
-    const zeroed = ['TTBR0_EL1', 'TTBR1_EL1', 'TCR_EL1', 'MAIR_EL1', 'VBAR_EL1', 'ELR_EL1', 'SPSR_EL1'] as const;
-    for (const r of [...zeroed, 'ESR_EL1', 'FAR_EL1'] as const) this.uc.writeSysReg(SYSREG[r], 0n);
-    this.uc.writeSysReg(SYSREG.SCTLR_EL1, SCTLR_EL1_ENTRY); // also makes unicorn rebuild its cached EL state
-    this.uc.writeReg(UC_ARM64_REG.PC, this.config.image.entry);
+    this.board.powerOnCpu();
     this.flushTlb();
     this.uc.flushTranslationBlocks();
     this.runState.executed = 0n;
@@ -327,7 +270,7 @@ export class Machine {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
       if (resumed.appliedHeldAccess) return (this.halted = { kind: 'step-done' }); // that was the step
-      const outcome = this.startOnce(1, null, 0n);
+      const outcome = this.starts.start(1, null, 0n);
       return (this.halted = outcome === null || outcome === 'slice-over' ? { kind: 'step-done' } : outcome);
     } finally {
       this.runNs += process.hrtime.bigint() - t0;
@@ -362,163 +305,11 @@ export class Machine {
     const deadline = process.hrtime.bigint() + this.sliceNs;
     for (;;) {
       if (this.stopRequest !== null) return { kind: 'stop-requested', why: this.stopRequest };
-      const outcome = this.startOnce(0, limit, deadline);
+      const outcome = this.starts.start(0, limit, deadline);
       if (outcome === 'slice-over') return null;
       if (outcome) return outcome;
       if (process.hrtime.bigint() >= deadline) return null;
     }
-  }
-
-  /** One uc_emu_start from the current PC (count 0: until stopped) and the handling of whatever ended it. */
-  private startOnce(count: number, limit: bigint | null, deadlineNs: bigint): StartOutcome {
-    const pc = this.pc;
-    if (count > 0 && !this.countMode) this.uc.flushTranslationBlocks(); // blocks must carry unicorn's count hook
-    this.countMode = count > 0; // (unicorn drops the hook and flushes by itself when a count-free start follows)
-    this.runState.prepare(limit, deadlineNs);
-    let failure: unknown = null;
-    let result: ReturnType<UnicornEngine['start']> | null = null;
-    this.inStart = true;
-    try {
-      result = this.uc.start(pc, count ? { count } : {});
-    } catch (e) {
-      failure = e;
-    } finally {
-      this.inStart = false;
-    }
-    const end = this.pc;
-    this.runState.settle(end);
-    const pending = this.pending;
-    this.pending = null;
-    if (failure !== null) {
-      const description = `internal error while running the guest: ${(failure as Error).message}`;
-      return { kind: 'emulator-error', pc: end, description };
-    }
-    if (pending) return this.handlePending(pending);
-    if (result?.kind === 'error') {
-      return { kind: 'emulator-error', pc: end, description: `unicorn stopped with ${this.uc.strerror(result.err)}` };
-    }
-    switch (this.runState.stopReason) {
-      case RUN_STOP.BREAKPOINT:
-        return { kind: 'breakpoint', pc: end };
-      case RUN_STOP.LIMIT:
-        return this.finishAtLimit(limit!);
-      case RUN_STOP.DEADLINE:
-      case RUN_STOP.REQUEST:
-        return 'slice-over';
-      default:
-        return null;
-    }
-  }
-
-  /** The block hook stopped before a block that would pass the limit: the last few instructions one by one. */
-  private finishAtLimit(limit: bigint): HaltReason {
-    while (this.runState.executed < limit) {
-      const outcome = this.startOnce(Number(limit - this.runState.executed), null, 0n);
-      if (outcome !== null && outcome !== 'slice-over') return outcome;
-    }
-    return { kind: 'insn-limit', executed: this.runState.executed };
-  }
-
-  private handlePending(p: PendingStop): HaltReason | null {
-    const pc = this.pc;
-    let halt: HaltReason | null;
-    switch (p.kind) {
-      case 'unmapped':
-        return {
-          kind: 'emulator-error',
-          pc,
-          description: `${p.access} of physical address ${hex(p.address)}, where nothing is mapped`,
-        };
-      case 'fill':
-        if (p.stop.kind === 'watch-page') return this.handleWatchPage();
-        halt =
-          p.stop.kind === 'external-abort'
-            ? this.exceptions.externalAbort(p.stop, pc)
-            : this.exceptions.translationFault(p.stop, pc);
-        break;
-      case 'cpu-exception':
-        halt = this.exceptions.cpuException(p.intno, p.pc);
-        break;
-      default: {
-        const never: never = p;
-        throw new Error(`unhandled stop ${JSON.stringify(never)}`);
-      }
-    }
-    // The EL2 model emulated the instruction (a trapped access, an HVC): it executed.
-    if (this.pc === pc + 4n) this.runState.executed++;
-    return halt;
-  }
-
-  private noteStop(p: PendingStop): void {
-    this.pending ??= p;
-    this.uc.stop(); // from a hook on the CPU thread, at an exception: nothing is half done
-  }
-
-  /** A watched page faulted: stop if the access really touches a watchpoint, else run that one instruction past it. */
-  private handleWatchPage(): HaltReason | null {
-    const pc = this.pc;
-    const access = this.exceptions.decodeAccessAt(pc);
-    if (access?.kind === 'memory') {
-      const hit = this.space.watchHit(access.address, access.totalSize, access.write);
-      if (hit) return { kind: 'watchpoint', pc, watch: hit.watch.kind, addr: hit.addr };
-    }
-    this.space.watchBypass = true;
-    try {
-      const outcome = this.countMode ? this.startOnce(1, null, 0n) : this.runOneAccess(pc);
-      return outcome === 'slice-over' ? null : outcome;
-    } finally {
-      this.space.watchBypass = false;
-      this.flushTlb(); // drop the unwatched translation the bypass cached
-    }
-  }
-
-  /**
-   * Runs the load or store at `pc` alone without leaving free-running translation: a one-shot code hook on the next
-   * instruction (a counted start would drop every translated block, twice).
-   */
-  private runOneAccess(pc: bigint): StartOutcome {
-    const next = pc + 4n;
-    const hook = this.runState.addBreakpoint(next);
-    this.space.probing = true; // translating `next` for the cache removal must not count as the guest's fault
-    try {
-      this.uc.removeCache(next, next + 4n);
-    } finally {
-      this.space.probing = false;
-    }
-    try {
-      this.runState.skipBreakpointOnce(null);
-      const outcome = this.startOnce(0, null, 0n);
-      if (outcome !== null && outcome !== 'slice-over' && outcome.kind === 'breakpoint') {
-        if (outcome.pc === next && !this.breakpoints.has(next)) return null;
-      }
-      return outcome;
-    } finally {
-      this.uc.deleteHook(hook);
-    }
-  }
-
-  private mapPlatform(): void {
-    for (const d of this.devices) {
-      this.uc.mapMmio(
-        d.base,
-        d.size,
-        (off, size) => d.read(off, size),
-        (off, size, value) => d.write(off, size, value),
-      );
-    }
-    const flash = virtRegion('flash');
-    this.uc.mapMemory(flash.base, flash.size, UC_PROT.ALL);
-    this.uc.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
-  }
-
-  private chooseDtbAddress(): bigint {
-    // QEMU puts the DTB at the start of RAM; move it past the image if a segment sits there.
-    const size = BigInt(this.dtb.length);
-    const segments = this.config.image.segments;
-    const overlaps = (at: bigint) => segments.some((s) => s.addr < at + size && at < s.addr + s.memSize);
-    if (!overlaps(this.ram.base)) return this.ram.base;
-    const end = segments.reduce((m, s) => (s.addr + s.memSize > m ? s.addr + s.memSize : m), this.ram.base);
-    return (end + 2n * MiB - 1n) & ~(2n * MiB - 1n);
   }
 
   /** Stops a run in progress (at its next slice boundary) and releases the engine. */

@@ -1,8 +1,12 @@
 import koffi from 'koffi';
-import type { TypeObject } from 'koffi';
-import { UC_ARCH, UC_ARM64_REG, UC_CTL, UC_CPU_ARM64, UC_ERR, UC_HOOK, UC_MEM, UC_MODE, UC_TLB } from './constants.js';
-import { UnicornError } from './errors.js';
+import { UC_ARCH, UC_ARM64_REG, UC_CTL, UC_CPU_ARM64, UC_ERR, UC_MODE, UC_TLB } from './constants.js';
+import { check } from './check.js';
+import { EngineHooks } from './hooks.js';
 import type { UnicornLibrary } from './library.js';
+
+export type { HookHandle, MemAccessType, TlbFillAnswer } from './hooks.js';
+export { EngineHooks } from './hooks.js';
+export { check } from './check.js';
 
 /** An AArch64 system register as the MRS/MSR encoding names it (op0, op1, CRn, CRm, op2). */
 export interface SysRegEncoding {
@@ -11,23 +15,6 @@ export interface SysRegEncoding {
   readonly crn: number;
   readonly crm: number;
   readonly op2: number;
-}
-
-/** Kind of memory access unicorn reports to hooks (uc_mem_type subset we use). */
-export type MemAccessType = 'read' | 'write' | 'fetch';
-
-/** What a TLB-fill callback answers: a physical page and its permissions, or a miss (the access faults). */
-export type TlbFillAnswer = { paddr: bigint; perms: number } | null;
-
-/** A handle to a hook, for removeHook. */
-export interface HookHandle {
-  readonly id: bigint;
-  readonly callback: unknown;
-  /**
-   * live is cleared by removeHook: unicorn may still call a deleted hook from code translated before, so wrappers check
-   * it.
-   */
-  readonly state: { live: boolean };
 }
 
 /**
@@ -41,16 +28,6 @@ export interface SavedContext {
   readonly ptr: unknown;
 }
 
-const MEM_TYPE_NAME: Record<number, MemAccessType> = {
-  [UC_MEM.READ]: 'read',
-  [UC_MEM.WRITE]: 'write',
-  [UC_MEM.FETCH]: 'fetch',
-};
-const UNMAPPED_TYPE_NAME: Record<number, MemAccessType> = {
-  [UC_MEM.READ_UNMAPPED]: 'read',
-  [UC_MEM.WRITE_UNMAPPED]: 'write',
-  [UC_MEM.FETCH_UNMAPPED]: 'fetch',
-};
 const CTL_IO_WRITE = 1;
 /** The result of every trap's uc_emu_start, allocated once (it is the hot path). */
 const OK_RESULT: EmuStartResult = Object.freeze({ kind: 'ok' });
@@ -63,16 +40,6 @@ export function ucCtlWord(type: number, nrArgs: number, io: number): number {
   return (type | (nrArgs << 26) | (io << 30)) >>> 0;
 }
 
-/** What uc_hook_add is called with: the hook type mask, the registered callback, its range and a name for errors. */
-interface HookSpec {
-  readonly type: number;
-  readonly native: unknown;
-  readonly begin: bigint;
-  readonly end: bigint;
-  readonly what: string;
-  readonly state: { live: boolean };
-}
-
 /**
  * A typed wrapper over one unicorn AArch64 engine: bigint values, typed errors, hooks that cannot crash the process.
  */
@@ -82,16 +49,16 @@ export class UnicornEngine {
   private readonly cpReg = Buffer.alloc(32);
   /** One pre-encoded uc_arm64_cp_reg per system register read, so a read is one FFI call and one 8-byte load. */
   private readonly cpRegCache = new Map<SysRegEncoding, Buffer>();
-  private readonly hooks = new Set<HookHandle>();
-  private readonly callbacks = new Set<unknown>();
   private closed = false;
-  /** An exception thrown by a JS hook; the hook stops the run and start() rethrows it. */
-  private pendingHookError: unknown = undefined;
+  /** The engine's hooks (code, block, interrupt, memory, unmapped, TLB fill). */
+  readonly hooks: EngineHooks;
 
   private constructor(
     readonly lib: UnicornLibrary,
     readonly handle: unknown,
-  ) {}
+  ) {
+    this.hooks = new EngineHooks(lib, handle);
+  }
 
   /** Opens an AArch64 engine with the given CPU model (default: 'max', the model QEMU's `-cpu max` is). */
   static open(lib: UnicornLibrary, cpuModel: keyof typeof UC_CPU_ARM64 = 'MAX'): UnicornEngine {
@@ -115,9 +82,7 @@ export class UnicornEngine {
     if (this.closed) return;
     this.closed = true;
     check(this.lib, 'uc_close', this.lib.fn.uc_close(this.handle));
-    for (const cb of this.callbacks) koffi.unregister(cb as bigint);
-    this.callbacks.clear();
-    this.hooks.clear();
+    this.hooks.release();
   }
 
   /** Reads a 64-bit (or narrower) register by unicorn id. */
@@ -206,21 +171,7 @@ export class UnicornEngine {
     read: (offset: bigint, size: number) => bigint,
     write: (offset: bigint, size: number, value: bigint) => void,
   ): void {
-    const readCb = this.register((_uc: unknown, offset: number | bigint, sz: number) => {
-      try {
-        return BigInt.asUintN(64, read(BigInt(offset), sz));
-      } catch (e) {
-        this.failFromHook(e);
-        return 0n;
-      }
-    }, this.lib.types.mmioRead);
-    const writeCb = this.register((_uc: unknown, offset: number | bigint, sz: number, value: number | bigint) => {
-      try {
-        write(BigInt(offset), sz, BigInt.asUintN(64, BigInt(value)));
-      } catch (e) {
-        this.failFromHook(e);
-      }
-    }, this.lib.types.mmioWrite);
+    const { readCb, writeCb } = this.hooks.mmioCallbacks(read, write);
     check(
       this.lib,
       `uc_mmio_map(0x${address.toString(16)}, 0x${size.toString(16)})`,
@@ -263,151 +214,6 @@ export class UnicornEngine {
   /** Writes physical memory; false if any byte is unmapped. */
   tryWriteMemory(address: bigint, bytes: Uint8Array): boolean {
     return this.lib.fn.uc_mem_write(this.handle, address, bytes, BigInt(bytes.length)) === UC_ERR.OK;
-  }
-
-  /**
-   * Hooks instructions in [begin, end] (inclusive); begin > end means everywhere. Use narrow ranges: a JS hook per
-   * instruction caps the guest at a few MIPS.
-   */
-  addCodeHook(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
-    const state = { live: true };
-    const native = this.register((_uc: unknown, address: number | bigint, size: number) => {
-      if (!state.live) return;
-      try {
-        cb(BigInt(address), size);
-      } catch (e) {
-        this.failFromHook(e);
-      }
-    }, this.lib.types.hookCode);
-    return this.addHook({ type: UC_HOOK.CODE, native, begin, end, what: 'UC_HOOK_CODE', state });
-  }
-
-  /** Hooks translated-block entries in [begin, end]; the callback gets the block's address and size in bytes. */
-  addBlockHook(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
-    const state = { live: true };
-    const native = this.register((_uc: unknown, address: number | bigint, size: number) => {
-      if (!state.live) return;
-      try {
-        cb(BigInt(address), size);
-      } catch (e) {
-        this.failFromHook(e);
-      }
-    }, this.lib.types.hookCode);
-    return this.addHook({ type: UC_HOOK.BLOCK, native, begin, end, what: 'UC_HOOK_BLOCK', state });
-  }
-
-  /** Hooks CPU exceptions (QEMU exception numbers: 1 UDEF, 2 SVC, 3 prefetch abort, 4 data abort, ...). */
-  addInterruptHook(cb: (intno: number) => void): HookHandle {
-    const state = { live: true };
-    const native = this.register((_uc: unknown, intno: number) => {
-      if (!state.live) return;
-      try {
-        cb(intno);
-      } catch (e) {
-        this.failFromHook(e);
-      }
-    }, this.lib.types.hookIntr);
-    return this.addHook({ type: UC_HOOK.INTR, native, begin: 1n, end: 0n, what: 'UC_HOOK_INTR', state });
-  }
-
-  /** Hooks data accesses of the given UC_HOOK_MEM_* type mask in [begin, end]. */
-  addMemoryHook(
-    type: number,
-    begin: bigint,
-    end: bigint,
-    cb: (access: MemAccessType, address: bigint, size: number, value: bigint) => void,
-  ): HookHandle {
-    const state = { live: true };
-    const native = this.register(
-      (_uc: unknown, t: number, address: number | bigint, size: number, value: number | bigint) => {
-        if (!state.live) return;
-        try {
-          cb(MEM_TYPE_NAME[t] ?? 'read', BigInt(address), size, BigInt.asUintN(64, BigInt(value)));
-        } catch (e) {
-          this.failFromHook(e);
-        }
-      },
-      this.lib.types.hookMem,
-    );
-    return this.addHook({ type, native, begin, end, what: 'UC_HOOK_MEM', state });
-  }
-
-  /** Hooks accesses to physical addresses nothing is mapped at; the access then fails (the callback only observes). */
-  addUnmappedHook(cb: (access: MemAccessType, address: bigint, size: number) => void): HookHandle {
-    const state = { live: true };
-    const native = this.register((_uc: unknown, t: number, address: number | bigint, size: number) => {
-      if (!state.live) return false;
-      try {
-        cb(MEM_TYPE_NAME[t] ?? UNMAPPED_TYPE_NAME[t] ?? 'read', BigInt(address), size);
-      } catch (e) {
-        this.failFromHook(e);
-      }
-      return false;
-    }, this.lib.types.hookMemEvent);
-    return this.addHook({
-      type: UC_HOOK.MEM_READ_UNMAPPED | UC_HOOK.MEM_WRITE_UNMAPPED | UC_HOOK.MEM_FETCH_UNMAPPED,
-      native,
-      begin: 1n,
-      end: 0n,
-      what: 'UC_HOOK_MEM_UNMAPPED',
-      state,
-    });
-  }
-
-  /**
-   * Installs the TLB-fill callback (needs setTlbType('virtual')): it gets the page VA and access type and answers the
-   * physical page, or null to fault.
-   */
-  addTlbFillHook(cb: (vaddr: bigint, access: MemAccessType) => TlbFillAnswer): HookHandle {
-    const entryType = this.lib.types.tlbEntry;
-    const state = { live: true };
-    const native = this.register((_uc: unknown, vaddr: number | bigint, type: number, result: unknown) => {
-      if (!state.live) return false;
-      try {
-        const answer = cb(BigInt(vaddr), MEM_TYPE_NAME[type] ?? 'read');
-        if (answer === null) return false;
-        koffi.encode(result, entryType, { paddr: answer.paddr, perms: answer.perms });
-        return true;
-      } catch (e) {
-        this.failFromHook(e);
-        return false;
-      }
-    }, this.lib.types.tlbFill);
-    return this.addHook({ type: UC_HOOK.TLB_FILL, native, begin: 1n, end: 0n, what: 'UC_HOOK_TLB_FILL', state });
-  }
-
-  /** Removes a hook added by one of the add*Hook methods. */
-  removeHook(hook: HookHandle): void {
-    if (!this.hooks.delete(hook)) return;
-    hook.state.live = false;
-    check(this.lib, 'uc_hook_del', this.lib.fn.uc_hook_del(this.handle, hook.id));
-    // unicorn frees deleted hooks lazily; keep the callback registered until close() so it is never called after
-    // unregister.
-  }
-
-  /** Deletes a hook added by the native shim (by id). */
-  deleteHook(id: bigint): void {
-    check(this.lib, 'uc_hook_del', this.lib.fn.uc_hook_del(this.handle, id));
-  }
-
-  private addHook(spec: HookSpec): HookHandle {
-    const { type, native, begin, end, what, state } = spec;
-    const hh = new BigUint64Array(1);
-    check(this.lib, `uc_hook_add(${what})`, this.lib.fn.uc_hook_add(this.handle, hh, type, native, null, begin, end));
-    const hook: HookHandle = { id: hh[0]!, callback: native, state };
-    this.hooks.add(hook);
-    return hook;
-  }
-
-  private register(fn: (...args: never[]) => unknown, type: TypeObject): unknown {
-    const ptr = koffi.register(fn as (...args: unknown[]) => unknown, type);
-    this.callbacks.add(ptr);
-    return ptr;
-  }
-
-  private failFromHook(e: unknown): void {
-    if (this.pendingHookError === undefined) this.pendingHookError = e;
-    this.lib.fn.uc_emu_stop(this.handle);
   }
 
   /** Selects unicorn's TLB: 'cpu' (its own walker) or 'virtual' (our TLB-fill hook translates). */
@@ -473,7 +279,7 @@ export class UnicornEngine {
    * is returned as a value; a JS hook that threw is rethrown here.
    */
   start(begin: bigint, options: { until?: bigint; timeoutUs?: number; count?: number } = {}): EmuStartResult {
-    this.pendingHookError = undefined;
+    this.hooks.takeError();
     const rc = this.lib.fn.uc_emu_start(
       this.handle,
       begin,
@@ -481,11 +287,8 @@ export class UnicornEngine {
       BigInt(options.timeoutUs ?? 0),
       BigInt(options.count ?? 0),
     );
-    if (this.pendingHookError !== undefined) {
-      const e = this.pendingHookError;
-      this.pendingHookError = undefined;
-      throw e;
-    }
+    const hookError = this.hooks.takeError();
+    if (hookError !== undefined) throw hookError;
     if (rc === UC_ERR.OK) return OK_RESULT;
     if (rc === UC_ERR.HANDLE || rc === UC_ERR.ARG || rc === UC_ERR.NOMEM) check(this.lib, 'uc_emu_start', rc);
     return rc === UC_ERR.EXCEPTION ? EXCEPTION_RESULT : { kind: 'error', err: rc };
@@ -500,11 +303,6 @@ export class UnicornEngine {
   stop(): void {
     check(this.lib, 'uc_emu_stop', this.lib.fn.uc_emu_stop(this.handle));
   }
-}
-
-/** Throws a UnicornError for a non-OK return code. */
-export function check(lib: UnicornLibrary, call: string, rc: number): void {
-  if (rc !== UC_ERR.OK) throw new UnicornError(call, rc, lib.fn.uc_strerror(rc));
 }
 
 function fmtEnc(e: SysRegEncoding): string {

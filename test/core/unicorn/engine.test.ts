@@ -89,7 +89,7 @@ describe('core/unicorn engine binding (real libunicorn)', () => {
     uc.writeMemory(0x4010_0000n, Uint8Array.from([0xef, 0xbe, 0xad, 0xde, 0, 0, 0, 0]));
     uc.setTlbType('virtual');
     const fills: string[] = [];
-    uc.addTlbFillHook((va, access) => {
+    uc.hooks.addTlbFillHook((va, access) => {
       fills.push(`${access}@${va.toString(16)}`);
       if (va >= 0x4000_0000n && va < 0x4020_0000n) return { paddr: va, perms: UC_PROT.ALL };
       if (va === 0x1000_0000n) return { paddr: 0x4010_0000n, perms: UC_PROT.READ };
@@ -107,7 +107,7 @@ describe('core/unicorn engine binding (real libunicorn)', () => {
   it('calls code hooks only inside their address range', () => {
     uc.writeMemory(CODE, assemble('nop\n nop\n nop\n nop'));
     const seen: bigint[] = [];
-    uc.addCodeHook(CODE + 4n, CODE + 8n, (a) => seen.push(a));
+    uc.hooks.addCodeHook(CODE + 4n, CODE + 8n, (a) => seen.push(a));
     uc.start(CODE, { until: CODE + 16n });
     expect(seen).to.deep.equal([CODE + 4n, CODE + 8n]);
   });
@@ -129,23 +129,23 @@ describe('core/unicorn engine binding (real libunicorn)', () => {
 
   it('rethrows an exception thrown by a hook after stopping the run, and the engine stays usable', () => {
     uc.writeMemory(CODE, assemble('nop\n nop\n b .'));
-    const h = uc.addCodeHook(CODE + 4n, CODE + 4n, () => {
+    const h = uc.hooks.addCodeHook(CODE + 4n, CODE + 4n, () => {
       throw new Error('handler bug');
     });
     expect(() => uc.start(CODE)).to.throw('handler bug');
-    uc.removeHook(h);
+    uc.hooks.removeHook(h);
     expect(uc.start(CODE, { until: CODE + 8n }).kind).to.equal('ok');
   });
 
   it('reports an HVC as interrupt 1 with PC on the HVC, and memory hooks see data accesses', () => {
     uc.writeMemory(CODE, assemble('movz x1, #0x4010, lsl #16\n str x1, [x1]\n hvc #0\n nop'));
     const intr: [number, bigint][] = [];
-    uc.addInterruptHook((n) => {
+    uc.hooks.addInterruptHook((n) => {
       intr.push([n, uc.readReg(UC_ARM64_REG.PC)]);
       uc.writeReg(UC_ARM64_REG.PC, uc.readReg(UC_ARM64_REG.PC) + 4n);
     });
     const writes: bigint[] = [];
-    uc.addMemoryHook(UC_HOOK.MEM_WRITE, 1n, 0n, (_t, addr) => writes.push(addr));
+    uc.hooks.addMemoryHook(UC_HOOK.MEM_WRITE, 1n, 0n, (_t, addr) => writes.push(addr));
     uc.start(CODE, { until: CODE + 12n });
     expect(intr).to.deep.equal([[1, CODE + 8n]]);
     expect(writes).to.deep.equal([0x4010_0000n]);

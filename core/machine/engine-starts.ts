@@ -1,0 +1,189 @@
+import type { HaltReason } from '../el2/events.js';
+import { hex } from '../text/hex.js';
+import { UC_ARM64_REG } from '../unicorn/constants.js';
+import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
+import { RUN_STOP, type RunState } from '../unicorn/run-state.js';
+import type { AddressSpace, FillStop } from './address-space.js';
+import type { GuestExceptions } from './guest-exceptions.js';
+
+/** What a hook noticed during uc_emu_start, handled once the run has returned. */
+type PendingStop =
+  | { kind: 'cpu-exception'; intno: number; pc: bigint }
+  | { kind: 'fill'; stop: FillStop }
+  | { kind: 'unmapped'; access: MemAccessType; address: bigint };
+
+/** How one uc_emu_start ended, for the run loop: a halt to report, the slice is over, or run on. */
+export type StartOutcome = HaltReason | 'slice-over' | null;
+
+/** What the starts work with: the engine, the shared run state, the address space, exception delivery. */
+export interface EngineStartsDeps {
+  readonly uc: UnicornEngine;
+  readonly runState: RunState;
+  readonly space: AddressSpace;
+  readonly exceptions: GuestExceptions;
+  readonly isBreakpoint: (pc: bigint) => boolean;
+  /** Drops every cached translation (the Machine's flushTlb). */
+  readonly flushTlb: () => void;
+}
+
+/**
+ * One uc_emu_start at a time and what ended it: the hooks that note a stop (a failed TLB fill, a CPU exception, an
+ * access where nothing is mapped) and stop the engine at once (nothing is half done at those points), the handling
+ * of that stop afterwards (exceptions to EL1 or the EL2 model, watched pages), an exact instruction limit, and
+ * unicorn's counted mode for single steps. The Machine's run loop calls start() slice by slice.
+ */
+export class EngineStarts {
+  private pending: PendingStop | null = null;
+  /** True inside uc_emu_start: only then does a failed fill or an exception stop the guest. */
+  private inStart = false;
+  /** unicorn's instruction-count hook is in the translated code (the last start was a counted one). */
+  private countMode = false;
+
+  constructor(private readonly deps: EngineStartsDeps) {
+    const { uc, space } = deps;
+    uc.hooks.addTlbFillHook((va, access) => {
+      const r = space.fill(va, access);
+      if ('paddr' in r) return r;
+      if (this.inStart && !space.probing) this.pending ??= { kind: 'fill', stop: r };
+      return null;
+    });
+    uc.hooks.addInterruptHook((intno) => this.noteStop({ kind: 'cpu-exception', intno, pc: this.pc() }));
+    uc.hooks.addUnmappedHook((access, address) => this.noteStop({ kind: 'unmapped', access, address }));
+  }
+
+  private pc(): bigint {
+    return this.deps.uc.readReg(UC_ARM64_REG.PC);
+  }
+
+  /** One uc_emu_start from the current PC (count 0: until stopped) and the handling of whatever ended it. */
+  start(count: number, limit: bigint | null, deadlineNs: bigint): StartOutcome {
+    const pc = this.pc();
+    if (count > 0 && !this.countMode) this.deps.uc.flushTranslationBlocks(); // blocks must carry unicorn's count hook
+    this.countMode = count > 0; // (unicorn drops the hook and flushes by itself when a count-free start follows)
+    this.deps.runState.prepare(limit, deadlineNs);
+    let failure: unknown = null;
+    let result: ReturnType<UnicornEngine['start']> | null = null;
+    this.inStart = true;
+    try {
+      result = this.deps.uc.start(pc, count ? { count } : {});
+    } catch (e) {
+      failure = e;
+    } finally {
+      this.inStart = false;
+    }
+    const end = this.pc();
+    this.deps.runState.settle(end);
+    const pending = this.pending;
+    this.pending = null;
+    if (failure !== null) {
+      const description = `internal error while running the guest: ${(failure as Error).message}`;
+      return { kind: 'emulator-error', pc: end, description };
+    }
+    if (pending) return this.handlePending(pending);
+    if (result?.kind === 'error') {
+      return {
+        kind: 'emulator-error',
+        pc: end,
+        description: `unicorn stopped with ${this.deps.uc.strerror(result.err)}`,
+      };
+    }
+    switch (this.deps.runState.stopReason) {
+      case RUN_STOP.BREAKPOINT:
+        return { kind: 'breakpoint', pc: end };
+      case RUN_STOP.LIMIT:
+        return this.finishAtLimit(limit!);
+      case RUN_STOP.DEADLINE:
+      case RUN_STOP.REQUEST:
+        return 'slice-over';
+      default:
+        return null;
+    }
+  }
+
+  /** The block hook stopped before a block that would pass the limit: the last few instructions one by one. */
+  private finishAtLimit(limit: bigint): HaltReason {
+    while (this.deps.runState.executed < limit) {
+      const outcome = this.start(Number(limit - this.deps.runState.executed), null, 0n);
+      if (outcome !== null && outcome !== 'slice-over') return outcome;
+    }
+    return { kind: 'insn-limit', executed: this.deps.runState.executed };
+  }
+
+  private handlePending(p: PendingStop): HaltReason | null {
+    const pc = this.pc();
+    let halt: HaltReason | null;
+    switch (p.kind) {
+      case 'unmapped':
+        return {
+          kind: 'emulator-error',
+          pc,
+          description: `${p.access} of physical address ${hex(p.address)}, where nothing is mapped`,
+        };
+      case 'fill':
+        if (p.stop.kind === 'watch-page') return this.handleWatchPage();
+        halt =
+          p.stop.kind === 'external-abort'
+            ? this.deps.exceptions.externalAbort(p.stop, pc)
+            : this.deps.exceptions.translationFault(p.stop, pc);
+        break;
+      case 'cpu-exception':
+        halt = this.deps.exceptions.cpuException(p.intno, p.pc);
+        break;
+      default: {
+        const never: never = p;
+        throw new Error(`unhandled stop ${JSON.stringify(never)}`);
+      }
+    }
+    // The EL2 model emulated the instruction (a trapped access, an HVC): it executed.
+    if (this.pc() === pc + 4n) this.deps.runState.executed++;
+    return halt;
+  }
+
+  private noteStop(p: PendingStop): void {
+    this.pending ??= p;
+    this.deps.uc.stop(); // from a hook on the CPU thread, at an exception: nothing is half done
+  }
+
+  /** A watched page faulted: stop if the access really touches a watchpoint, else run that one instruction past it. */
+  private handleWatchPage(): HaltReason | null {
+    const pc = this.pc();
+    const access = this.deps.exceptions.decodeAccessAt(pc);
+    if (access?.kind === 'memory') {
+      const hit = this.deps.space.watchHit(access.address, access.totalSize, access.write);
+      if (hit) return { kind: 'watchpoint', pc, watch: hit.watch.kind, addr: hit.addr };
+    }
+    this.deps.space.watchBypass = true;
+    try {
+      const outcome = this.countMode ? this.start(1, null, 0n) : this.runOneAccess(pc);
+      return outcome === 'slice-over' ? null : outcome;
+    } finally {
+      this.deps.space.watchBypass = false;
+      this.deps.flushTlb(); // drop the unwatched translation the bypass cached
+    }
+  }
+
+  /**
+   * Runs the load or store at `pc` alone without leaving free-running translation: a one-shot code hook on the next
+   * instruction (a counted start would drop every translated block, twice).
+   */
+  private runOneAccess(pc: bigint): StartOutcome {
+    const next = pc + 4n;
+    const hook = this.deps.runState.addBreakpoint(next);
+    this.deps.space.probing = true; // translating `next` for the cache removal must not count as the guest's fault
+    try {
+      this.deps.uc.removeCache(next, next + 4n);
+    } finally {
+      this.deps.space.probing = false;
+    }
+    try {
+      this.deps.runState.skipBreakpointOnce(null);
+      const outcome = this.start(0, null, 0n);
+      if (outcome !== null && outcome !== 'slice-over' && outcome.kind === 'breakpoint') {
+        if (outcome.pc === next && !this.deps.isBreakpoint(next)) return null;
+      }
+      return outcome;
+    } finally {
+      this.deps.uc.hooks.deleteHook(hook);
+    }
+  }
+}

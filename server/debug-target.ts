@@ -8,16 +8,12 @@ import type { Machine } from '../core/machine/machine.js';
 import { pstateEl, SCTLR_EL1_M, SYSREG } from '../core/arch/sysregs.js';
 import { UC_ARM64_REG } from '../core/unicorn/constants.js';
 import { DebugObserver } from './debug/debug-observer.js';
-import { JsonlTraceWriter } from '../core/trace/jsonl-trace-writer.js';
-import { PerfettoTraceWriter } from '../core/trace/perfetto-writer.js';
-import { TraceRecorder } from '../core/trace/trace-recorder.js';
 import { buildMemoryMapXml } from './memory-map.js';
 import type { Stage2Policy } from '../core/stage2/stage2-policy.js';
-import { SessionError } from './session-error.js';
 import { RegisterFile } from './registers/register-file.js';
 import { buildTargetDescription } from './registers/target-description.js';
-import { EL2DBG_VERSION } from '../core/version.js';
 import type { CatchDefault } from './debug/catch-rules.js';
+import { TraceControl } from './trace-control.js';
 
 /** The stage-2 side of the EL2 model, as reports read it. */
 export interface Stage2View {
@@ -26,7 +22,17 @@ export interface Stage2View {
   readonly stage2Enabled: boolean;
 }
 
+/** Session settings of a target: what every gdb starts with, and where `monitor trace start` may write. */
+export interface DebugTargetOptions {
+  /** Catch settings every gdb session starts with (`serve --catch`). */
+  readonly catchDefaults?: readonly CatchDefault[];
+  /** The only directory (and below) a client may write trace files to (`serve --trace-dir`; default: the cwd). */
+  readonly traceDir?: string;
+}
+
 export class DebugTarget {
+  /** Catch settings every gdb session starts with. */
+  private readonly catchDefaults: readonly CatchDefault[];
   readonly registers: RegisterFile;
   /** qXfer:features:read documents, by annex. */
   readonly targetDescription: ReadonlyMap<string, string>;
@@ -43,14 +49,14 @@ export class DebugTarget {
     /** Absolute path of the guest image (qXfer:exec-file:read), so gdb can load its symbols. */
     readonly imagePath: string,
     ramSize: bigint,
-    /** Catch settings every gdb session starts with (`serve --catch`). */
-    private readonly catchDefaults: readonly CatchDefault[] = [],
+    options: DebugTargetOptions = {},
   ) {
+    this.catchDefaults = options.catchDefaults ?? [];
     this.registers = new RegisterFile(machine);
     this.targetDescription = buildTargetDescription();
     this.memoryMapXml = buildMemoryMapXml(ramSize);
     this.debug = new DebugObserver(machine);
-    this.traceControl = new TraceControl(machine, imagePath);
+    this.traceControl = new TraceControl(machine, imagePath, options.traceDir ?? process.cwd());
   }
 
   /** Reads guest memory in the current memory space, up to the first byte that does not translate. */
@@ -151,61 +157,5 @@ export class DebugTarget {
     const stack = el === 0 ? 't' : pstate & 1n ? 'h' : 't';
     const mmu = this.machine.uc.readSysReg(SYSREG.SCTLR_EL1) & SCTLR_EL1_M ? 'MMU on' : 'MMU off';
     return `EL${el}${stack}, ${mmu}, stage 2 ${this.machine.el2.stage2Enabled ? 'on' : 'off'}`;
-  }
-}
-
-/** A trace started from gdb (`monitor trace start FILE [--perfetto]`): one at a time. */
-export class TraceControl {
-  private recorder: TraceRecorder | null = null;
-  private file = '';
-  private startedNs = 0n;
-
-  constructor(
-    private readonly machine: Machine,
-    private readonly imagePath: string,
-  ) {}
-
-  start(file: string, perfetto: boolean): string {
-    if (this.recorder) return `a trace is already being written to ${this.file}: monitor trace stop first\n`;
-    let sink: JsonlTraceWriter | PerfettoTraceWriter;
-    try {
-      sink = perfetto
-        ? new PerfettoTraceWriter(file)
-        : new JsonlTraceWriter(file, {
-            tool: 'el2dbg',
-            version: EL2DBG_VERSION,
-            image: this.imagePath,
-            policy: this.machine.hypervisor.policyName,
-            inject: this.machine.hypervisor.injectMode,
-          });
-    } catch (e) {
-      throw new SessionError(
-        'MonitorCommandFailed',
-        `cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
-    }
-    this.recorder = new TraceRecorder([sink]);
-    this.recorder.attach(this.machine);
-    this.file = file;
-    this.startedNs = process.hrtime.bigint();
-    return `tracing to ${file} (${perfetto ? 'Perfetto JSON' : 'JSON Lines'}); monitor trace stop to finish it\n`;
-  }
-
-  /** Whether a trace is being written. */
-  get active(): boolean {
-    return this.recorder !== null;
-  }
-
-  stop(): string {
-    if (!this.recorder) return 'no trace is being written\n';
-    const n = this.recorder.eventsWritten;
-    this.recorder.close();
-    this.recorder = null;
-    return `trace ${this.file} closed: ${n} events\n`;
-  }
-
-  status(): string {
-    if (!this.recorder) return 'no trace is being written\n';
-    return `tracing to ${this.file}: ${this.recorder.eventsWritten} events in ${(Number(process.hrtime.bigint() - this.startedNs) / 1e9).toFixed(1)} s\n`;
   }
 }

@@ -1,5 +1,5 @@
 // The one place where a failed request becomes an `Exx` reply.
-import { encodeErrorReply } from '../protocol/replies.js';
+import { encodeErrorReply, encodeOkReply } from '../protocol/replies.js';
 import type { HandlerResult } from './handler-result.js';
 import type { ServerLogger } from './server-logger.js';
 import { SessionError, type SessionErrorCode } from './session-error.js';
@@ -16,7 +16,11 @@ export const ERROR_NUMBERS: { readonly [C in SessionErrorCode]: number } = {
   UndecodableFrame: 0x16,
 };
 
-/** Failures a person typed (monitor commands): the reason is also printed by gdb, through an `O` packet. */
+/**
+ * Failures a person typed (monitor commands): the reason is printed by gdb through `O` packets and the reply is OK,
+ * as QEMU's gdbstub answers a bad monitor line. An error reply would make gdb print "Protocol error with Rcmd" and
+ * abort the rest of a `-x` script or an IDE's init commands over a typo.
+ */
 const SHOWN_TO_USER: ReadonlySet<SessionErrorCode> = new Set(['MonitorCommandFailed']);
 
 /** An unexpected exception in a handler: EIO, and a log line with the stack. */
@@ -26,10 +30,9 @@ const INTERNAL_ERROR = 0x05;
 export function errorResult(e: unknown, packet: string, logger: ServerLogger): HandlerResult {
   if (e instanceof SessionError) {
     logger.debug('request failed', { packet, code: e.code, reason: e.message });
-    const reply = encodeErrorReply(ERROR_NUMBERS[e.code]);
     return SHOWN_TO_USER.has(e.code)
-      ? { kind: 'output', text: `el2dbg: ${e.message}\n`, reply }
-      : { kind: 'reply', reply };
+      ? { kind: 'output', text: `el2dbg: ${e.message}\n`, reply: encodeOkReply() }
+      : { kind: 'reply', reply: encodeErrorReply(ERROR_NUMBERS[e.code]) };
   }
   logger.error('handler failed', { packet, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   return { kind: 'reply', reply: encodeErrorReply(INTERNAL_ERROR) };

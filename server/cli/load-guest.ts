@@ -2,7 +2,9 @@ import { ImageLoadError } from '../../core/loader/image-load-error.js';
 import type { LoadedImage } from '../../core/loader/loaded-image.js';
 import { readImageFile } from '../../core/loader/read-image-file.js';
 import { virtRegion } from '../../core/platform/virt-memory-map.js';
-import { UnicornLoadError } from '../../core/unicorn/errors.js';
+import { Machine, type MachineConfig } from '../../core/machine/machine.js';
+import { UC_ERR } from '../../core/unicorn/constants.js';
+import { UnicornError, UnicornLoadError } from '../../core/unicorn/errors.js';
 import { loadUnicorn, type UnicornLibrary } from '../../core/unicorn/library.js';
 import { CliError, EXIT } from './cli-error.js';
 
@@ -23,6 +25,27 @@ export async function loadGuestImage(
     return await readImageFile(path, { name: path, loadAddr, ram, flash });
   } catch (e) {
     if (e instanceof ImageLoadError) throw new CliError(EXIT.BAD_ARGUMENTS, e.message, { cause: e });
+    throw e;
+  }
+}
+
+/**
+ * Builds the machine; RAM the host cannot give (unicorn's NOMEM when mapping it) is a usage error naming --memory.
+ * `release` (the policy's worker) is ended first when it fails.
+ */
+export async function openMachine(config: MachineConfig, release: () => Promise<void>): Promise<Machine> {
+  try {
+    return new Machine(config);
+  } catch (e) {
+    await release();
+    if (e instanceof UnicornError && e.err === UC_ERR.NOMEM) {
+      const gib = Number(config.ramSize) / 2 ** 30;
+      throw new CliError(
+        EXIT.BAD_ARGUMENTS,
+        `--memory: this host cannot give the guest ${gib >= 1 ? `${gib} GiB` : `${config.ramSize} bytes`} of RAM (unicorn: ${e.message}); ask for less`,
+        { cause: e },
+      );
+    }
     throw e;
   }
 }

@@ -1,4 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
+import { closeSync, openSync } from 'node:fs';
 import { CliError, EXIT } from './cli-error.js';
 import { doctorCommand } from './doctor-command.js';
 import { esrDecodeCommand } from './esr-command.js';
@@ -7,7 +8,14 @@ import { parseInjectMode } from './machine-options.js';
 import { parseTraceEvents } from './trace-options.js';
 import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
-import { parseAddress, parseCount, parseMilliseconds, parsePort, parseSeconds, parseSize } from './parse-options.js';
+import {
+  parseCount,
+  parseLoadAddress,
+  parseMilliseconds,
+  parsePort,
+  parseSeconds,
+  parseSize,
+} from './parse-options.js';
 import { runCommand, type RunOptions } from './run-command.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
@@ -31,7 +39,7 @@ function parseRunFlags(o: RunFlags): RunOptions {
   return {
     image: o.image,
     memory: parseSize(o.memory, '--memory'),
-    loadAddr: parseAddress(o.loadAddr, '--load-addr'),
+    loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
     ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
     ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
     policy: o.policy,
@@ -39,6 +47,16 @@ function parseRunFlags(o: RunFlags): RunOptions {
     ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
     handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
   };
+}
+
+/** A --log-file that cannot be opened for appending is a usage error (winston would drop every line silently). */
+function checkLogFile(file: string): void {
+  try {
+    closeSync(openSync(file, 'a'));
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--log-file ${file}: cannot open it for writing (${why})`);
+  }
 }
 
 /** Parses one --catch SPEC (a usage error if it is not one). */
@@ -65,10 +83,15 @@ function buildProgram(result: { code: number }): Command {
     )
     .option('--log-file <path>', 'write logs to this file instead of stderr')
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    // commander's own errors (unknown option, missing value): one line with the prefix every other error has.
+    .configureOutput({
+      outputError: (text, write) =>
+        write(`el2dbg: ${text.replace(/^error: /, '').trim()} (el2dbg --help, or el2dbg COMMAND --help)\n`),
+    });
 
   const logger = () => {
     const o = program.opts<{ logLevel: LogLevel; logFile?: string }>();
+    if (o.logFile !== undefined) checkLogFile(o.logFile);
     return createLogger(o.logLevel, o.logFile);
   };
 
@@ -126,6 +149,8 @@ Example:
         events?: string;
         handlerTimeout: string;
       }) => {
+        if (o.events !== undefined && o.trace === undefined)
+          throw new CliError(EXIT.BAD_ARGUMENTS, '--events selects what --trace FILE records: give --trace too');
         const log = logger();
         try {
           result.code = await runCommand(
@@ -283,6 +308,10 @@ Examples:
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )
+    .option(
+      '--trace-dir <dir>',
+      "the only directory (and below) where a client's 'monitor trace start FILE' may write (default: the working directory)",
+    )
     .addHelpText(
       'after',
       `
@@ -315,6 +344,7 @@ Examples:
         once?: boolean;
         handlerTimeout: string;
         catch: string[];
+        traceDir?: string;
       }) => {
         const log = logger();
         try {
@@ -322,7 +352,7 @@ Examples:
             {
               image: o.image,
               memory: parseSize(o.memory, '--memory'),
-              loadAddr: parseAddress(o.loadAddr, '--load-addr'),
+              loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
               policy: o.policy,
               inject: parseInjectMode(o.inject),
               handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
@@ -332,6 +362,7 @@ Examples:
               stdio: o.stdio === true,
               once: o.once === true,
               catchDefaults: o.catch.map(parseCatchFlag),
+              ...(o.traceDir === undefined ? {} : { traceDir: o.traceDir }),
             },
             log,
           );

@@ -16,11 +16,27 @@ export function parseAddress(text: string, flag: string): bigint {
   return BigInt(text.trim());
 }
 
-/** Parses a positive number of seconds (fractions allowed). */
+/** The longest time Node's timers can wait: 2^31 - 1 ms, about 24.8 days. */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Parses a positive number of seconds (fractions allowed), at most what a timer can wait. */
 export function parseSeconds(text: string, flag: string): number {
   const v = Number(text);
   if (!Number.isFinite(v) || v <= 0)
     throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a positive number of seconds`);
+  if (v > MAX_TIMER_SECONDS)
+    throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: ${text} s is too long (at most ${MAX_TIMER_SECONDS} s, 24 days)`);
+  return v;
+}
+
+/** Parses where a raw image is loaded and entered: an address an AArch64 instruction can start at (4-aligned). */
+export function parseLoadAddress(text: string, flag: string): bigint {
+  const v = parseAddress(text, flag);
+  if (v % 4n !== 0n)
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `${flag}: 0x${v.toString(16)} is not 4-byte aligned (the image is entered there, and A64 instructions are 4-aligned)`,
+    );
   return v;
 }
 

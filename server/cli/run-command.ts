@@ -1,7 +1,6 @@
 import type winston from 'winston';
 import type { InjectMode } from '../../core/el2/el2-state.js';
 import type { HaltReason } from '../../core/el2/events.js';
-import { Machine } from '../../core/machine/machine.js';
 import { JsonlTraceWriter } from '../../core/trace/jsonl-trace-writer.js';
 import { PerfettoTraceWriter } from '../../core/trace/perfetto-writer.js';
 import { TraceRecorder } from '../../core/trace/trace-recorder.js';
@@ -9,7 +8,7 @@ import type { TraceEventType } from '../../core/trace/trace-events.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
 import { CliError, EXIT } from './cli-error.js';
 import { ConsoleSink } from './console-sink.js';
-import { checkRamSize, loadEngineLibrary, loadGuestImage } from './load-guest.js';
+import { checkRamSize, loadEngineLibrary, loadGuestImage, openMachine } from './load-guest.js';
 import { hex } from '../../core/text/hex.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
 
@@ -47,7 +46,8 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   });
   const base = setup.config;
   const sink = new ConsoleSink(process.stdout);
-  const machine = new Machine({ ...base, console: sink, logger: logger.child({ component: 'machine' }) });
+  const machineConfig = { ...base, console: sink, logger: logger.child({ component: 'machine' }) };
+  const machine = await openMachine(machineConfig, () => setup.closePolicy());
   logger.info('guest loaded', {
     image: opts.image,
     format: image.format,
@@ -116,7 +116,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
       machine.reset();
     }
     sink.flush();
-    return reportHalt(halt);
+    return reportHalt(halt, machine.pc);
   } finally {
     sink.flush();
     process.off('SIGINT', onSignal);
@@ -134,17 +134,19 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
 }
 
 /** One line on stderr for anything but a clean power-off, and the exit code documented in --help. */
-function reportHalt(halt: HaltReason): number {
+function reportHalt(halt: HaltReason, pc: bigint): number {
   switch (halt.kind) {
     case 'power-off':
       return EXIT.OK;
     case 'system-reset':
       return EXIT.OK;
     case 'insn-limit':
-      process.stderr.write(`el2dbg: stopped: instruction limit reached after ${halt.executed} instructions\n`);
+      process.stderr.write(
+        `el2dbg: stopped: instruction limit reached after ${halt.executed} instructions, at pc ${hex(pc)}\n`,
+      );
       return EXIT.LIMIT_REACHED;
     case 'stop-requested':
-      process.stderr.write(`el2dbg: stopped: ${halt.why}\n`);
+      process.stderr.write(`el2dbg: stopped: ${halt.why}, at pc ${hex(pc)}\n`);
       return halt.why.startsWith('timeout') ? EXIT.LIMIT_REACHED : EXIT.INTERRUPTED;
     case 'guest-panic':
       process.stderr.write(`el2dbg: guest panic at pc ${hex(halt.pc)}: ${halt.description}; powered off\n`);

@@ -1,16 +1,15 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
 import type winston from 'winston';
 import type { InjectMode } from '../../core/el2/el2-state.js';
-import { Machine } from '../../core/machine/machine.js';
 import { projectRoot } from '../../core/unicorn/library.js';
 import { DebugTarget } from '../debug-target.js';
-import type { CatchDefault } from '../debug/catch-rules.js';
+import { CatchRuleSyntaxError, parseStage2CatchRule, type CatchDefault } from '../debug/catch-rules.js';
 import { GdbServer } from '../gdb-server.js';
 import { listenTcp, socketConnection, stdioConnection } from '../transport.js';
 import { CliError, EXIT } from './cli-error.js';
 import { ConsoleSink } from './console-sink.js';
-import { checkRamSize, loadEngineLibrary, loadGuestImage } from './load-guest.js';
+import { checkRamSize, loadEngineLibrary, loadGuestImage, openMachine } from './load-guest.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
 
 /** The image `el2dbg serve` debugs when no --image is given, relative to the project folder. */
@@ -51,6 +50,8 @@ export interface ServeOptions {
   once: boolean;
   /** Catch settings every gdb session starts with (--catch). */
   catchDefaults?: readonly CatchDefault[];
+  /** The directory `monitor trace start FILE` may write below (--trace-dir; default the working directory). */
+  traceDir?: string;
 }
 
 /** Hosts that only this machine can reach. */
@@ -77,9 +78,11 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
       `--host ${opts.host} is not a loopback address: a gdbstub runs any code its client sends, so binding another address needs --allow-remote`,
     );
   }
+  const traceDir = checkTraceDir(opts.traceDir ?? process.cwd());
   if (!opts.stdio && !isLoopbackHost(opts.host)) {
     process.stderr.write(
-      `el2dbg: warning: listening on ${opts.host}: anyone who can reach this port can run code in the emulator and read or change the guest\n`,
+      `el2dbg: warning: listening on ${opts.host}: anyone who can reach this port can run code in the emulator, ` +
+        `read or change the guest, and write trace files below ${traceDir}\n`,
     );
   }
   const ramSize = checkRamSize(opts.memory);
@@ -94,9 +97,16 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
   const config = setup.config;
   // In --stdio mode stdout carries the protocol and nothing else: the guest console goes to stderr.
   const sink = new ConsoleSink(opts.stdio ? process.stderr : process.stdout);
-  const machine = new Machine({ ...config, console: sink, logger: logger.child({ component: 'machine' }) });
+  const machineConfig = { ...config, console: sink, logger: logger.child({ component: 'machine' }) };
+  const machine = await openMachine(machineConfig, () => setup.closePolicy());
+  const regionError = catchRegionError(opts.catchDefaults ?? [], machine.hypervisor.policy.regions);
+  if (regionError) {
+    await machine.close();
+    await setup.closePolicy();
+    throw new CliError(EXIT.BAD_ARGUMENTS, regionError);
+  }
   const server = new GdbServer({
-    target: new DebugTarget(machine, imagePath, ramSize, opts.catchDefaults ?? []),
+    target: new DebugTarget(machine, imagePath, ramSize, { catchDefaults: opts.catchDefaults ?? [], traceDir }),
     logger: logger.child({ component: 'server' }),
   });
   logger.info('guest loaded, halted at its entry', {
@@ -154,4 +164,31 @@ async function serveTcp(server: GdbServer, opts: ServeOptions, image: string): P
     await server.close();
     await closing;
   }
+}
+
+/** The first --catch stage-2 rule that names a region the policy does not have, as an error line; null if none. */
+function catchRegionError(defaults: readonly CatchDefault[], regions: readonly { name: string }[]): string | null {
+  for (const d of defaults) {
+    if (d.kind !== 'stage2') continue;
+    try {
+      parseStage2CatchRule(
+        0,
+        d.when,
+        d.words,
+        regions.map((r) => r.name),
+      );
+    } catch (e) {
+      if (e instanceof CatchRuleSyntaxError) return `--catch 'stage2 ${d.when} ${d.words.join(' ')}': ${e.message}`;
+      throw e;
+    }
+  }
+  return null;
+}
+
+/** The trace directory as an absolute path, or a usage error when it is not an existing directory. */
+function checkTraceDir(dir: string): string {
+  const abs = resolve(dir);
+  if (!existsSync(abs) || !statSync(abs).isDirectory())
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--trace-dir ${dir}: not an existing directory`);
+  return abs;
 }

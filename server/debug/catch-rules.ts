@@ -65,29 +65,60 @@ function parseNumber(text: string): bigint {
   return BigInt(text);
 }
 
-/** Parses the words after `when` (before|after) into a rule; throws CatchRuleSyntaxError with the usage line. */
-export function parseStage2CatchRule(id: number, when: 'before' | 'after', words: readonly string[]): Stage2CatchRule {
-  let access: Stage2CatchRule['access'] = 'any';
+/** The IPA space of the EL2 model (RITM's 40-bit VTCR_EL2.T0SZ = 24): no trap has an IPA at or above it. */
+export const IPA_LIMIT = 1n << 40n;
+
+/**
+ * Parses the words after `when` (before|after) into a rule; throws CatchRuleSyntaxError with the usage line. Every
+ * word is honoured as written or rejected: `read write` is both (any access), a filter given twice, an IPA outside
+ * the 40-bit IPA space or (when `regions` is given) a region the policy does not have is an error.
+ */
+export function parseStage2CatchRule(
+  id: number,
+  when: 'before' | 'after',
+  words: readonly string[],
+  regions?: readonly string[],
+): Stage2CatchRule {
+  const accesses = new Set<'read' | 'write'>();
   let decision: Stage2CatchRule['decision'] = 'any';
   let ipa: Stage2CatchRule['ipa'] = null;
   let region: string | null = null;
+  const seen = new Set<string>();
+  const once = (key: string, w: string) => {
+    if (seen.has(key)) throw new CatchRuleSyntaxError(`'${w}': ${key} is given twice. ${STAGE2_CATCH_USAGE}`);
+    seen.add(key);
+  };
   for (const w of words) {
-    if (w === 'read' || w === 'write') access = w;
-    else if (w.startsWith('decision=')) {
+    if (w === 'read' || w === 'write') {
+      once(w, w);
+      accesses.add(w);
+    } else if (w.startsWith('decision=')) {
+      once('decision=', w);
       const v = w.slice('decision='.length);
       if (v !== 'inject' && v !== 'emulate' && v !== 'any')
         throw new CatchRuleSyntaxError(`unknown decision '${v}'. ${STAGE2_CATCH_USAGE}`);
       decision = v;
     } else if (w.startsWith('ipa=')) {
-      const [a, b] = w.slice(4).split('-');
-      const start = parseNumber(a ?? '');
-      const end = b === undefined ? start : parseNumber(b);
+      once('ipa=', w);
+      const parts = w.slice(4).split('-');
+      if (parts.length > 2) throw new CatchRuleSyntaxError(`'${w}' is not an IPA or a range. ${STAGE2_CATCH_USAGE}`);
+      const start = parseNumber(parts[0]!);
+      const end = parts[1] === undefined ? start : parseNumber(parts[1]);
       if (end < start)
         throw new CatchRuleSyntaxError(`ipa range ${w.slice(4)} ends before it starts. ${STAGE2_CATCH_USAGE}`);
+      if (end >= IPA_LIMIT)
+        throw new CatchRuleSyntaxError(
+          `ipa ${w.slice(4)} is outside the 40-bit IPA space (up to 0x${(IPA_LIMIT - 1n).toString(16)})`,
+        );
       ipa = { start, end };
     } else if (w.startsWith('region=')) {
+      once('region=', w);
       region = w.slice('region='.length);
       if (!region) throw new CatchRuleSyntaxError(`empty region name. ${STAGE2_CATCH_USAGE}`);
+      if (regions && !regions.includes(region)) {
+        const known = regions.length ? regions.join(', ') : 'none';
+        throw new CatchRuleSyntaxError(`the policy has no region '${region}' (its handler regions: ${known})`);
+      }
     } else throw new CatchRuleSyntaxError(`unknown word '${w}'. ${STAGE2_CATCH_USAGE}`);
   }
   if (when === 'before' && decision !== 'any') {
@@ -95,6 +126,7 @@ export function parseStage2CatchRule(id: number, when: 'before' | 'after', words
       `decision= needs 'after': before the handler runs the decision is not known. ${STAGE2_CATCH_USAGE}`,
     );
   }
+  const access = accesses.size === 1 ? [...accesses][0]! : 'any';
   return { id, when, access, decision, ipa, region };
 }
 

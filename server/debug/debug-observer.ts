@@ -89,8 +89,16 @@ export class DebugObserver {
 
   /** Adds a stage-2 catch rule; returns it. */
   addRule(make: (id: number) => Stage2CatchRule): Stage2CatchRule {
-    const rule = make(this.nextRuleId++);
+    const rule = make(this.nextRuleId); // a rule that fails to parse does not use up a number
+    this.nextRuleId++;
     this.rules.push(rule);
+    return rule;
+  }
+
+  /** Removes the stage-2 catch rule with number `id`; returns it, or null if there is none. */
+  removeRule(id: number): Stage2CatchRule | null {
+    const rule = this.rules.find((r) => r.id === id) ?? null;
+    if (rule) this.rules = this.rules.filter((r) => r !== rule);
     return rule;
   }
 

@@ -4,6 +4,7 @@ import { el2MonitorCommands } from './monitor-el2.js';
 import type { HandlerContext } from '../handler-context.js';
 import type { MonitorCommand } from './monitor-command.js';
 import { hex } from '../../core/text/hex.js';
+import { SessionError } from '../session-error.js';
 
 export type { MonitorCommand } from './monitor-command.js';
 
@@ -35,10 +36,55 @@ export const monitorCommands: readonly MonitorCommand[] = [
   ...el2MonitorCommands,
 ];
 
+const HELP_COLUMNS = 100;
+const USAGE_COLUMN = 22;
+
+/** Words of `text` in lines no longer than `width`. */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && line.length + 1 + w.length > width) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  return line ? [...lines, line] : lines;
+}
+
+/** `monitor help`: every command of the table with its usage and summary, in 100 columns. */
 function monitorHelp(): string {
-  const usage = (c: MonitorCommand) => (c.args ? `${c.name} ${c.args}` : c.name);
-  const width = Math.max(...monitorCommands.map((c) => usage(c).length));
-  return `el2dbg monitor commands:\n${monitorCommands.map((c) => `  ${usage(c).padEnd(width)}  ${c.summary}\n`).join('')}`;
+  const indent = ' '.repeat(2 + USAGE_COLUMN + 2);
+  const out = ['el2dbg monitor commands:'];
+  for (const c of monitorCommands) {
+    const usage = c.args ? `${c.name} ${c.args}` : c.name;
+    const summary = wrap(c.summary, HELP_COLUMNS - indent.length);
+    if (usage.length <= USAGE_COLUMN) out.push(`  ${usage.padEnd(USAGE_COLUMN)}  ${summary[0]}`);
+    else out.push(...wrap(usage, HELP_COLUMNS - 2).map((l) => `  ${l}`), `${indent}${summary[0]}`);
+    out.push(...summary.slice(1).map((l) => `${indent}${l}`));
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/**
+ * Runs one monitor line: the command it selects, with its arguments checked (a command that takes none rejects any).
+ * Throws SessionError('MonitorCommandFailed') with the usage or the reason.
+ */
+export function runMonitorLine(line: string, s: HandlerContext): string {
+  const found = findMonitorCommand(line);
+  if (!found) {
+    const text = line.trim();
+    throw new SessionError(
+      'MonitorCommandFailed',
+      text
+        ? `unknown monitor command '${text}' (monitor help lists them)`
+        : 'monitor needs a command (monitor help lists them)',
+    );
+  }
+  const { command, args } = found;
+  if (command.args === undefined && args !== '')
+    throw new SessionError('MonitorCommandFailed', `usage: monitor ${command.name}   (it takes no arguments)`);
+  return command.run(args, s);
 }
 
 /** The command a monitor line selects and its arguments, or null. */

@@ -21,6 +21,14 @@ const fail = (message: string): never => {
 };
 const words = (args: string) => args.split(/\s+/).filter(Boolean);
 const NUMBER = /^(0x[0-9a-f]+|\d+)$/i;
+const U64_LIMIT = 1n << 64n;
+
+/** A 64-bit address argument, or null if it is not a number or does not fit in 64 bits (no wrap). */
+function address64(text: string): bigint | null {
+  if (!NUMBER.test(text)) return null;
+  const v = BigInt(text);
+  return v < U64_LIMIT ? v : null;
+}
 
 function stage2Catch(args: string, s: HandlerContext): string {
   const debug = s.target.debug;
@@ -32,12 +40,17 @@ function stage2Catch(args: string, s: HandlerContext): string {
       : 'no stage-2 catch rules (add one with: monitor stage2 catch before|after ...)\n';
   }
   if (when === 'off') {
-    if (rest.length) fail(STAGE2_CATCH_USAGE);
-    return `removed ${debug.clearRules()} stage-2 catch rule(s)\n`;
+    if (rest.length === 0) return `removed ${debug.clearRules()} stage-2 catch rule(s)\n`;
+    const id = rest.length === 1 ? /^#?(\d+)$/.exec(rest[0]!) : null;
+    if (!id) return fail('usage: monitor stage2 catch off [N]   (N: a rule number as the rule list shows it)');
+    const removed = debug.removeRule(Number(id[1]));
+    if (!removed) return fail(`no stage-2 catch rule #${id[1]} (monitor stage2 catch lists them)`);
+    return `removed stage-2 catch ${describeRule(removed)}\n`;
   }
   if (when !== 'before' && when !== 'after') fail(STAGE2_CATCH_USAGE);
+  const regions = s.target.stage2.policy.regions.map((r) => r.name);
   try {
-    const rule = debug.addRule((id) => parseStage2CatchRule(id, when as 'before' | 'after', rest));
+    const rule = debug.addRule((id) => parseStage2CatchRule(id, when as 'before' | 'after', rest, regions));
     return `stage-2 catch ${describeRule(rule)}: the guest stops with SIGTRAP at matching traps ${rule.when === 'before' ? 'before the handler runs' : 'after the decision is applied'}\n`;
   } catch (e) {
     if (e instanceof CatchRuleSyntaxError) fail(e.message);
@@ -50,8 +63,8 @@ function stage2Decide(args: string, s: HandlerContext): string {
     'usage: monitor stage2 decide value HEX | handled | fault | skip   (while stopped by a "catch before" rule)';
   const [kind, value, ...extra] = words(args);
   let o: DecisionOverride;
-  if (kind === 'value' && value !== undefined && NUMBER.test(value) && extra.length === 0)
-    o = { kind: 'value', value: BigInt.asUintN(64, BigInt(value)) };
+  const v = value === undefined ? null : address64(value);
+  if (kind === 'value' && v !== null && extra.length === 0) o = { kind: 'value', value: v };
   else if ((kind === 'handled' || kind === 'fault' || kind === 'skip') && value === undefined) o = { kind };
   else return fail(usage);
   const held = s.target.heldTrap;
@@ -129,15 +142,17 @@ function memspace(args: string, s: HandlerContext): string {
 function trace(args: string, s: HandlerContext): string {
   const w = words(args);
   const t = s.target.traceControl;
+  const usage = 'usage: monitor trace start FILE [--perfetto] [force] | trace stop | trace status';
   if (w[0] === 'start') {
-    const file = w[1];
-    if (!file || w.length > 3 || (w.length === 3 && w[2] !== '--perfetto'))
-      fail('usage: monitor trace start FILE [--perfetto]');
-    return t.start(file!, w[2] === '--perfetto');
+    const [file, ...flags] = w.slice(1);
+    const known = new Set(['--perfetto', 'force']);
+    if (!file || known.has(file) || flags.some((f) => !known.has(f)) || new Set(flags).size !== flags.length)
+      return fail(usage);
+    return t.start(file, { perfetto: flags.includes('--perfetto'), force: flags.includes('force') });
   }
   if (w[0] === 'stop' && w.length === 1) return t.stop();
   if (w[0] === 'status' && w.length === 1) return t.status();
-  return fail('usage: monitor trace start FILE [--perfetto] | trace stop | trace status');
+  return fail(usage);
 }
 
 /** The EL2 entries of the monitor table. */
@@ -163,8 +178,8 @@ export const el2MonitorCommands: readonly MonitorCommand[] = [
   },
   {
     name: 'stage2 catch',
-    args: 'before|after|off [read|write] [decision=..] [ipa=A[-B]] [region=R]',
-    summary: 'stop at matching stage-2 traps (no args: list rules)',
+    args: 'before|after [read|write] [decision=D] [ipa=A[-B]] [region=R] | off [N]',
+    summary: 'stop at matching stage-2 traps (no args: list)',
     run: stage2Catch,
   },
   {
@@ -204,10 +219,12 @@ export const el2MonitorCommands: readonly MonitorCommand[] = [
     name: 'translate',
     args: 'VA',
     summary: 'walk VA through stage 1 (each descriptor) and stage 2',
-    run: (a, s) =>
-      NUMBER.test(a.trim())
-        ? translateReport(s.target.translate(BigInt(a.trim())), s.target.stage2)
-        : fail('usage: monitor translate VA (e.g. 0x40080000)'),
+    run: (a, s) => {
+      const va = address64(a.trim());
+      return va === null
+        ? fail('usage: monitor translate VA (a 64-bit address, e.g. 0x40080000)')
+        : translateReport(s.target.translate(va), s.target.stage2);
+    },
   },
   {
     name: 'memspace',
@@ -222,8 +239,9 @@ export const el2MonitorCommands: readonly MonitorCommand[] = [
   },
   {
     name: 'trace',
-    args: 'start FILE [--perfetto] | stop | status',
-    summary: 'record trap/decision/hypercall events to JSON Lines (or Perfetto JSON)',
+    args: 'start FILE [--perfetto] [force] | stop | status',
+    summary:
+      'record trap/decision/hypercall events to JSON Lines (or Perfetto JSON); FILE is below the trace directory',
     run: trace,
   },
 ];

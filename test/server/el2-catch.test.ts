@@ -13,7 +13,7 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
   let server: TestServer;
   const dir = mkdtempSync(join(tmpdir(), 'el2dbg-catch-'));
   beforeEach(async () => {
-    server = await startServer();
+    server = await startServer({ traceDir: dir });
   });
   afterEach(async () => {
     await server.close();
@@ -132,7 +132,7 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       /usage: monitor catch hvc\|smc\|psci\|inject\|exception\|handler-error on\|off/,
       /usage: monitor trace start FILE/,
       /usage: monitor translate VA/,
-      /cannot write \/nonexistent-dir\/t\.jsonl: ENOENT/,
+      /'\/nonexistent-dir\/t\.jsonl' is outside the trace directory/,
     ]) {
       expect(out).to.match(re);
     }

@@ -75,6 +75,8 @@ export async function startServer(
     policy?: string;
     handlerTimeoutMs?: number;
     catchDefaults?: string[];
+    /** Where monitor trace start may write (default: the working directory). */
+    traceDir?: string;
     logger?: ServerLogger;
   } = {},
 ): Promise<TestServer> {
@@ -92,7 +94,10 @@ export async function startServer(
     ...config,
     console: { write: (b) => console.append(Buffer.from(b).toString('latin1')) },
   });
-  const target = new DebugTarget(machine, imagePath, RAM_SIZE, (opts.catchDefaults ?? []).map(parseCatchDefault));
+  const target = new DebugTarget(machine, imagePath, RAM_SIZE, {
+    catchDefaults: (opts.catchDefaults ?? []).map(parseCatchDefault),
+    ...(opts.traceDir === undefined ? {} : { traceDir: opts.traceDir }),
+  });
   const server = new GdbServer({ target, logger: opts.logger ?? testLogger() });
   const sockets = new Set<net.Socket>();
   const listener: TcpListener = await listenTcp('127.0.0.1', 0, (socket) => {

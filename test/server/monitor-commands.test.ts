@@ -17,6 +17,7 @@ describe('server/monitor-commands: the monitor table', () => {
 
   it('prints every command of the table in monitor help', () => {
     const help = findMonitorCommand('help')!.command.run('', undefined as never);
-    for (const c of monitorCommands) expect(help).to.include(c.summary);
+    const flat = help.replace(/\s+/g, ' '); // summaries are wrapped to 100 columns
+    for (const c of monitorCommands) expect(flat).to.include(c.summary);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { buildElf } from '../../helpers/asm.js';
 import { runEl2dbg } from '../../helpers/cli.js';
@@ -34,14 +34,14 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
     expect(readFileSync(file, 'utf8')).to.match(/guest loaded/);
   });
 
-  it('stops a spinning guest at --timeout with exit 3 and one line on stderr', async () => {
+  it('stops a spinning guest at --timeout with exit 3 and one line on stderr naming the pc', async () => {
     const r = await runEl2dbg(['run', '--image', buildElf('1: b 1b'), '--timeout', '0.3']);
     expect(r.code).to.equal(3);
     expect(r.stdout).to.equal('');
-    expect(r.stderr).to.equal('el2dbg: stopped: timeout after 0.3 s\n');
+    expect(r.stderr).to.equal('el2dbg: stopped: timeout after 0.3 s, at pc 0x40080000\n');
   });
 
-  it('stops at --max-insns with exit 3', async () => {
+  it('stops at exactly --max-insns with exit 3, naming the pc', async () => {
     const r = await runEl2dbg([
       'run',
       '--image',
@@ -50,7 +50,10 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
       '300000',
     ]);
     expect(r.code).to.equal(3);
-    expect(r.stderr).to.match(/^el2dbg: stopped: instruction limit reached after 30\d{4} instructions\n$/);
+    // 100 000 turns of the 3-instruction loop: back at its first instruction.
+    expect(r.stderr).to.equal(
+      'el2dbg: stopped: instruction limit reached after 300000 instructions, at pc 0x40080000\n',
+    );
   });
 
   it('reports a guest exception without vectors as a panic: exit 4, one line with PC and the fault', async () => {
@@ -99,8 +102,28 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
         /--max-insns: 'many' is not a positive whole number/,
       ],
       ['a bad --load-addr', ['run', '--image', 'x', '--load-addr', 'here'], /--load-addr: 'here' is not an address/],
+      [
+        'a misaligned --load-addr',
+        ['run', '--image', guestPath('hello', 'bin'), '--load-addr', '0x40080003'],
+        /^el2dbg: --load-addr: 0x40080003 is not 4-byte aligned/,
+      ],
+      [
+        'a --timeout beyond what a timer can wait',
+        ['run', '--image', guestPath('hello'), '--timeout', '99999999999'],
+        /^el2dbg: --timeout: 99999999999 s is too long \(at most 2147483 s/,
+      ],
+      [
+        '--events without --trace',
+        ['run', '--image', guestPath('hello'), '--events', 'psci'],
+        /^el2dbg: --events selects what --trace FILE records: give --trace too/,
+      ],
+      [
+        'a --log-file that cannot be opened',
+        ['--log-file', join(guestPath('hello'), 'x.log'), 'run', '--image', guestPath('hello')],
+        /^el2dbg: --log-file .*hello\.elf\/x\.log: cannot open it for writing \(ENOTDIR\)/,
+      ],
       ['a bad --log-level', ['--log-level', 'loud', 'run', '--image', 'x'], /argument 'loud' is invalid/],
-      ['an unknown command', ['frobnicate'], /unknown command 'frobnicate'/],
+      ['an unknown command', ['frobnicate'], /^el2dbg: unknown command 'frobnicate' \(el2dbg --help/],
     ];
     for (const [what, args, message] of cases) {
       it(`rejects ${what}`, async () => {
@@ -108,8 +131,18 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
         expect(r.code).to.equal(2);
         expect(r.stdout).to.equal('');
         expect(r.stderr).to.match(message);
+        expect(r.stderr, 'exactly one line, with the el2dbg: prefix').to.match(/^el2dbg: [^\n]+\n$/);
       });
     }
+
+    it('rejects more --memory than the host can give with one line naming --memory (exit 2)', async function () {
+      if (totalmem() > 255 * 2 ** 30) this.skip(); // a host this large can map 255 GiB: nothing to refuse
+      const r = await runEl2dbg(['run', '--image', guestPath('hello'), '--memory', '255G']);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.match(
+        /^el2dbg: --memory: this host cannot give the guest 255 GiB of RAM .*; ask for less\n$/,
+      );
+    });
 
     it('rejects an x86-64 ELF naming the architecture', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'el2dbg-x86-'));

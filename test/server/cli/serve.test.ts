@@ -107,16 +107,28 @@ describe('el2dbg serve (the real CLI, in a child process)', function () {
     children.push(serve.child);
     const [, port] = await serve.line(/^Listening on port (\d+)$/m);
     expect(serve.stdout()).to.include(`target remote 127.0.0.1:${port}`);
-    expect(serve.stderr()).to.match(/warning: listening on 0\.0\.0\.0/);
+    expect(serve.stderr()).to.match(/warning: listening on 0\.0\.0\.0: .*write trace files below \//);
     serve.child.kill('SIGTERM');
     expect(await serve.exited).to.equal(0);
+  });
+
+  it('refuses a --trace-dir that is not a directory and a --catch naming a region the policy lacks (exit 2)', async () => {
+    const dir = await runEl2dbg(['serve', '--port', '0', '--trace-dir', guestPath('hello')]);
+    expect(dir.code).to.equal(2);
+    expect(dir.stderr).to.match(/^el2dbg: --trace-dir .*hello\.elf: not an existing directory\n$/);
+    const region = await runEl2dbg(['serve', '--port', '0', '--catch', 'stage2 before region=filtred']);
+    expect(region.code).to.equal(2);
+    expect(region.stderr).to.equal(
+      "el2dbg: --catch 'stage2 before region=filtred': the policy has no region 'filtred' " +
+        '(its handler regions: filtered-mmio)\n',
+    );
   });
 
   it('--help describes the options with an example', async () => {
     const r = await runEl2dbg(['serve', '--help']);
     expect(r.code).to.equal(0);
-    for (const flag of ['--image', '--policy', '--inject', '--port', '--host', '--allow-remote', '--stdio', '--once'])
-      expect(r.stdout).to.include(flag);
+    const flags = ['--image', '--policy', '--inject', '--port', '--host', '--allow-remote', '--stdio', '--once'];
+    for (const flag of [...flags, '--catch', '--handler-timeout', '--trace-dir']) expect(r.stdout).to.include(flag);
     expect(r.stdout).to.match(/Examples:\n\s+\$ el2dbg serve\n\s+Listening on port 1234/);
   });
 });

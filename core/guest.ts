@@ -1,21 +1,35 @@
 import type { InjectMode } from './el2/el2-state.js';
 import type { Decision } from './el2/decision.js';
 import type { HaltReason, MachineEvent } from './el2/events.js';
+import { basename } from 'node:path';
 import { Machine } from './machine/machine.js';
 import { readImageFile } from './loader/read-image-file.js';
 import { virtRegion } from './platform/virt-memory-map.js';
 import { BUILTIN_POLICIES } from './stage2/builtin-policies.js';
+import { importPolicyFunction, policyContext, type PolicyFunction } from './stage2/policy-module.js';
 import { Stage2PolicyBuilder } from './stage2/stage2-policy.js';
 import { xRegisterId } from './unicorn/registers.js';
 import { loadUnicorn } from './unicorn/library.js';
 import { hex } from './text/hex.js';
 
+/** A built-in policy by name, a policy module by path, or the function itself, as the policy function it is. */
+async function policyFunction(policy: string | PolicyFunction): Promise<PolicyFunction> {
+  if (typeof policy !== 'string') return policy;
+  const builtin = BUILTIN_POLICIES.get(policy);
+  if (builtin) return (b, { ramSize }) => builtin(b, ramSize);
+  return importPolicyFunction(policy, 0); // PolicyModuleError names the file and the problem
+}
+
 /** How to build a guest for a script. */
 export interface GuestOptions {
   /** ELF or raw binary. */
   readonly image: string;
-  /** 'ritm' (default), 'allow-all', or a function declaring a policy on the builder. */
-  readonly policy?: 'ritm' | 'allow-all' | ((builder: Stage2PolicyBuilder, ramSize: bigint) => void);
+  /**
+   * 'ritm' (default), 'allow-all', the path of a policy module (.mjs/.js/.ts, as `el2dbg --policy FILE` takes), or
+   * a policy function of the same shape as a module's default export: `(builder, { DEVICE, NORMAL, ramBase,
+   * ramSize }) => void`. The function runs again at every reset, so state it keeps in closures starts over.
+   */
+  readonly policy?: 'ritm' | 'allow-all' | string | PolicyFunction;
   readonly inject?: InjectMode;
   /** RAM size in bytes (default 1 GiB). */
   readonly ramSize?: bigint;
@@ -50,13 +64,14 @@ export class Guest {
       flash: virtRegion('flash'),
     });
     const policy = opts.policy ?? 'ritm';
-    const declare = typeof policy === 'string' ? BUILTIN_POLICIES.get(policy) : policy;
-    if (!declare)
-      throw new RangeError(`unknown built-in policy '${String(policy)}' (${[...BUILTIN_POLICIES.keys()].join(', ')})`);
+    const declare = await policyFunction(policy);
+    const context = policyContext(ramSize);
     // Declared again at every reset, so handler state starts over with the guest.
     const build = () => {
       const builder = new Stage2PolicyBuilder();
-      declare(builder, ramSize);
+      const result = declare(builder, context);
+      if (typeof (result as { then?: unknown } | null)?.then === 'function')
+        throw new TypeError('a policy function given to Guest.create must declare the policy synchronously');
       return builder.build();
     };
     const machine = new Machine({
@@ -64,7 +79,7 @@ export class Guest {
       image,
       ramSize,
       policy: build,
-      policyName: typeof policy === 'string' ? policy : 'script',
+      policyName: typeof policy === 'string' ? (BUILTIN_POLICIES.has(policy) ? policy : basename(policy)) : 'script',
       injectMode: opts.inject ?? 'ritm',
       console: { write: opts.console ?? (() => undefined) },
     });

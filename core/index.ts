@@ -22,3 +22,4 @@ export { parseImage } from './loader/image-loader.js';
 export { readImageFile } from './loader/read-image-file.js';
 export { describeEsr } from './syndrome/esr-describe.js';
 export { Guest, type GuestOptions, type RunUntilResult } from './guest.js';
+export { PolicyModuleError, type PolicyFunction, type PolicyModuleContext } from './stage2/policy-module.js';

@@ -3,11 +3,12 @@
 //   node examples/policy-prototype.mjs [guests/build/ritm-selftest.elf]
 // The policy below replaces RITM's filtered page with a "scratch register" device: offset 0 reads back the last
 // 64-bit value written to offset 8; every other access faults (and is injected into the guest).
-import { DEVICE, Guest, NORMAL } from 'el2dbg';
+import { Guest } from 'el2dbg';
 
 const image = process.argv[2] ?? new URL('../guests/build/ritm-selftest.elf', import.meta.url).pathname;
 let scratch = 0xfeedfacecafebeefn;
-const policy = (b, ramSize) => {
+// The shape of a policy module's default export (el2dbg --policy FILE); Guest.create also takes a module path.
+const policy = (b, { DEVICE, NORMAL, ramBase, ramSize }) => {
   b.allowRange(0n, 0x0f00_0000n, DEVICE);
   b.handleRange(
     0x0f00_0000n,
@@ -23,8 +24,8 @@ const policy = (b, ramSize) => {
     },
     'scratch-register',
   );
-  b.allowRange(0x0f00_1000n, 0x4000_0000n - 0x0f00_1000n, DEVICE);
-  b.allowRange(0x4000_0000n, ramSize, NORMAL);
+  b.allowRange(0x0f00_1000n, ramBase - 0x0f00_1000n, DEVICE);
+  b.allowRange(ramBase, ramSize, NORMAL);
 };
 
 let out = '';

@@ -75,8 +75,6 @@ export class PerfettoTraceWriter implements TraceSink {
           args,
         });
         return;
-      case 'psci':
-        return; // already on the hypercall track
       case 'inject':
         this.emit({
           ph: 'i',
@@ -116,6 +114,11 @@ export class PerfettoTraceWriter implements TraceSink {
       default:
         return; // header and unknown types carry no event
     }
+  }
+
+  /** Bytes written so far. */
+  get bytes(): number {
+    return this.file.bytes;
   }
 
   close(): void {

@@ -1,7 +1,10 @@
 import type { Decision } from '../el2/decision.js';
 import type { MachineEvent } from '../el2/events.js';
 
-/** Event types a trace can contain (the `--events` filter names). */
+/**
+ * The `--events` filter names: record types, and `psci`, which selects the hvc/smc records of PSCI calls (a call is
+ * one record, of its conduit's type).
+ */
 export const TRACE_EVENT_TYPES = [
   'stage2-abort',
   'inject',
@@ -12,6 +15,11 @@ export const TRACE_EVENT_TYPES = [
   'instruction-abort',
 ] as const;
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];
+
+/** True if `--events` with `events` keeps record `r`. */
+export function recordSelected(r: TraceRecord, events: ReadonlySet<TraceEventType>): boolean {
+  return events.has(r.type as TraceEventType) || (r.family === 'psci' && events.has('psci'));
+}
 
 /** One trace line: `type` plus its fields (format 1, docs/trace-format.md). */
 export type TraceRecord = { type: string; [field: string]: unknown };
@@ -77,18 +85,20 @@ export function traceRecords(e: MachineEvent, icount: bigint, tUs: number): Trac
         },
       ];
     case 'hypercall': {
-      const base = {
-        icount: ic,
-        t_us: roundedUs,
-        pc: hex64(e.pc),
-        function_id: hex64(e.functionId),
-        name: e.name,
-        args: e.args.map(hex64),
-        results: e.results.map(hex64),
-      };
-      const out: TraceRecord[] = [{ type: e.conduit, ...base }];
-      if (e.family === 'psci') out.push({ type: 'psci', conduit: e.conduit, ...base });
-      return out;
+      // One record per call; `family` says whether it is PSCI (the psci event filter keeps those).
+      return [
+        {
+          type: e.conduit,
+          family: e.family,
+          icount: ic,
+          t_us: roundedUs,
+          pc: hex64(e.pc),
+          function_id: hex64(e.functionId),
+          name: e.name,
+          args: e.args.map(hex64),
+          results: e.results.map(hex64),
+        },
+      ];
     }
     case 'guest-exception':
       return [

@@ -1,5 +1,5 @@
 import type { Machine } from '../machine/machine.js';
-import { traceRecords, type TraceEventType, type TraceRecord } from './trace-events.js';
+import { recordSelected, traceRecords, type TraceEventType, type TraceRecord } from './trace-events.js';
 
 /** Where trace records go (JSON Lines file, Perfetto file, ...). */
 export interface TraceSink {
@@ -23,7 +23,7 @@ export class TraceRecorder {
     this.unsubscribe = machine.on((e) => {
       const tUs = Number(process.hrtime.bigint() - this.startNs) / 1000;
       for (const r of traceRecords(e, machine.instructionsExecuted, tUs)) {
-        if (this.events !== null && !this.events.has(r.type as TraceEventType)) continue;
+        if (this.events !== null && !recordSelected(r, this.events)) continue;
         this.count++;
         for (const s of this.sinks) s.write(r);
       }

@@ -3,51 +3,14 @@ import { closeSync, openSync } from 'node:fs';
 import { CliError, EXIT } from './cli-error.js';
 import { doctorCommand } from './doctor-command.js';
 import { esrDecodeCommand } from './esr-command.js';
-import { traceConvertCommand } from './trace-command.js';
 import { parseInjectMode } from './machine-options.js';
-import { parseTraceEvents } from './trace-options.js';
 import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
-import {
-  parseCount,
-  parseLoadAddress,
-  parseMilliseconds,
-  parsePort,
-  parseSeconds,
-  parseSize,
-} from './parse-options.js';
-import { runCommand, type RunOptions } from './run-command.js';
+import { parseLoadAddress, parseMilliseconds, parsePort, parseSize } from './parse-options.js';
+import { addRunCommand, addTraceCommand } from './run-trace-commands.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
 import { CatchRuleSyntaxError, parseCatchDefault, type CatchDefault } from '../debug/catch-rules.js';
-
-/** The flags `run` and `trace` share, as commander gives them. */
-interface RunFlags {
-  image: string;
-  memory: string;
-  loadAddr: string;
-  timeout?: string;
-  maxInsns?: string;
-  policy: string;
-  inject: string;
-  events?: string;
-  handlerTimeout: string;
-}
-
-/** Parses the flags `run` and `trace` share into RunOptions (bad values throw CliError, exit 2). */
-function parseRunFlags(o: RunFlags): RunOptions {
-  return {
-    image: o.image,
-    memory: parseSize(o.memory, '--memory'),
-    loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
-    ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
-    ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
-    policy: o.policy,
-    inject: parseInjectMode(o.inject),
-    ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
-    handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
-  };
-}
 
 /** A --log-file that cannot be opened for appending is a usage error (winston would drop every line silently). */
 function checkLogFile(file: string): void {
@@ -95,158 +58,8 @@ function buildProgram(result: { code: number }): Command {
     return createLogger(o.logLevel, o.logFile);
   };
 
-  program
-    .command('run')
-    .description('boot a guest image with its console on stdout, until it powers off')
-    .requiredOption(
-      '--image <file>',
-      'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary',
-    )
-    .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
-    .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
-    .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
-    .option('--max-insns <n>', 'stop the guest after about this many instructions, counted per basic block (exit 3)')
-    .option(
-      '--policy <name|file>',
-      'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module',
-      'ritm',
-    )
-    .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
-    .option(
-      '--handler-timeout <ms>',
-      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
-      '1000',
-    )
-    .option(
-      '--trace <file.jsonl>',
-      'write every stage-2 trap, decision, injection, hypercall and guest exception as JSON Lines',
-    )
-    .option(
-      '--events <list>',
-      'with --trace: only these event types (comma-separated: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort)',
-    )
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 guest powered off (PSCI SYSTEM_OFF), 1 emulator error, 2 bad arguments or image,
-3 timeout or instruction limit, 4 guest panic (exception with no vector table), 130 interrupted.
-Console input: bytes on stdin reach the guest's PL011. PSCI SYSTEM_RESET reboots the image.
-
-Example:
-  $ el2dbg run --image guests/build/hello.elf
-  Hello from el2dbg guest!`,
-    )
-    .action(
-      async (o: {
-        image: string;
-        memory: string;
-        loadAddr: string;
-        timeout?: string;
-        maxInsns?: string;
-        policy: string;
-        inject: string;
-        trace?: string;
-        events?: string;
-        handlerTimeout: string;
-      }) => {
-        if (o.events !== undefined && o.trace === undefined)
-          throw new CliError(EXIT.BAD_ARGUMENTS, '--events selects what --trace FILE records: give --trace too');
-        const log = logger();
-        try {
-          result.code = await runCommand(
-            { ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) },
-            log,
-          );
-        } finally {
-          await closeLogger(log);
-        }
-      },
-    );
-
-  program
-    .command('trace')
-    .description(
-      'run a guest headless and record every stage-2 trap, decision, injection and hypercall; or convert a trace',
-    )
-    .argument('[convert]', "'convert' to turn an existing JSON Lines trace into Perfetto JSON")
-    .argument('[input]', 'with convert: the JSON Lines trace to read')
-    .option('--image <file>', 'guest image (ELF or raw binary)')
-    .option('--memory <size>', 'guest RAM size', '1G')
-    .option('--load-addr <addr>', 'where a raw binary is loaded', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
-    .option('--policy <name|file>', 'stage-2 policy: ritm, allow-all, or a .mjs/.ts module', 'ritm')
-    .option('--inject <mode>', 'ritm or architectural', 'ritm')
-    .option(
-      '--handler-timeout <ms>',
-      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
-      '1000',
-    )
-    .option('--out <file.jsonl>', 'JSON Lines trace (default trace.jsonl when --perfetto is not given)')
-    .option('--perfetto <file.json>', 'Chrome Trace Event JSON for the Perfetto UI (ui.perfetto.dev, Open trace file)')
-    .option('--max-insns <n>', 'stop after about this many instructions (exit 3)')
-    .option('--timeout <seconds>', 'stop after this many seconds (exit 3)')
-    .option(
-      '--events <list>',
-      'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort',
-    )
-    .addHelpText(
-      'after',
-      `
-The guest console goes to stdout; a progress line goes to stderr when it is a terminal.
-Exit codes as for run. Trace format: docs/trace-format.md.
-
-Examples:
-  $ el2dbg trace --image guests/build/ritm-selftest.elf --out selftest.jsonl --perfetto selftest.json
-  $ el2dbg trace convert selftest.jsonl --perfetto selftest.json`,
-    )
-    .action(
-      async (
-        mode: string | undefined,
-        input: string | undefined,
-        o: {
-          image?: string;
-          memory: string;
-          loadAddr: string;
-          policy: string;
-          inject: string;
-          out?: string;
-          perfetto?: string;
-          maxInsns?: string;
-          timeout?: string;
-          events?: string;
-          handlerTimeout: string;
-        },
-      ) => {
-        if (mode === 'convert') {
-          if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');
-          result.code = await traceConvertCommand(input, o.perfetto);
-          return;
-        }
-        if (mode !== undefined)
-          throw new CliError(
-            EXIT.BAD_ARGUMENTS,
-            `trace: unknown mode '${mode}' (only 'convert'; to record, give --image)`,
-          );
-        if (!o.image)
-          throw new CliError(
-            EXIT.BAD_ARGUMENTS,
-            "trace: --image FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')",
-          );
-        const log = logger();
-        try {
-          result.code = await runCommand(
-            {
-              ...parseRunFlags({ ...o, image: o.image }),
-              trace: o.out ?? (o.perfetto ? undefined : 'trace.jsonl'),
-              ...(o.perfetto !== undefined ? { perfetto: o.perfetto } : {}),
-              progress: process.stderr.isTTY === true,
-            },
-            log,
-          );
-        } finally {
-          await closeLogger(log);
-        }
-      },
-    );
+  addRunCommand(program, result, logger);
+  addTraceCommand(program, result, logger);
 
   program
     .command('esr')

@@ -1,22 +1,18 @@
 // Policy modules (--policy FILE.mjs|.ts): importing one (a fresh instance each time), running its default
 // function on a builder, and, with --handler-timeout 0, a source that runs its handlers in the machine's thread.
-import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { BUILTIN_POLICIES } from '../../core/stage2/builtin-policies.js';
-import { DEVICE, NORMAL } from '../../core/stage2/stage2-attributes.js';
+import { basename } from 'node:path';
+import {
+  importPolicyFunction as importModuleFunction,
+  policyContext,
+  PolicyModuleError,
+  type PolicyFunction,
+  type PolicyModuleContext,
+} from '../../core/stage2/policy-module.js';
 import { Stage2PolicyError } from '../../core/stage2/stage2-errors.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../../core/stage2/stage2-policy.js';
 import { CliError, EXIT } from './cli-error.js';
 
-/** What a policy module's default export receives besides the builder. */
-export interface PolicyModuleContext {
-  readonly DEVICE: typeof DEVICE;
-  readonly NORMAL: typeof NORMAL;
-  readonly ramSize: bigint;
-  readonly ramBase: bigint;
-}
+export { policyContext, type PolicyFunction, type PolicyModuleContext } from '../../core/stage2/policy-module.js';
 
 /**
  * A stage-2 policy built afresh whenever the machine asks (at start and at every reset), so a handler's state (a
@@ -28,11 +24,6 @@ export interface PolicySource {
   next(): Stage2Policy;
   /** Releases what the source holds (a handler worker). */
   close(): Promise<void>;
-}
-
-/** The context a policy function gets for `ramSize` bytes of RAM. */
-export function policyContext(ramSize: bigint): PolicyModuleContext {
-  return { DEVICE, NORMAL, ramSize, ramBase: 0x4000_0000n };
 }
 
 /** Runs a policy function on a new builder and builds the policy; its errors become usage errors naming `spec`. */
@@ -117,63 +108,16 @@ export class ModulePolicySource implements PolicySource {
   async close(): Promise<void> {}
 }
 
-/** A policy module's default export. */
-export type PolicyFunction = (b: Stage2PolicyBuilder, c: PolicyModuleContext) => unknown;
-
 function isPromise(v: unknown): v is Promise<unknown> {
   return typeof (v as { then?: unknown } | null)?.then === 'function';
 }
 
-/** Imports instance `n` of a policy module (a new module instance for each n) and returns its default function. */
+/** Imports instance `n` of a policy module (see core/stage2/policy-module.ts); its failures are usage errors. */
 export async function importPolicyFunction(spec: string, n: number): Promise<PolicyFunction> {
-  const path = resolve(spec);
-  const ext = extname(path);
-  if (!['.mjs', '.js', '.ts', '.mts'].includes(ext)) {
-    throw new CliError(
-      EXIT.BAD_ARGUMENTS,
-      `--policy: '${spec}' is neither a built-in policy (${[...BUILTIN_POLICIES.keys()].join(', ')}) nor a .mjs/.js/.ts module`,
-    );
-  }
-  if (!existsSync(path)) throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: ${spec} does not exist`);
-  const mod = (await importPolicyModule(path, ext, n)) as { default?: unknown };
-  if (typeof mod.default !== 'function') {
-    throw new CliError(
-      EXIT.BAD_ARGUMENTS,
-      `--policy ${spec}: the module must export a default function (builder, ctx) => void`,
-    );
-  }
-  return mod.default as PolicyFunction;
-}
-
-/**
- * Imports a policy module as instance `n` (a URL query makes Node load a new copy); TypeScript is transpiled next
- * to the original (so its relative imports resolve).
- */
-async function importPolicyModule(path: string, ext: string, n: number): Promise<unknown> {
-  const instance = n === 0 ? '' : `?el2dbg-instance=${n}`;
   try {
-    if (ext !== '.ts' && ext !== '.mts') return await import(pathToFileURL(path).href + instance);
-    const ts = await import('typescript').catch(() => {
-      throw new CliError(
-        EXIT.BAD_ARGUMENTS,
-        `--policy ${path}: loading a .ts policy needs the typescript package (npm ci installs it); or use a .mjs policy`,
-      );
-    });
-    const out = ts.transpileModule(await readFile(path, 'utf8'), {
-      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      fileName: path,
-    });
-    const tmp = join(dirname(path), `.${basename(path, ext)}.el2dbg-${process.pid}-${n}.mjs`);
-    await writeFile(tmp, out.outputText);
-    try {
-      return await import(pathToFileURL(tmp).href);
-    } finally {
-      await rm(tmp, { force: true });
-    }
+    return await importModuleFunction(spec, n);
   } catch (e) {
-    if (e instanceof CliError) throw e;
-    throw new CliError(EXIT.BAD_ARGUMENTS, `--policy ${path}: cannot load the module: ${(e as Error).message}`, {
-      cause: e,
-    });
+    if (e instanceof PolicyModuleError) throw new CliError(EXIT.BAD_ARGUMENTS, `--policy: ${e.message}`, { cause: e });
+    throw e;
   }
 }

@@ -28,8 +28,25 @@ export interface RunOptions {
   /** Chrome Trace Event (Perfetto) file. */
   perfetto?: string;
   traceEvents?: ReadonlySet<TraceEventType>;
+  /** The run stops (exit 3) when the trace files together reach this many bytes (default 1 GiB). */
+  traceMaxBytes?: number;
   /** A progress line on stderr (instructions, events, MiB written) every half second. */
   progress?: boolean;
+}
+
+/** The default --max-size: a trace that would fill a disk stops the run first. */
+export const DEFAULT_TRACE_MAX_BYTES = 2 ** 30;
+
+/** A byte count for messages: exact in GiB/MiB/KiB when it is a whole number of them, else MiB to one decimal. */
+function formatBytes(n: number): string {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10],
+  ] as const) {
+    if (n >= size && n % size === 0) return `${n / size} ${unit}`;
+  }
+  return `${(n / 2 ** 20).toFixed(1)} MiB`;
 }
 
 /** The version written into trace headers. */
@@ -77,12 +94,26 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const sinks = [jsonl, perfetto].filter((x): x is NonNullable<typeof x> => x !== null);
   const trace = sinks.length > 0 ? new TraceRecorder(sinks, opts.traceEvents ?? null) : null;
   trace?.attach(machine);
+  // A stop the run asked for itself (timeout, trace size) ends with exit 3; any other request is an interrupt.
+  let limitWhy: string | null = null;
+  const stopAtLimit = (why: string) => {
+    limitWhy ??= why;
+    machine.requestStop(why);
+  };
+  const maxBytes = opts.traceMaxBytes ?? DEFAULT_TRACE_MAX_BYTES;
+  const traceBytes = () => (jsonl?.bytes ?? 0) + (perfetto?.bytes ?? 0);
+  const unwatchSize = trace
+    ? machine.on(() => {
+        if (traceBytes() >= maxBytes) stopAtLimit(`the trace reached --max-size ${formatBytes(maxBytes)}`);
+      })
+    : undefined;
   const progress =
     opts.progress && trace
       ? setInterval(() => {
-          const mib = ((jsonl?.bytes ?? 0) / (1 << 20)).toFixed(1);
+          const bytes = traceBytes();
+          const near = bytes >= maxBytes * 0.8 ? ` (near --max-size ${formatBytes(maxBytes)})` : '';
           process.stderr.write(
-            `\r[el2dbg trace] ${(Number(machine.instructionsExecuted) / 1e6).toFixed(1)} M instructions, ${trace.eventsWritten} events, ${mib} MiB `,
+            `\r[el2dbg trace] ${(Number(machine.instructionsExecuted) / 1e6).toFixed(1)} M instructions, ${trace.eventsWritten} events, ${formatBytes(bytes)}${near} `,
           );
         }, 500)
       : undefined;
@@ -100,7 +131,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const timer = opts.timeoutSeconds
-    ? setTimeout(() => machine.requestStop(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000)
+    ? setTimeout(() => stopAtLimit(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000)
     : undefined;
   const onInput = (b: Buffer) => machine.uart.pushInput(b);
   process.stdin.on('data', onInput); // console input: cooked lines from a terminal, or piped bytes
@@ -116,7 +147,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
       machine.reset();
     }
     sink.flush();
-    return reportHalt(halt, machine.pc);
+    return reportHalt(halt, machine.pc, limitWhy);
   } finally {
     sink.flush();
     process.off('SIGINT', onSignal);
@@ -128,13 +159,14 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
       clearInterval(progress);
       process.stderr.write('\n');
     }
+    unwatchSize?.();
     trace?.close();
     await machine.close();
   }
 }
 
 /** One line on stderr for anything but a clean power-off, and the exit code documented in --help. */
-function reportHalt(halt: HaltReason, pc: bigint): number {
+function reportHalt(halt: HaltReason, pc: bigint, limitWhy: string | null): number {
   switch (halt.kind) {
     case 'power-off':
       return EXIT.OK;
@@ -147,7 +179,7 @@ function reportHalt(halt: HaltReason, pc: bigint): number {
       return EXIT.LIMIT_REACHED;
     case 'stop-requested':
       process.stderr.write(`el2dbg: stopped: ${halt.why}, at pc ${hex(pc)}\n`);
-      return halt.why.startsWith('timeout') ? EXIT.LIMIT_REACHED : EXIT.INTERRUPTED;
+      return halt.why === limitWhy ? EXIT.LIMIT_REACHED : EXIT.INTERRUPTED;
     case 'guest-panic':
       process.stderr.write(`el2dbg: guest panic at pc ${hex(halt.pc)}: ${halt.description}; powered off\n`);
       return EXIT.GUEST_PANIC;

@@ -13,10 +13,11 @@ export interface CliResult {
 /** A run that goes on longer than this is killed (the test then fails with what it printed). */
 const RUN_TIMEOUT_MS = 45_000;
 
-/** Runs bin/el2dbg.js with the given arguments (stdin closed) and resolves when it exits. */
-export function runEl2dbg(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+/** Runs bin/el2dbg.js with the given arguments (stdin closed; in `cwd` if given) and resolves when it exits. */
+export function runEl2dbg(args: string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(projectRoot(), 'bin/el2dbg.js'), ...args], {
+      ...(cwd === undefined ? {} : { cwd }),
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...env },
       timeout: RUN_TIMEOUT_MS,

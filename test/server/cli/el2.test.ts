@@ -79,7 +79,11 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
     expect(inject).to.include({ esr_el1: '0x97810007', mode: 'ritm' });
     expect(records.some((x) => x.type === 'hvc' && x.function_id === '0x84000000')).to.equal(true);
     expect(records.some((x) => x.type === 'smc')).to.equal(true);
-    expect(records.some((x) => x.type === 'psci' && x.name === 'SYSTEM_OFF')).to.equal(true);
+    // A PSCI call is one record, of its conduit's type, with family psci (not a second 'psci' record).
+    const off = records.filter((x) => x.name === 'SYSTEM_OFF');
+    expect(off).to.have.length(1);
+    expect(off[0]).to.include({ type: 'hvc', family: 'psci', function_id: '0x84000008' });
+    expect(records.filter((x) => x.type === 'psci')).to.deep.equal([]);
     const seqs = records.filter((x) => x.type === 'stage2-abort').map((x) => x.seq as number);
     expect(seqs).to.deep.equal(seqs.map((_, i) => i + 1));
   });
@@ -94,6 +98,22 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
         .map((l) => (JSON.parse(l) as { type: string }).type),
     );
     expect([...types].sort()).to.deep.equal(['header', 'inject']);
+  });
+
+  it('--events psci keeps the hypercall records of PSCI calls and no other hypercall', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'el2dbg-trace-')), 't.jsonl');
+    await runEl2dbg(['run', '--image', guestPath('ritm-selftest'), '--trace', file, '--events', 'psci']);
+    const records = readFileSync(file, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => JSON.parse(l) as { type: string; family: string; function_id: string });
+    expect(records.length).to.be.greaterThan(1);
+    for (const r of records) {
+      expect(r.family).to.equal('psci');
+      expect(['hvc', 'smc']).to.include(r.type);
+      expect(r.function_id).to.match(/^0x[8c]40000[0-9a-f]{2}$/); // PSCI's SMC32 (0x84..) and SMC64 (0xc4..) ids
+    }
   });
 
   it('loads a TypeScript policy module with --policy FILE.ts', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../../../core/unicorn/library.js';
@@ -68,7 +68,7 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
       readFileSync(jsonl, 'utf8')
         .trim()
         .split('\n')
-        .filter((l) => !/"type":"(header|psci)"/.test(l)).length,
+        .filter((l) => !/"type":"header"/.test(l)).length, // one Perfetto event per record: no duplicates
     );
     expect(events.find((e) => e.ph === 'M' && e.name === 'process_name')).to.not.equal(undefined);
   });
@@ -91,10 +91,80 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
     const r = await runEl2dbg(['trace', 'convert', notTrace, '--perfetto', join(dir, 'y.json')]);
     expect(r.code).to.equal(2);
     expect(r.stderr).to.match(/not an el2dbg trace/);
-    expect(
-      (await runEl2dbg(['trace', 'convert', join(dir, 'missing.jsonl'), '--perfetto', join(dir, 'y.json')])).code,
-    ).to.equal(2);
+    const missing = await runEl2dbg([
+      'trace',
+      'convert',
+      join(dir, 'missing.jsonl'),
+      '--perfetto',
+      join(dir, 'y.json'),
+    ]);
+    expect(missing.code).to.equal(2);
+    expect(missing.stderr).to.match(/^el2dbg: trace convert: cannot read .*missing\.jsonl: it does not exist\n$/);
     expect((await runEl2dbg(['trace'])).stderr).to.match(/--image FILE is required/);
+  });
+
+  it('never writes over its input, and a failed conversion leaves an existing output as it was', async () => {
+    const copy = join(dir, 'copy.jsonl');
+    writeFileSync(copy, readFileSync(jsonl));
+    const same = await runEl2dbg(['trace', 'convert', copy, '--perfetto', copy]);
+    expect(same.code).to.equal(2);
+    expect(same.stderr).to.match(/the output .*copy\.jsonl is the input/);
+    expect(readFileSync(copy)).to.deep.equal(readFileSync(jsonl));
+    const lines = readFileSync(jsonl, 'utf8').split('\n');
+    const bad = join(dir, 'bad.jsonl');
+    writeFileSync(bad, [lines[0], lines[1], '{"type":"stage2-abort","t_us":5}', lines[2], ''].join('\n'));
+    const out = join(dir, 'kept.json');
+    writeFileSync(out, 'old output\n');
+    const r = await runEl2dbg(['trace', 'convert', bad, '--perfetto', out]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr).to.match(/^el2dbg: trace convert: .*bad\.jsonl line 3: malformed event: 'ipa' missing/);
+    expect(readFileSync(out, 'utf8')).to.equal('old output\n');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).to.deep.equal([]);
+  });
+
+  it('converts a trace cut short mid-line up to its last complete line, with a warning', async () => {
+    const text = readFileSync(jsonl, 'utf8');
+    const complete = text.trim().split('\n').length - 1; // events, without the header
+    const cut = join(dir, 'cut.jsonl');
+    writeFileSync(cut, text.slice(0, text.length - 20)); // a run killed while writing its last event
+    const out = join(dir, 'cut.json');
+    const r = await runEl2dbg(['trace', 'convert', cut, '--perfetto', out]);
+    expect(r.code).to.equal(0);
+    expect(r.stderr).to.equal(
+      `el2dbg: warning: ${cut} line ${complete + 1} is cut short (a run ended mid-write?): converted the ` +
+        `${complete - 1} events before it\n`,
+    );
+    const events = validatePerfetto(out).filter((e) => e.ph !== 'M');
+    expect(events).to.have.length(complete - 1);
+    expect(readFileSync(out, 'utf8')).not.to.include('undefined');
+  });
+
+  it('stops at --max-size with exit 3 and a line saying so, the trace complete up to there', async () => {
+    const out = join(dir, 'capped.jsonl');
+    const r = await runEl2dbg(['trace', '--image', guestPath('demo'), '--out', out, '--max-size', '64K']);
+    expect(r.code).to.equal(3);
+    expect(r.stderr).to.match(/^el2dbg: stopped: the trace reached --max-size 64 KiB, at pc 0x4008[0-9a-f]{4}\n$/);
+    const size = statSync(out).size;
+    expect(size).to.be.at.least(64 << 10);
+    expect(size).to.be.below(80 << 10); // the run stops within a slice of the limit
+    const lines = readFileSync(out, 'utf8').split('\n');
+    expect(lines.pop()).to.equal(''); // every line complete
+    for (const l of lines) JSON.parse(l);
+  });
+
+  it('says where the default trace.jsonl goes and never writes over one that exists', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'el2dbg-default-'));
+    const first = await runEl2dbg(['trace', '--image', guestPath('ritm-selftest')], {}, cwd);
+    expect(first.code).to.equal(0);
+    expect(first.stderr).to.equal('el2dbg: recording to trace.jsonl (--out FILE to choose another file)\n');
+    const written = readFileSync(join(cwd, 'trace.jsonl'), 'utf8');
+    const second = await runEl2dbg(['trace', '--image', guestPath('ritm-selftest')], {}, cwd);
+    expect(second.code).to.equal(2);
+    expect(second.stderr).to.match(/^el2dbg: trace\.jsonl already exists here: give --out FILE/);
+    expect(readFileSync(join(cwd, 'trace.jsonl'), 'utf8')).to.equal(written);
+    const noTrace = await runEl2dbg(['run', '--image', guestPath('hello'), '--max-size', '1M']);
+    expect(noTrace.code).to.equal(2);
+    expect(noTrace.stderr).to.match(/--max-size limits what --trace FILE records: give --trace too/);
   });
 
   it('keeps memory bounded: a 10 M-instruction run with 100k traps traces with a 48 MiB heap limit', async () => {
@@ -132,9 +202,10 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
     const text = readFileSync(out, 'utf8');
     const last = JSON.parse(text.slice(text.lastIndexOf('\n', text.length - 2) + 1)) as {
       type: string;
+      family: string;
       icount: number;
     };
-    expect(last.type).to.equal('psci');
+    expect(last).to.include({ type: 'hvc', family: 'psci' });
     // Exact: 3 set-up instructions, 100 000 x (the emulated ldr, 94 adds, subs, b.ne), then movz, movk before the hvc.
     expect(last.icount).to.equal(3 + 100_000 * 97 + 2);
   });

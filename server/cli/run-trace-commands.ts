@@ -1,0 +1,236 @@
+// `el2dbg run` and `el2dbg trace` (the two commands that boot a guest headless), as commander commands.
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import type winston from 'winston';
+import { CliError, EXIT } from './cli-error.js';
+import { DEFAULT_LOAD_ADDR } from './load-guest.js';
+import { closeLogger } from './logger.js';
+import { parseInjectMode } from './machine-options.js';
+import { parseCount, parseLoadAddress, parseMilliseconds, parseSeconds, parseSize } from './parse-options.js';
+import { runCommand, type RunOptions } from './run-command.js';
+import { traceConvertCommand } from './trace-command.js';
+import { parseTraceEvents } from './trace-options.js';
+
+/** What a command action needs from the program: where its exit code goes, and the process logger. */
+type CommandResult = { code: number };
+type MakeLogger = () => winston.Logger;
+
+/** The flags `run` and `trace` share, as commander gives them. */
+interface RunFlags {
+  image: string;
+  memory: string;
+  loadAddr: string;
+  timeout?: string;
+  maxInsns?: string;
+  policy: string;
+  inject: string;
+  events?: string;
+  maxSize: string;
+  handlerTimeout: string;
+}
+
+/** Parses the flags `run` and `trace` share into RunOptions (bad values throw CliError, exit 2). */
+function parseRunFlags(o: RunFlags): RunOptions {
+  return {
+    image: o.image,
+    memory: parseSize(o.memory, '--memory'),
+    loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
+    ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
+    ...(o.maxInsns !== undefined ? { maxInsns: parseCount(o.maxInsns, '--max-insns') } : {}),
+    policy: o.policy,
+    inject: parseInjectMode(o.inject),
+    ...(o.events !== undefined ? { traceEvents: parseTraceEvents(o.events) } : {}),
+    traceMaxBytes: parseTraceSize(o.maxSize),
+    handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
+  };
+}
+
+/** Parses --max-size: the most a trace may grow to (both files together) before the run stops. */
+function parseTraceSize(text: string): number {
+  const v = parseSize(text, '--max-size');
+  if (v < 1n << 16n) throw new CliError(EXIT.BAD_ARGUMENTS, `--max-size: ${text} is too small (at least 64K)`);
+  return Number(v);
+}
+
+/** Where `el2dbg trace` writes when given neither --out nor --perfetto. */
+const DEFAULT_TRACE_FILE = 'trace.jsonl';
+
+const MAX_SIZE_HELP = 'stop the run (exit 3) when the trace files reach this size together (K/M/G)';
+
+/** Adds `el2dbg run`. */
+export function addRunCommand(program: Command, result: CommandResult, logger: MakeLogger): void {
+  program
+    .command('run')
+    .description('boot a guest image with its console on stdout, until it powers off')
+    .requiredOption(
+      '--image <file>',
+      'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary',
+    )
+    .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
+    .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
+    .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
+    .option('--max-insns <n>', 'stop the guest after about this many instructions, counted per basic block (exit 3)')
+    .option(
+      '--policy <name|file>',
+      'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module',
+      'ritm',
+    )
+    .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
+    .option(
+      '--handler-timeout <ms>',
+      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
+      '1000',
+    )
+    .option(
+      '--trace <file.jsonl>',
+      'write every stage-2 trap, decision, injection, hypercall and guest exception as JSON Lines',
+    )
+    .option(
+      '--events <list>',
+      'with --trace: only these event types (comma-separated: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort)',
+    )
+    .option('--max-size <size>', `with --trace: ${MAX_SIZE_HELP}`, '1G')
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 guest powered off (PSCI SYSTEM_OFF), 1 emulator error, 2 bad arguments or image,
+3 timeout or instruction limit, 4 guest panic (exception with no vector table), 130 interrupted.
+Console input: bytes on stdin reach the guest's PL011. PSCI SYSTEM_RESET reboots the image.
+
+Example:
+  $ el2dbg run --image guests/build/hello.elf
+  Hello from el2dbg guest!`,
+    )
+    .action(
+      async (
+        o: {
+          image: string;
+          memory: string;
+          loadAddr: string;
+          timeout?: string;
+          maxInsns?: string;
+          policy: string;
+          inject: string;
+          trace?: string;
+          events?: string;
+          maxSize: string;
+          handlerTimeout: string;
+        },
+        command: Command,
+      ) => {
+        if (o.events !== undefined && o.trace === undefined)
+          throw new CliError(EXIT.BAD_ARGUMENTS, '--events selects what --trace FILE records: give --trace too');
+        if (command.getOptionValueSource('maxSize') === 'cli' && o.trace === undefined)
+          throw new CliError(EXIT.BAD_ARGUMENTS, '--max-size limits what --trace FILE records: give --trace too');
+        const log = logger();
+        try {
+          result.code = await runCommand(
+            { ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) },
+            log,
+          );
+        } finally {
+          await closeLogger(log);
+        }
+      },
+    );
+}
+
+/** Adds `el2dbg trace` (record, or `trace convert`). */
+export function addTraceCommand(program: Command, result: CommandResult, logger: MakeLogger): void {
+  program
+    .command('trace')
+    .description(
+      'run a guest headless and record every stage-2 trap, decision, injection and hypercall; or convert a trace',
+    )
+    .argument('[convert]', "'convert' to turn an existing JSON Lines trace into Perfetto JSON")
+    .argument('[input]', 'with convert: the JSON Lines trace to read')
+    .option('--image <file>', 'guest image (ELF or raw binary)')
+    .option('--memory <size>', 'guest RAM size', '1G')
+    .option('--load-addr <addr>', 'where a raw binary is loaded', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
+    .option('--policy <name|file>', 'stage-2 policy: ritm, allow-all, or a .mjs/.ts module', 'ritm')
+    .option('--inject <mode>', 'ritm or architectural', 'ritm')
+    .option(
+      '--handler-timeout <ms>',
+      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
+      '1000',
+    )
+    .option('--out <file.jsonl>', 'JSON Lines trace (default trace.jsonl when --perfetto is not given)')
+    .option('--perfetto <file.json>', 'Chrome Trace Event JSON for the Perfetto UI (ui.perfetto.dev, Open trace file)')
+    .option('--max-insns <n>', 'stop after about this many instructions (exit 3)')
+    .option('--timeout <seconds>', 'stop after this many seconds (exit 3)')
+    .option(
+      '--events <list>',
+      'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort',
+    )
+    .option('--max-size <size>', MAX_SIZE_HELP, '1G')
+    .addHelpText(
+      'after',
+      `
+The guest console goes to stdout; a progress line goes to stderr when it is a terminal.
+Exit codes as for run. Trace format: docs/trace-format.md.
+
+Examples:
+  $ el2dbg trace --image guests/build/ritm-selftest.elf --out selftest.jsonl --perfetto selftest.json
+  $ el2dbg trace convert selftest.jsonl --perfetto selftest.json`,
+    )
+    .action(
+      async (
+        mode: string | undefined,
+        input: string | undefined,
+        o: {
+          image?: string;
+          memory: string;
+          loadAddr: string;
+          policy: string;
+          inject: string;
+          out?: string;
+          perfetto?: string;
+          maxInsns?: string;
+          timeout?: string;
+          events?: string;
+          maxSize: string;
+          handlerTimeout: string;
+        },
+      ) => {
+        if (mode === 'convert') {
+          if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');
+          result.code = await traceConvertCommand(input, o.perfetto);
+          return;
+        }
+        if (mode !== undefined)
+          throw new CliError(
+            EXIT.BAD_ARGUMENTS,
+            `trace: unknown mode '${mode}' (only 'convert'; to record, give --image)`,
+          );
+        if (!o.image)
+          throw new CliError(
+            EXIT.BAD_ARGUMENTS,
+            "trace: --image FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')",
+          );
+        const runFlags = parseRunFlags({ ...o, image: o.image });
+        if (o.out === undefined && o.perfetto === undefined) {
+          // The default file: said out loud, and never written over.
+          if (existsSync(DEFAULT_TRACE_FILE))
+            throw new CliError(
+              EXIT.BAD_ARGUMENTS,
+              `${DEFAULT_TRACE_FILE} already exists here: give --out FILE (or --perfetto FILE), or remove it`,
+            );
+          process.stderr.write(`el2dbg: recording to ${DEFAULT_TRACE_FILE} (--out FILE to choose another file)\n`);
+        }
+        const log = logger();
+        try {
+          result.code = await runCommand(
+            {
+              ...runFlags,
+              trace: o.out ?? (o.perfetto ? undefined : DEFAULT_TRACE_FILE),
+              ...(o.perfetto !== undefined ? { perfetto: o.perfetto } : {}),
+              progress: process.stderr.isTTY === true,
+            },
+            log,
+          );
+        } finally {
+          await closeLogger(log);
+        }
+      },
+    );
+}

@@ -249,6 +249,90 @@ describe('VS Code through the Eclipse CDT GDB adapter (cdt-gdb-adapter over DAP,
     await disconnect(dap);
   });
 
+  it('Step Out, Step Over, an instruction breakpoint, a data breakpoint, and HCR_EL2 edited in the Variables view', async () => {
+    const dap = await startSession('attach', launchConfiguration(ATTACH, `127.0.0.1:${server.port}`), async (d) => {
+      await d.request('setFunctionBreakpoints', { breakpoints: [{ name: 'read_filtered' }] });
+    });
+    const { threadId } = await dap.event<StoppedBody>('stopped');
+    const caller = (await stackTrace(dap, threadId))[1]!;
+    await dap.request('stepOut', { threadId });
+    expect((await dap.event<StoppedBody>('stopped')).reason).to.equal('step');
+    let frames = await stackTrace(dap, threadId);
+    // Back at the return address, the line after the call (the caller's frame showed the call's line).
+    expect(frames[0]).to.include({ name: 'main', line: caller.line + 1 });
+    expect(addressOf(frames[0]!)).to.equal(addressOf(caller));
+    await dap.request('next', { threadId }); // a source line: range stepping in the server
+    expect((await dap.event<StoppedBody>('stopped')).reason).to.equal('step');
+    frames = await stackTrace(dap, threadId);
+    expect(frames[0]).to.include({ name: 'main', line: caller.line + 2 });
+
+    // The Disassembly view's gutter: a breakpoint on one instruction.
+    await dap.request('setFunctionBreakpoints', { breakpoints: [] });
+    const target = symbolAddress(image, 'compute') + 4n;
+    const set = await dap.request<{ breakpoints: { verified: boolean }[] }>('setInstructionBreakpoints', {
+      breakpoints: [{ instructionReference: `0x${target.toString(16)}`, offset: 0 }],
+    });
+    expect(set.breakpoints.map((b) => b.verified)).to.deep.equal([true]);
+    await dap.request('continue', { threadId });
+    expect((await dap.event<StoppedBody>('stopped')).reason).to.equal('breakpoint');
+    frames = await stackTrace(dap, threadId);
+    expect(addressOf(frames[0]!)).to.equal(target);
+    await dap.request('setInstructionBreakpoints', { breakpoints: [] });
+
+    // A data breakpoint (gdb's watch) on demo_iterations: it stops after the store, on the next line.
+    const expression = '*(long*)&demo_iterations'; // the symbol has no debug type; the adapter passes it unquoted
+    const info = await dap.request<{ dataId: string }>('dataBreakpointInfo', {
+      name: expression,
+      frameId: frames[0]!.id,
+    });
+    const data = await dap.request<{ breakpoints: { verified: boolean }[] }>('setDataBreakpoints', {
+      breakpoints: [{ dataId: info.dataId, accessType: 'write' }],
+    });
+    expect(data.breakpoints.map((b) => b.verified)).to.deep.equal([true]);
+    const before = BigInt(
+      (await dap.request<{ result: string }>('evaluate', { expression, frameId: frames[0]!.id, context: 'watch' }))
+        .result,
+    );
+    await dap.request('continue', { threadId });
+    await dap.event<StoppedBody>('stopped');
+    frames = await stackTrace(dap, threadId);
+    const storeLine =
+      readFileSync(DEMO_SOURCE, 'utf8')
+        .split('\n')
+        .findIndex((l) => /str\s+x22, \[x21\]/.test(l)) + 1;
+    expect(frames[0]).to.include({ name: 'main', line: storeLine + 1 });
+    const after = await dap.request<{ result: string }>('evaluate', {
+      expression,
+      frameId: frames[0]!.id,
+      context: 'watch',
+    });
+    expect(BigInt(after.result)).to.equal(before + 1n);
+    expect(dap.output()).to.match(/Hardware watchpoint \d+: \*\(long\*\)&demo_iterations/);
+    await dap.request('setDataBreakpoints', { breakpoints: [] });
+
+    // Editing HCR_EL2 in the Registers scope writes the model: VM off turns stage 2 off.
+    const el2 = async () => {
+      const mark = dap.output().length;
+      await dap.request('evaluate', { expression: '>monitor el2', frameId: frames[0]!.id, context: 'repl' });
+      return dap.output().slice(mark);
+    };
+    const { scopes } = await dap.request<{ scopes: { name: string; variablesReference: number }[] }>('scopes', {
+      frameId: frames[0]!.id,
+    });
+    const variablesReference = scopes.find((s) => s.name === 'Registers')!.variablesReference;
+    const edited = await dap.request<{ value: string }>('setVariable', {
+      variablesReference,
+      name: 'HCR_EL2',
+      value: '0x80080000',
+    });
+    expect(edited.value).to.equal('0x80080000');
+    expect(await el2()).to.match(/stage 2 off \(HCR_EL2\.VM\)/);
+    await dap.request('setVariable', { variablesReference, name: 'HCR_EL2', value: '0x80080001' });
+    expect(await el2()).to.match(/stage 2 on \(HCR_EL2\.VM\)/);
+    expect(dap.pendingEvents('stopped'), 'stops nobody asked for').to.deep.equal([]);
+    await disconnect(dap);
+  });
+
   it('launch: the adapter starts el2dbg serve --port 0, finds the port in "Listening on port N", and stops the server at the end', async () => {
     const configuration = launchConfiguration(LAUNCH);
     const dap = await startSession('launch', configuration, async (d) => {

@@ -222,7 +222,7 @@ describe('VS Code through the Eclipse CDT GDB adapter (cdt-gdb-adapter over DAP,
     expect(output).to.include('$2 = 0x93c18047'); // the store of write_filtered trapped on the way
   });
 
-  it('a breakpoint set while the guest runs fires without a visible stop; the Reset button (customResetCommands) shows the entry', async () => {
+  it('a breakpoint set while the guest runs fires without a visible stop; the Reset button (customResetCommands) stops at the entry', async () => {
     const dap = await startSession('attach', launchConfiguration(ATTACH, `127.0.0.1:${server.port}`), async () => {});
     await dap.event('continued'); // configurationDone resumed the guest
     const { threads } = await dap.request<{ threads: { id: number }[] }>('threads');
@@ -238,8 +238,11 @@ describe('VS Code through the Eclipse CDT GDB adapter (cdt-gdb-adapter over DAP,
     expect(frames[0]!.name).to.equal('compute');
     expect(addressOf(frames[0]!)).to.equal(symbolAddress(image, 'compute'));
 
-    // cdt-gdb-vscode's Reset button sends this request; the adapter runs the configuration's customResetCommands.
+    // cdt-gdb-vscode's Reset button sends this request; the adapter runs the configuration's customResetCommands:
+    // monitor reset halt, monitor gdb_sync, stepi. The stepi's stop (at the entry, nothing executed) is what makes
+    // VS Code ask for the stack and the registers again.
     await dap.request('cdt-gdb-adapter/customReset');
+    expect((await dap.event<StoppedBody>('stopped')).reason).to.equal('step');
     frames = await stackTrace(dap, threadId);
     expect(frames.map((f) => f.name)).to.deep.equal(['_start']);
     expect(addressOf(frames[0]!)).to.equal(image.entry);

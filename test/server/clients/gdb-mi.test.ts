@@ -122,6 +122,13 @@ describe('VS Code through gdb/MI: the command sequences of cpptools (MIEngine) a
     expect(BigInt((await registerValues(gdb, names)).get('pc')!)).to.equal(image.entry);
     const stack = miList((await gdb.command('-stack-list-frames --thread 1')).results.stack);
     expect(stack.map((f) => miString(frameOf(miTuple(f)).func))).to.deep.equal(['_start']);
+    // The other way: -exec monitor gdb_sync, -exec stepi. The stop (at the entry, nothing executed) refreshes every
+    // view of MIEngine, the Call Stack included.
+    await gdb.command('-interpreter-exec console "monitor gdb_sync"');
+    await gdb.command('-interpreter-exec console "stepi"');
+    const synced = await gdb.waitForAsync('exec', 'stopped');
+    expect(synced.results.reason).to.equal('end-stepping-range');
+    expect(frameAddress(synced.results)).to.equal(image.entry);
 
     // Stop debugging.
     expect((await gdb.command('-target-disconnect')).resultClass).to.equal('done');

@@ -2,6 +2,8 @@
 // the address the task serves, and the task's background pattern matches what the real server prints when ready.
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { projectRoot } from '../../../core/unicorn/library.js';
 import { withTimeout } from '../../helpers/event-queue.js';
 import { guestPath } from '../../helpers/guests.js';
@@ -36,6 +38,15 @@ describe('examples/vscode: launch.json and tasks.json', function () {
     expect(cdtLaunch!.preLaunchTask).to.equal(undefined);
     for (const c of configurations.filter((c) => c !== cdtLaunch))
       expect(c.preLaunchTask, c.name as string).to.equal(tasks[0]!.label);
+  });
+
+  it('docs/vscode.md shows the configurations exactly as launch.json has them', () => {
+    const doc = readFileSync(join(projectRoot(), 'docs/vscode.md'), 'utf8');
+    const shown = [...doc.matchAll(/```json\n(\{\n {2}"name": [^]*?\n\})\n```/g)].map(
+      (m) => JSON.parse(m[1]!) as JsonObject,
+    );
+    expect(shown.map((c) => c.name)).to.have.length(3);
+    for (const c of shown) expect(c, c.name as string).to.deep.equal(configurations.find((x) => x.name === c.name));
   });
 
   it('the task runs el2dbg serve, and its background patterns match the line the server prints when it listens', async () => {

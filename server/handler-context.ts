@@ -23,4 +23,6 @@ export interface HandlerContext {
   resetGuest(): void;
   /** A new run of the program (vRun, R, kill): initial state, and no breakpoints until gdb inserts them again. */
   restartGuest(): void;
+  /** The next single step reports a stop where the guest is, without executing (monitor gdb_sync). */
+  syncNextStep(): void;
 }

@@ -25,6 +25,8 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export class RunControl {
   private interruptRequested = false;
   private active = false;
+  /** `monitor gdb_sync`: the next single step reports a stop without executing. */
+  private syncPending = false;
 
   constructor(
     private readonly machine: Machine,
@@ -43,8 +45,20 @@ export class RunControl {
     this.machine.requestStop(why);
   }
 
+  /**
+   * Makes the next resume, if it is a single step, report a stop where the guest is without executing anything, so
+   * gdb re-reads every register after a monitor command changed them behind its back (OpenOCD's gdb_sync). Any
+   * other resume cancels it.
+   */
+  syncNextStep(): void {
+    this.syncPending = true;
+  }
+
   /** Resumes and resolves when the machine stops. */
   async resume(action: ResumeAction): Promise<ResumeOutcome> {
+    const sync = this.syncPending;
+    this.syncPending = false;
+    if (sync && action.kind === 'step') return { halt: { kind: 'step-done' }, notes: [] };
     this.active = true;
     this.interruptRequested = false;
     const notes: string[] = [];

@@ -117,6 +117,11 @@ export class Session implements HandlerContext {
     this.target.reset();
   }
 
+  /** The next single step reports a stop where the guest is, without executing (monitor gdb_sync). */
+  syncNextStep(): void {
+    this.runControl.syncNextStep();
+  }
+
   /** Ends the session from our side (detach, kill): pending replies are sent first. */
   end(): void {
     this.conn.end();

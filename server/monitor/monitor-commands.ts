@@ -12,7 +12,8 @@ function resetGuest(session: HandlerContext): string {
   session.resetGuest();
   return (
     `Guest reset to its initial state, halted at its entry point ${hex(session.target.pc)}.\n` +
-    `gdb still shows the registers from before: run "maintenance flush register-cache" (or stepi) to refresh them.\n`
+    `gdb still shows the registers from before: run "maintenance flush register-cache" to refresh them, or\n` +
+    `"monitor gdb_sync" then "stepi" to have gdb (and an IDE) see a stop at the entry.\n`
   );
 }
 
@@ -32,6 +33,14 @@ export const monitorCommands: readonly MonitorCommand[] = [
     name: 'reset halt',
     summary: 'reset the machine and halt at its entry (what IDE adapters send)',
     run: (_args, s) => resetGuest(s),
+  },
+  {
+    name: 'gdb_sync',
+    summary: 'the next stepi executes nothing and reports a stop where the guest is, so gdb re-reads every register',
+    run: (_args, s) => {
+      s.syncNextStep();
+      return 'The next stepi will report a stop at the current pc without executing (gdb then re-reads the registers).\n';
+    },
   },
   ...el2MonitorCommands,
 ];

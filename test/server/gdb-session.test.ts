@@ -74,6 +74,31 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
     expect(out).to.match(/\$6 = 0/);
   });
 
+  it('keeps gdb register groups with group="float" on the FP/SIMD feature (for lldb): v0-v31 stay out of info registers', async () => {
+    const out = await runGdb(server.port, [
+      'echo ==general\\n',
+      'info registers',
+      'echo ==vector\\n',
+      'info registers vector',
+      'echo ==float\\n',
+      'info registers float',
+      'echo ==end\\n',
+    ]);
+    const names = (group: string) => {
+      const section = out.split(`==${group}\n`)[1]!.split('\n==')[0]!;
+      return section.split('\n').flatMap((l) => /^(\w+)\s/.exec(l)?.[1] ?? []);
+    };
+    const general = names('general');
+    expect(general.slice(0, 36)).to.deep.equal([
+      ...Array.from({ length: 31 }, (_, i) => `x${i}`),
+      ...['sp', 'pc', 'cpsr', 'fpsr', 'fpcr'],
+    ]);
+    expect(general.slice(36)).to.have.length(22); // the EL2 feature
+    expect(general.filter((n) => /^[vqds]\d+$/.test(n))).to.deep.equal([]);
+    expect(names('vector').slice(0, 32)).to.deep.equal(Array.from({ length: 32 }, (_, i) => `v${i}`));
+    expect(names('float')).to.include.members(['v0', 'v31', 'fpsr', 'fpcr', 'd0', 's31']);
+  });
+
   it('breaks at a symbol, continues, and shows the trapped filtered-page value and the backtrace', async () => {
     const out = await runGdb(server.port, ['break compute', 'continue', 'bt', 'p/x $x0', 'p/x $x1', 'p/x $pc']);
     expect(out).to.match(/Breakpoint 1, compute \(\) at .*demo\.S/);

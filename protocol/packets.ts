@@ -95,7 +95,9 @@ export type Packet =
   /** `QThreadEvents:0|1` */
   | { kind: 'QThreadEvents'; enable: boolean }
   /** `qThreadExtraInfo,thread-id` */
-  | { kind: 'qThreadExtraInfo'; thread: ThreadId };
+  | { kind: 'qThreadExtraInfo'; thread: ThreadId }
+  /** `qMemoryRegionInfo:addr` (an lldb extension) */
+  | { kind: 'qMemoryRegionInfo'; addr: bigint };
 
 export type PacketKind = Packet['kind'];
 
@@ -215,6 +217,10 @@ export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
   qThreadExtraInfo: {
     names: ['qThreadExtraInfo'],
     parse: (rest) => ({ kind: 'qThreadExtraInfo', thread: readThreadId(expectPrefix(rest, ',', 'thread'), 'thread') }),
+  },
+  qMemoryRegionInfo: {
+    names: ['qMemoryRegionInfo'],
+    parse: (rest) => ({ kind: 'qMemoryRegionInfo', addr: readU64(expectPrefix(rest, ':', 'addr'), 'addr') }),
   },
 };
 

@@ -11,7 +11,8 @@ import { DebugObserver } from './debug/debug-observer.js';
 import { JsonlTraceWriter } from '../core/trace/jsonl-trace-writer.js';
 import { PerfettoTraceWriter } from '../core/trace/perfetto-writer.js';
 import { TraceRecorder } from '../core/trace/trace-recorder.js';
-import { buildMemoryMapXml } from './memory-map.js';
+import { buildMemoryMapXml, memoryMapRegions } from './memory-map.js';
+import { lldbMemoryRegions, type LldbMemoryRegion } from './lldb-memory-regions.js';
 import type { Stage2Policy } from '../core/stage2/stage2-policy.js';
 import { SessionError } from './session-error.js';
 import { RegisterFile } from './registers/register-file.js';
@@ -31,6 +32,8 @@ export class DebugTarget {
   /** qXfer:features:read documents, by annex. */
   readonly targetDescription: ReadonlyMap<string, string>;
   readonly memoryMapXml: string;
+  /** The memory map as lldb reads it, one qMemoryRegionInfo at a time. */
+  readonly lldbMemoryRegions: readonly LldbMemoryRegion[];
   /** Trap log, statistics and catch rules (monitor stage2 ..., catch ...). */
   readonly debug: DebugObserver;
   /** What m/M/X and watchpoint addresses mean (monitor memspace): guest virtual (default) or IPA. */
@@ -48,7 +51,9 @@ export class DebugTarget {
   ) {
     this.registers = new RegisterFile(machine);
     this.targetDescription = buildTargetDescription();
-    this.memoryMapXml = buildMemoryMapXml(ramSize);
+    const memoryMap = memoryMapRegions(ramSize);
+    this.memoryMapXml = buildMemoryMapXml(memoryMap);
+    this.lldbMemoryRegions = lldbMemoryRegions(memoryMap);
     this.debug = new DebugObserver(machine);
     this.traceControl = new TraceControl(machine, imagePath);
   }

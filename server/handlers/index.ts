@@ -15,7 +15,7 @@ import {
   qXfer,
   vMustReplyEmpty,
 } from './connection-handlers.js';
-import { readMemory, writeMemory } from './memory-handlers.js';
+import { qMemoryRegionInfo, readMemory, writeMemory } from './memory-handlers.js';
 import { monitor } from './monitor-handler.js';
 import { detach, kill, restart, vKill, vRun } from './process-handlers.js';
 import { readRegister, readRegisters, writeRegister, writeRegisters } from './register-handlers.js';
@@ -70,6 +70,7 @@ export const handlers: Handlers = {
   vKill,
   QThreadEvents,
   qThreadExtraInfo,
+  qMemoryRegionInfo,
 };
 
 /** Runs the handler for a parsed packet: unknown packets get the empty reply, malformed ones an error. */

@@ -58,6 +58,7 @@ export const FUZZ_HEADS = [
   'qOffsets',
   'qSymbol::',
   'qThreadExtraInfo,',
+  'qMemoryRegionInfo:',
   'QStartNoAckMode',
   'QThreadEvents:',
   'vCont?',

@@ -12,6 +12,7 @@ import {
   encodeErrorReply,
   encodeHexReply,
   encodeHexTextReply,
+  encodeMemoryRegionInfoReply,
   encodeOkReply,
   encodeQSupportedReply,
   encodeQXferChunk,
@@ -162,6 +163,15 @@ describe('protocol/replies: the rest', () => {
   it('qC and hex text', () => {
     expect(text(encodeCurrentThreadReply(THREAD_1_1))).to.equal('QCp01.01');
     expect(text(encodeHexTextReply('CPU#0'))).to.equal('4350552330');
+  });
+
+  it('qMemoryRegionInfo as lldb-server spells it: hex start and size, permissions, hex name; none for a hole', () => {
+    expect(
+      text(encodeMemoryRegionInfoReply({ start: 0x4000_0000n, size: 0x4000_0000n, permissions: 'rwx', name: 'RAM' })),
+    ).to.equal('start:40000000;size:40000000;permissions:rwx;name:52414d;');
+    expect(text(encodeMemoryRegionInfoReply({ start: 1n << 52n, size: 7n << 52n, permissions: '' }))).to.equal(
+      'start:10000000000000;size:70000000000000;',
+    );
   });
 
   it('splits console output into packets that fit, between UTF-8 characters', () => {

@@ -96,6 +96,10 @@ export type Packet =
   | { kind: 'QThreadEvents'; enable: boolean }
   /** `qThreadExtraInfo,thread-id` */
   | { kind: 'qThreadExtraInfo'; thread: ThreadId }
+  /** `qHostInfo` (an lldb extension) */
+  | { kind: 'qHostInfo' }
+  /** `qWatchpointSupportInfo[:]` (an lldb extension) */
+  | { kind: 'qWatchpointSupportInfo' }
   /** `qMemoryRegionInfo:addr` (an lldb extension) */
   | { kind: 'qMemoryRegionInfo'; addr: bigint };
 
@@ -217,6 +221,11 @@ export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
   qThreadExtraInfo: {
     names: ['qThreadExtraInfo'],
     parse: (rest) => ({ kind: 'qThreadExtraInfo', thread: readThreadId(expectPrefix(rest, ',', 'thread'), 'thread') }),
+  },
+  qHostInfo: { names: ['qHostInfo'], parse: noArguments('qHostInfo') },
+  qWatchpointSupportInfo: {
+    names: ['qWatchpointSupportInfo'],
+    parse: (rest) => (expectNoArguments(rest === ':' ? '' : rest), { kind: 'qWatchpointSupportInfo' }), // lldb adds `:`
   },
   qMemoryRegionInfo: {
     names: ['qMemoryRegionInfo'],

@@ -105,6 +105,27 @@ export function encodeVContSupportedReply(actions: readonly VContActionLetter[])
   return UTF8.encode(['vCont', ...actions].join(';'));
 }
 
+/** What we tell lldb about the target in qHostInfo. */
+export interface HostInfo {
+  readonly endian: 'little' | 'big';
+  /** Pointer size in bytes. */
+  readonly ptrsize: number;
+  /** Whether a watchpoint stops before the access (AArch64) or after the instruction that made it (x86). */
+  readonly watchpointExceptionsReceived: 'before' | 'after';
+}
+
+/** qHostInfo: `key:value;` pairs, as lldb-server sends them (lldb's docs/lldb-gdb-remote.txt). */
+export function encodeHostInfoReply(info: HostInfo): Reply {
+  return UTF8.encode(
+    `endian:${info.endian};ptrsize:${info.ptrsize};watchpoint_exceptions_received:${info.watchpointExceptionsReceived};`,
+  );
+}
+
+/** qWatchpointSupportInfo: `num:N;`, the number of watchpoints that can be set at once. */
+export function encodeWatchpointSupportInfoReply(count: number): Reply {
+  return UTF8.encode(`num:${count};`);
+}
+
 /** A memory region as lldb's qMemoryRegionInfo describes it. */
 export interface MemoryRegionInfo {
   readonly start: bigint;

@@ -6,7 +6,9 @@ import type { HandlerContext } from '../handler-context.js';
 import { insertBreakpoint, removeBreakpoint } from './breakpoint-handlers.js';
 import {
   extendedMode,
+  qHostInfo,
   qOffsets,
+  qWatchpointSupportInfo,
   qSupported,
   QStartNoAckMode,
   qSymbol,
@@ -70,6 +72,8 @@ export const handlers: Handlers = {
   vKill,
   QThreadEvents,
   qThreadExtraInfo,
+  qHostInfo,
+  qWatchpointSupportInfo,
   qMemoryRegionInfo,
 };
 

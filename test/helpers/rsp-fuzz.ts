@@ -59,6 +59,8 @@ export const FUZZ_HEADS = [
   'qSymbol::',
   'qThreadExtraInfo,',
   'qMemoryRegionInfo:',
+  'qHostInfo',
+  'qWatchpointSupportInfo:',
   'QStartNoAckMode',
   'QThreadEvents:',
   'vCont?',

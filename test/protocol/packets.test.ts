@@ -169,6 +169,9 @@ describe('protocol/packets: every packet kind', () => {
     ['QThreadEvents:1', { kind: 'QThreadEvents', enable: true }],
     ['QThreadEvents:0', { kind: 'QThreadEvents', enable: false }],
     ['qThreadExtraInfo,p1.1', { kind: 'qThreadExtraInfo', thread: { pid: 1, tid: 1 } }],
+    ['qHostInfo', { kind: 'qHostInfo' }],
+    ['qWatchpointSupportInfo:', { kind: 'qWatchpointSupportInfo' }],
+    ['qWatchpointSupportInfo', { kind: 'qWatchpointSupportInfo' }],
     ['qMemoryRegionInfo:ffffffffffffffff', { kind: 'qMemoryRegionInfo', addr: 0xffff_ffff_ffff_ffffn }],
   ];
   for (const [text, expected] of cases) {

@@ -12,6 +12,7 @@ import {
   encodeErrorReply,
   encodeHexReply,
   encodeHexTextReply,
+  encodeHostInfoReply,
   encodeMemoryRegionInfoReply,
   encodeOkReply,
   encodeQSupportedReply,
@@ -20,6 +21,7 @@ import {
   encodeStopReply,
   encodeThreadListReply,
   encodeVContSupportedReply,
+  encodeWatchpointSupportInfoReply,
   type Reply,
 } from '../../protocol/replies.js';
 import { latin1Bytes, latin1Text } from './bytes.js';
@@ -163,6 +165,13 @@ describe('protocol/replies: the rest', () => {
   it('qC and hex text', () => {
     expect(text(encodeCurrentThreadReply(THREAD_1_1))).to.equal('QCp01.01');
     expect(text(encodeHexTextReply('CPU#0'))).to.equal('4350552330');
+  });
+
+  it('qHostInfo and qWatchpointSupportInfo as key:value pairs', () => {
+    expect(
+      text(encodeHostInfoReply({ endian: 'little', ptrsize: 8, watchpointExceptionsReceived: 'before' })),
+    ).to.equal('endian:little;ptrsize:8;watchpoint_exceptions_received:before;');
+    expect(text(encodeWatchpointSupportInfoReply(16))).to.equal('num:16;');
   });
 
   it('qMemoryRegionInfo as lldb-server spells it: hex start and size, permissions, hex name; none for a hole', () => {

@@ -1,20 +1,13 @@
 // End to end: real gdb-multiarch (batch mode) against the real server and machine, demo guest, ritm policy.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { parseImage } from '../../core/loader/image-loader.js';
 import { buildElf } from '../helpers/asm.js';
+import { guestSymbol } from '../helpers/guests.js';
 import { runGdb, spawnGdb, startServer, type TestServer } from './gdb-harness.js';
 
 /** The address of a symbol of the demo guest, from its ELF (so the tests do not hard-code the layout). */
 function symbol(server: TestServer, name: string): bigint {
-  const image = parseImage(readFileSync(server.imagePath), {
-    name: 'demo',
-    loadAddr: 0x4008_0000n,
-    ram: { base: 0x4000_0000n, size: 0x4000_0000n },
-  });
-  const s = image.symbols?.find((x) => x.name === name);
-  if (!s) throw new Error(`no symbol ${name} in the demo guest`);
-  return s.value;
+  return guestSymbol(server.imagePath, name);
 }
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;

@@ -95,7 +95,13 @@ export type Packet =
   /** `QThreadEvents:0|1` */
   | { kind: 'QThreadEvents'; enable: boolean }
   /** `qThreadExtraInfo,thread-id` */
-  | { kind: 'qThreadExtraInfo'; thread: ThreadId };
+  | { kind: 'qThreadExtraInfo'; thread: ThreadId }
+  /** `qHostInfo` (an lldb extension) */
+  | { kind: 'qHostInfo' }
+  /** `qWatchpointSupportInfo[:]` (an lldb extension) */
+  | { kind: 'qWatchpointSupportInfo' }
+  /** `qMemoryRegionInfo:addr` (an lldb extension) */
+  | { kind: 'qMemoryRegionInfo'; addr: bigint };
 
 export type PacketKind = Packet['kind'];
 
@@ -215,6 +221,15 @@ export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
   qThreadExtraInfo: {
     names: ['qThreadExtraInfo'],
     parse: (rest) => ({ kind: 'qThreadExtraInfo', thread: readThreadId(expectPrefix(rest, ',', 'thread'), 'thread') }),
+  },
+  qHostInfo: { names: ['qHostInfo'], parse: noArguments('qHostInfo') },
+  qWatchpointSupportInfo: {
+    names: ['qWatchpointSupportInfo'],
+    parse: (rest) => (expectNoArguments(rest === ':' ? '' : rest), { kind: 'qWatchpointSupportInfo' }), // lldb adds `:`
+  },
+  qMemoryRegionInfo: {
+    names: ['qMemoryRegionInfo'],
+    parse: (rest) => ({ kind: 'qMemoryRegionInfo', addr: readU64(expectPrefix(rest, ':', 'addr'), 'addr') }),
   },
 };
 

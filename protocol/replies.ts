@@ -1,6 +1,6 @@
 // Reply payloads, unframed: encodePacket adds `$`, `#`, the checksum and escapes binary data.
 import { DEFAULT_MAX_PAYLOAD } from './framing.js';
-import { encodeHexBytes } from './hex.js';
+import { encodeHex, encodeHexBytes } from './hex.js';
 import { ReplyEncodingError, encodeByte } from './reply-encoding-error.js';
 import { encodeThreadId, type ThreadId } from './thread-id.js';
 
@@ -103,6 +103,44 @@ export type VContActionLetter = 'c' | 'C' | 's' | 'S' | 't' | 'r';
 /** `vCont;c;C;s;S`: the vCont actions we handle. */
 export function encodeVContSupportedReply(actions: readonly VContActionLetter[]): Reply {
   return UTF8.encode(['vCont', ...actions].join(';'));
+}
+
+/** What we tell lldb about the target in qHostInfo. */
+export interface HostInfo {
+  readonly endian: 'little' | 'big';
+  /** Pointer size in bytes. */
+  readonly ptrsize: number;
+  /** Whether a watchpoint stops before the access (AArch64) or after the instruction that made it (x86). */
+  readonly watchpointExceptionsReceived: 'before' | 'after';
+}
+
+/** qHostInfo: `key:value;` pairs, as lldb-server sends them (lldb's docs/lldb-gdb-remote.txt). */
+export function encodeHostInfoReply(info: HostInfo): Reply {
+  return UTF8.encode(
+    `endian:${info.endian};ptrsize:${info.ptrsize};watchpoint_exceptions_received:${info.watchpointExceptionsReceived};`,
+  );
+}
+
+/** qWatchpointSupportInfo: `num:N;`, the number of watchpoints that can be set at once. */
+export function encodeWatchpointSupportInfoReply(count: number): Reply {
+  return UTF8.encode(`num:${count};`);
+}
+
+/** A memory region as lldb's qMemoryRegionInfo describes it. */
+export interface MemoryRegionInfo {
+  readonly start: bigint;
+  readonly size: bigint;
+  /** Some of `r`, `w`, `x`, in that order; empty for an unmapped region. */
+  readonly permissions: string;
+  /** Shown by lldb's `memory region`. */
+  readonly name?: string;
+}
+
+/** qMemoryRegionInfo: `start:HEX;size:HEX;permissions:rwx;name:HEX-TEXT;` (lldb's docs/lldb-gdb-remote.txt). */
+export function encodeMemoryRegionInfoReply(region: MemoryRegionInfo): Reply {
+  const name = region.name === undefined ? '' : `name:${encodeHex(UTF8.encode(region.name))};`;
+  const permissions = region.permissions === '' ? '' : `permissions:${region.permissions};`;
+  return UTF8.encode(`start:${region.start.toString(16)};size:${region.size.toString(16)};${permissions}${name}`);
 }
 
 function withPrefix(prefix: number, data: Uint8Array): Reply {

@@ -8,7 +8,8 @@ import type { Machine } from '../core/machine/machine.js';
 import { pstateEl, SCTLR_EL1_M, SYSREG } from '../core/arch/sysregs.js';
 import { UC_ARM64_REG } from '../core/unicorn/constants.js';
 import { DebugObserver } from './debug/debug-observer.js';
-import { buildMemoryMapXml } from './memory-map.js';
+import { buildMemoryMapXml, memoryMapRegions } from './memory-map.js';
+import { lldbMemoryRegions, type LldbMemoryRegion } from './lldb-memory-regions.js';
 import type { Stage2Policy } from '../core/stage2/stage2-policy.js';
 import { RegisterFile } from './registers/register-file.js';
 import { buildTargetDescription } from './registers/target-description.js';
@@ -37,6 +38,8 @@ export class DebugTarget {
   /** qXfer:features:read documents, by annex. */
   readonly targetDescription: ReadonlyMap<string, string>;
   readonly memoryMapXml: string;
+  /** The memory map as lldb reads it, one qMemoryRegionInfo at a time. */
+  readonly lldbMemoryRegions: readonly LldbMemoryRegion[];
   /** Trap log, statistics and catch rules (monitor stage2 ..., catch ...). */
   readonly debug: DebugObserver;
   /** What m/M/X and watchpoint addresses mean (monitor memspace): guest virtual (default) or IPA. */
@@ -54,7 +57,9 @@ export class DebugTarget {
     this.catchDefaults = options.catchDefaults ?? [];
     this.registers = new RegisterFile(machine);
     this.targetDescription = buildTargetDescription();
-    this.memoryMapXml = buildMemoryMapXml(ramSize);
+    const memoryMap = memoryMapRegions(ramSize);
+    this.memoryMapXml = buildMemoryMapXml(memoryMap);
+    this.lldbMemoryRegions = lldbMemoryRegions(memoryMap);
     this.debug = new DebugObserver(machine);
     this.traceControl = new TraceControl(machine, imagePath, options.traceDir ?? process.cwd());
   }

@@ -39,8 +39,8 @@ export function memoryMapRegions(ramSize: bigint): MemoryMapRegion[] {
 }
 
 /** The memory-map XML document (gdb's memory-map.dtd). */
-export function buildMemoryMapXml(ramSize: bigint): string {
-  const lines = memoryMapRegions(ramSize).map(
+export function buildMemoryMapXml(regions: readonly MemoryMapRegion[]): string {
+  const lines = regions.map(
     (r) => `  <!-- ${r.what} -->\n  <memory type="ram" start="${hex(r.start)}" length="${hex(r.length)}"/>\n`,
   );
   return `<?xml version="1.0"?>\n<!DOCTYPE memory-map PUBLIC "+//IDN gnu.org//DTD GDB Memory Map V1.0//EN" "http://sourceware.org/gdb/gdb-memory-map.dtd">\n<memory-map>\n${lines.join('')}</memory-map>\n`;

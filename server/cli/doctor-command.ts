@@ -29,6 +29,31 @@ function tool(name: string, cmd: string, args: string[], pick: RegExp, fix: stri
   return { name, ok: version !== null, version, detail: version ? cmd : `${cmd} not found`, fix: version ? null : fix };
 }
 
+/** The names lldb goes by: Debian's `lldb` package links `lldb` to `lldb-14`, which on its own is only `lldb-14`. */
+export const LLDB_COMMANDS = ['lldb', 'lldb-14'] as const;
+
+/** The first lldb on PATH and its version, or null when there is none. */
+export function findLldb(): { command: string; version: string } | null {
+  for (const command of LLDB_COMMANDS) {
+    const version = toolVersion(command, ['--version'], /lldb version (\S+)/);
+    if (version !== null) return { command, version };
+  }
+  return null;
+}
+
+function lldbCheck(): DoctorCheck {
+  const lldb = findLldb();
+  return lldb
+    ? { name: 'lldb', ok: true, version: lldb.version, detail: lldb.command, fix: null }
+    : {
+        name: 'lldb',
+        ok: false,
+        version: null,
+        detail: `none of ${LLDB_COMMANDS.join(', ')} found`,
+        fix: `${SETUP_FIX} (apt-get install --no-install-recommends lldb)`,
+      };
+}
+
 /**
  * A guest of four instructions that powers QEMU's virt machine off through PSCI SYSTEM_OFF (HVC, the conduit of
  * virt without EL2): mov x0, #0x84000000; movk x0, #8; hvc #0; b .
@@ -69,7 +94,7 @@ function qemuBootCheck(): DoctorCheck {
   }
 }
 
-/** Runs every check: node, libunicorn (path, version, where it came from), gdb-multiarch, QEMU, binutils, dtc. */
+/** Runs every check: node, libunicorn (path, version, where it came from), gdb-multiarch, lldb, QEMU, binutils, dtc. */
 export function runDoctorChecks(): DoctorCheck[] {
   const checks: DoctorCheck[] = [];
   const [major, minor] = process.versions.node.split('.').map(Number) as [number, number];
@@ -114,6 +139,7 @@ export function runDoctorChecks(): DoctorCheck[] {
       `${SETUP_FIX} (apt-get install gdb-multiarch)`,
     ),
   );
+  checks.push(lldbCheck());
   checks.push(qemuBootCheck());
   checks.push(
     tool(

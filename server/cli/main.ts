@@ -77,7 +77,7 @@ function buildProgram(result: { code: number }): Command {
   program
     .command('doctor')
     .description(
-      'check that node, libunicorn 2.1, gdb-multiarch, QEMU, binutils and dtc are usable, and say how to fix what is not',
+      'check that node, libunicorn 2.1, gdb-multiarch, lldb, QEMU, binutils and dtc are usable, and say how to fix what is not',
     )
     .option('--json', 'print the checks as JSON')
     .addHelpText(

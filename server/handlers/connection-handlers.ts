@@ -1,6 +1,11 @@
 // Connection set-up and queries that do not touch the machine.
 import type { Packet } from '../../protocol/packets.js';
-import { encodeQSupportedReply, encodeQXferReply } from '../../protocol/replies.js';
+import {
+  encodeHostInfoReply,
+  encodeQSupportedReply,
+  encodeQXferReply,
+  encodeWatchpointSupportInfoReply,
+} from '../../protocol/replies.js';
 import { empty, ok, reply, type HandlerResult } from '../handler-result.js';
 import { findQXferObject } from '../qxfer-objects.js';
 import type { HandlerContext } from '../handler-context.js';
@@ -37,3 +42,15 @@ export const qTStatus = (): HandlerResult => empty();
 export const qOffsets = (): HandlerResult => empty(); // sections are where the ELF says
 export const qSymbol = (): HandlerResult => ok(); // no symbols wanted
 export const QThreadEvents = (): HandlerResult => ok(); // one thread that never starts or exits
+
+/**
+ * lldb's qHostInfo and qWatchpointSupportInfo, which gdbserver and QEMU do not answer. lldb steps over the access of a
+ * watchpoint hit only when both are answered and say watchpoints stop before the access (AArch64's, and ours, do);
+ * otherwise it takes them to stop after it, as on x86: it shows the old value as the new one and every continue stops
+ * at the same access again. No triple: lldb takes the architecture from the target description and the ELF.
+ */
+export const qHostInfo = (): HandlerResult =>
+  reply(encodeHostInfoReply({ endian: 'little', ptrsize: 8, watchpointExceptionsReceived: 'before' }));
+
+/** Watchpoints have no limit here; lldb only needs a count, and 16 is the most AArch64 hardware has (DBGWVR0-15). */
+export const qWatchpointSupportInfo = (): HandlerResult => reply(encodeWatchpointSupportInfoReply(16));

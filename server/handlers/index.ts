@@ -6,7 +6,9 @@ import type { HandlerContext } from '../handler-context.js';
 import { insertBreakpoint, removeBreakpoint } from './breakpoint-handlers.js';
 import {
   extendedMode,
+  qHostInfo,
   qOffsets,
+  qWatchpointSupportInfo,
   qSupported,
   QStartNoAckMode,
   qSymbol,
@@ -15,7 +17,7 @@ import {
   qXfer,
   vMustReplyEmpty,
 } from './connection-handlers.js';
-import { readMemory, writeMemory } from './memory-handlers.js';
+import { qMemoryRegionInfo, readMemory, writeMemory } from './memory-handlers.js';
 import { monitor } from './monitor-handler.js';
 import { detach, kill, restart, vKill, vRun } from './process-handlers.js';
 import { readRegister, readRegisters, writeRegister, writeRegisters } from './register-handlers.js';
@@ -70,6 +72,9 @@ export const handlers: Handlers = {
   vKill,
   QThreadEvents,
   qThreadExtraInfo,
+  qHostInfo,
+  qWatchpointSupportInfo,
+  qMemoryRegionInfo,
 };
 
 /** Runs the handler for a parsed packet: unknown packets get the empty reply, malformed ones an error. */

@@ -34,6 +34,10 @@ export interface RegisterDef {
   readonly bitsize: 32 | 64 | 128;
   /** gdb's type name; gdb's default (a signed integer) when absent. */
   readonly type?: string;
+  /**
+   * The register group: gdb adds the register to that group (`info registers GROUP`); lldb makes each group a register
+   * set (`register read --set N`) and puts registers without one in its `general` set, which `register read` shows.
+   */
   readonly group?: string;
   readonly feature: RegisterFeatureName;
   readonly source: RegisterSource;
@@ -43,6 +47,13 @@ export interface RegisterDef {
 
 /** The gdb register group of the EL2 feature: `info registers el2`. */
 export const EL2_REGISTER_GROUP = 'el2';
+
+/**
+ * The group of the FP/SIMD feature. lldb's `register read` lists its `general` set, which without a group would hold
+ * v0-v31 too; gdb still shows fpsr/fpcr in `info registers` and v0-v31 under `vector` (by type), and now lists the
+ * whole feature under `info registers float`.
+ */
+export const FPU_REGISTER_GROUP = 'float';
 
 const CORE = 'org.gnu.gdb.aarch64.core';
 const FPU = 'org.gnu.gdb.aarch64.fpu';
@@ -72,11 +83,24 @@ const fpuRegisters: RegisterDef[] = [
     name: `v${n}`,
     bitsize: 128,
     type: 'aarch64v',
+    group: FPU_REGISTER_GROUP,
     feature: FPU,
     source: { kind: 'vector', id: UC_ARM64_REG.Q0 + n },
   })),
-  { name: 'fpsr', bitsize: 32, feature: FPU, source: { kind: 'unicorn', id: UC_ARM64_REG.FPSR } },
-  { name: 'fpcr', bitsize: 32, feature: FPU, source: { kind: 'unicorn', id: UC_ARM64_REG.FPCR } },
+  {
+    name: 'fpsr',
+    bitsize: 32,
+    group: FPU_REGISTER_GROUP,
+    feature: FPU,
+    source: { kind: 'unicorn', id: UC_ARM64_REG.FPSR },
+  },
+  {
+    name: 'fpcr',
+    bitsize: 32,
+    group: FPU_REGISTER_GROUP,
+    feature: FPU,
+    source: { kind: 'unicorn', id: UC_ARM64_REG.FPCR },
+  },
 ];
 
 /** Pointer-like system registers get gdb pointer types, so `p $ELR_EL2` shows the symbol. */

@@ -169,6 +169,10 @@ describe('protocol/packets: every packet kind', () => {
     ['QThreadEvents:1', { kind: 'QThreadEvents', enable: true }],
     ['QThreadEvents:0', { kind: 'QThreadEvents', enable: false }],
     ['qThreadExtraInfo,p1.1', { kind: 'qThreadExtraInfo', thread: { pid: 1, tid: 1 } }],
+    ['qHostInfo', { kind: 'qHostInfo' }],
+    ['qWatchpointSupportInfo:', { kind: 'qWatchpointSupportInfo' }],
+    ['qWatchpointSupportInfo', { kind: 'qWatchpointSupportInfo' }],
+    ['qMemoryRegionInfo:ffffffffffffffff', { kind: 'qMemoryRegionInfo', addr: 0xffff_ffff_ffff_ffffn }],
   ];
   for (const [text, expected] of cases) {
     it(JSON.stringify(text), () => expect(parse(text)).to.deep.equal(expected));
@@ -216,6 +220,7 @@ describe('protocol/packets: unknown and malformed', () => {
     ['H', 'H', 'MissingField', 'op'],
     ['Hgp1.-2', 'H', 'BadThreadId', 'thread'],
     ['Tp', 'T', 'BadThreadId', 'thread'],
+    ['qMemoryRegionInfo', 'qMemoryRegionInfo', 'MissingField', 'addr'],
     ['vCont', 'vCont', 'MissingField', 'actions'],
     ['vCont;x', 'vCont', 'BadValue', 'action'],
     ['vCont;c5', 'vCont', 'TrailingCharacters', 'arguments'],

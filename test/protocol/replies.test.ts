@@ -12,6 +12,8 @@ import {
   encodeErrorReply,
   encodeHexReply,
   encodeHexTextReply,
+  encodeHostInfoReply,
+  encodeMemoryRegionInfoReply,
   encodeOkReply,
   encodeQSupportedReply,
   encodeQXferChunk,
@@ -19,6 +21,7 @@ import {
   encodeStopReply,
   encodeThreadListReply,
   encodeVContSupportedReply,
+  encodeWatchpointSupportInfoReply,
   type Reply,
 } from '../../protocol/replies.js';
 import { latin1Bytes, latin1Text } from './bytes.js';
@@ -162,6 +165,22 @@ describe('protocol/replies: the rest', () => {
   it('qC and hex text', () => {
     expect(text(encodeCurrentThreadReply(THREAD_1_1))).to.equal('QCp01.01');
     expect(text(encodeHexTextReply('CPU#0'))).to.equal('4350552330');
+  });
+
+  it('qHostInfo and qWatchpointSupportInfo as key:value pairs', () => {
+    expect(
+      text(encodeHostInfoReply({ endian: 'little', ptrsize: 8, watchpointExceptionsReceived: 'before' })),
+    ).to.equal('endian:little;ptrsize:8;watchpoint_exceptions_received:before;');
+    expect(text(encodeWatchpointSupportInfoReply(16))).to.equal('num:16;');
+  });
+
+  it('qMemoryRegionInfo as lldb-server spells it: hex start and size, permissions, hex name; none for a hole', () => {
+    expect(
+      text(encodeMemoryRegionInfoReply({ start: 0x4000_0000n, size: 0x4000_0000n, permissions: 'rwx', name: 'RAM' })),
+    ).to.equal('start:40000000;size:40000000;permissions:rwx;name:52414d;');
+    expect(text(encodeMemoryRegionInfoReply({ start: 1n << 52n, size: 7n << 52n, permissions: '' }))).to.equal(
+      'start:10000000000000;size:70000000000000;',
+    );
   });
 
   it('splits console output into packets that fit, between UTF-8 characters', () => {

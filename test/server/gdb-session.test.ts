@@ -1,20 +1,13 @@
 // End to end: real gdb-multiarch (batch mode) against the real server and machine, demo guest, ritm policy.
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
-import { parseImage } from '../../core/loader/image-loader.js';
 import { buildElf } from '../helpers/asm.js';
+import { guestSymbol } from '../helpers/guests.js';
 import { runGdb, spawnGdb, startServer, type TestServer } from './gdb-harness.js';
 
 /** The address of a symbol of the demo guest, from its ELF (so the tests do not hard-code the layout). */
 function symbol(server: TestServer, name: string): bigint {
-  const image = parseImage(readFileSync(server.imagePath), {
-    name: 'demo',
-    loadAddr: 0x4008_0000n,
-    ram: { base: 0x4000_0000n, size: 0x4000_0000n },
-  });
-  const s = image.symbols?.find((x) => x.name === name);
-  if (!s) throw new Error(`no symbol ${name} in the demo guest`);
-  return s.value;
+  return guestSymbol(server.imagePath, name);
 }
 
 const hex = (v: bigint) => `0x${v.toString(16)}`;
@@ -72,6 +65,31 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
     expect(out).to.match(/\$4 = \[ SP EL=1 F I A D /);
     expect(out).to.match(/\$5 = 0x4/);
     expect(out).to.match(/\$6 = 0/);
+  });
+
+  it('keeps gdb register groups with group="float" on the FP/SIMD feature (for lldb): v0-v31 stay out of info registers', async () => {
+    const out = await runGdb(server.port, [
+      'echo ==general\\n',
+      'info registers',
+      'echo ==vector\\n',
+      'info registers vector',
+      'echo ==float\\n',
+      'info registers float',
+      'echo ==end\\n',
+    ]);
+    const names = (group: string) => {
+      const section = out.split(`==${group}\n`)[1]!.split('\n==')[0]!;
+      return section.split('\n').flatMap((l) => /^(\w+)\s/.exec(l)?.[1] ?? []);
+    };
+    const general = names('general');
+    expect(general.slice(0, 36)).to.deep.equal([
+      ...Array.from({ length: 31 }, (_, i) => `x${i}`),
+      ...['sp', 'pc', 'cpsr', 'fpsr', 'fpcr'],
+    ]);
+    expect(general.slice(36)).to.have.length(22); // the EL2 feature
+    expect(general.filter((n) => /^[vqds]\d+$/.test(n))).to.deep.equal([]);
+    expect(names('vector').slice(0, 32)).to.deep.equal(Array.from({ length: 32 }, (_, i) => `v${i}`));
+    expect(names('float')).to.include.members(['v0', 'v31', 'fpsr', 'fpcr', 'd0', 's31']);
   });
 
   it('breaks at a symbol, continues, and shows the trapped filtered-page value and the backtrace', async () => {

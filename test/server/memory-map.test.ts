@@ -16,7 +16,7 @@ describe('server/memory-map: qXfer:memory-map:read', () => {
   });
 
   it('is a memory-map document gdb parses (one <memory> per region, hex start and length)', () => {
-    const xml = buildMemoryMapXml(0x1000_0000n);
+    const xml = buildMemoryMapXml(memoryMapRegions(0x1000_0000n));
     expect(xml).to.match(/^<\?xml version="1.0"\?>\n<!DOCTYPE memory-map /);
     expect(xml).to.include('<memory type="ram" start="0x40000000" length="0x10000000"/>');
     expect(xml.match(/<memory /g)).to.have.length(5);

@@ -190,6 +190,7 @@ describe('el2dbg doctor and --help', () => {
       'node',
       'libunicorn',
       'gdb-multiarch',
+      'lldb',
       'qemu-system-aarch64',
       'aarch64-linux-gnu-as',
       'aarch64-linux-gnu-ld',

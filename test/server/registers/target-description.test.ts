@@ -52,6 +52,14 @@ describe('server/registers: the register table and the target description genera
     expect(el2.every((r) => r.bitsize === 64 && r.group === 'el2' && r.feature === 'org.el2dbg.el2')).to.equal(true);
   });
 
+  it("groups the FP/SIMD feature as float and leaves the core one without a group (lldb's general set)", () => {
+    expect(REGISTERS.slice(0, 34).every((r) => r.group === undefined)).to.equal(true);
+    expect(
+      REGISTERS.slice(34, 68).every((r) => r.group === 'float' && r.feature === 'org.gnu.gdb.aarch64.fpu'),
+    ).to.equal(true);
+    expect(regs(docs.get('aarch64-fpu.xml')!).map((r) => r.group)).to.deep.equal(Array(34).fill('float'));
+  });
+
   it('target.xml names the architecture and includes one document per feature, each of which exists', () => {
     const target = docs.get(TARGET_XML)!;
     expect(target).to.include('<architecture>aarch64</architecture>');

@@ -244,7 +244,11 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       `el2-trap-log ${file} 3`,
       'el2-trap last',
       'el2-trap frobnicate',
+      'el2-trap catch before region=nowhere',
+      'el2-trap log 2',
     ]);
+    // The server's explanation of a refused command reaches the helper's user, and the next command still runs.
+    expect(out).to.match(/el2dbg: the policy has no region 'nowhere' \(its handler regions: filtered-mmio\)\n#\d+ pc/);
     expect(out).to.match(/el2dbg: logged 3 catch stop\(s\)/);
     expect(out).to.match(/trap #3 at pc/);
     expect(out).to.match(/usage: el2-trap/);

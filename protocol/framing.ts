@@ -285,22 +285,48 @@ export function encodePacket(payload: Uint8Array | string, options: EncodePacket
   const out = new Uint8Array(body.length + 4);
   out[0] = PACKET_START;
   out.set(body, 1);
-  let sum = 0;
-  for (let i = 0; i < body.length; i++) sum += body[i]!;
+  const sum = checksum(body);
   out[body.length + 1] = PACKET_END;
   out[body.length + 2] = HEX_CHAR[(sum >> 4) & 15]!;
   out[body.length + 3] = HEX_CHAR[sum & 15]!;
   return out;
 }
 
+/** The modulo-256 sum of `body`'s bytes (the checksum after `#`), 8 bytes at a time where the buffer allows. */
+function checksum(body: Uint8Array): number {
+  let sum = 0;
+  let i = 0;
+  if (body.byteOffset % 4 === 0 && body.length >= 64) {
+    // Four byte lanes summed in parallel: each lane of (w & 0x00ff00ff) and ((w >> 8) & 0x00ff00ff) holds a sum of
+    // at most 255 * 128 (< 2^16) between folds, so no lane overflows into the next.
+    const words = new Uint32Array(body.buffer, body.byteOffset, body.length >> 2);
+    for (let w = 0; w < words.length;) {
+      let lanes = 0;
+      const end = Math.min(words.length, w + 128);
+      for (; w < end; w++) {
+        const v = words[w]!;
+        lanes += (v & 0x00ff00ff) + ((v >>> 8) & 0x00ff00ff);
+      }
+      sum += (lanes & 0xffff) + (lanes >>> 16);
+    }
+    i = words.length << 2;
+  }
+  for (; i < body.length; i++) sum += body[i]!;
+  return sum & 0xff;
+}
+
+/** Bytes a packet body cannot carry as they are. */
+const ESCAPED_BYTES = [PACKET_START, PACKET_END, ESCAPE, RUN_LENGTH] as const;
+
 function needsEscape(byte: number): boolean {
   return byte === PACKET_START || byte === PACKET_END || byte === ESCAPE || byte === RUN_LENGTH;
 }
 
 function escapePayload(bytes: Uint8Array): Uint8Array {
+  // Most payloads (hex) have nothing to escape: four native scans decide that without a JS loop over the bytes.
+  if (ESCAPED_BYTES.every((b) => bytes.indexOf(b) < 0)) return bytes;
   let extra = 0;
   for (let i = 0; i < bytes.length; i++) if (needsEscape(bytes[i]!)) extra++;
-  if (extra === 0) return bytes;
   const out = new Uint8Array(bytes.length + extra);
   let j = 0;
   for (let i = 0; i < bytes.length; i++) {
@@ -315,16 +341,28 @@ function escapePayload(bytes: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Each run becomes `c*N`, where N is the count of extra repeats plus 29, split so N stays allowed. */
+/**
+ * Each run becomes `c*N`, where N is the count of extra repeats plus 29, split so N stays allowed. Bytes outside
+ * runs of 4 or more are copied in slices (random data, such as most memory dumps, has almost no runs).
+ */
 function runLengthEncode(body: Uint8Array): Uint8Array {
   const out = new Uint8Array(body.length); // never grows: a run shrinks or is copied as is
   let j = 0;
+  let copied = 0; // body[copied..i) is still to be copied as is
   let i = 0;
-  while (i < body.length) {
+  const n = body.length;
+  while (i + 3 < n) {
     const c = body[i]!;
-    let run = 1;
-    while (i + run < body.length && body[i + run] === c) run++;
+    if (body[i + 1] !== c || body[i + 2] !== c || body[i + 3] !== c) {
+      i++;
+      continue;
+    }
+    out.set(body.subarray(copied, i), j);
+    j += i - copied;
+    let run = 4;
+    while (i + run < n && body[i + run] === c) run++;
     i += run;
+    copied = i;
     while (run > 0) {
       out[j++] = c;
       const extra = allowedRunCount(run - 1);
@@ -337,6 +375,8 @@ function runLengthEncode(body: Uint8Array): Uint8Array {
       run -= extra + 1;
     }
   }
+  out.set(body.subarray(copied), j);
+  j += n - copied;
   return out.slice(0, j);
 }
 

@@ -24,8 +24,15 @@ export function hexDigitValue(code: number): number {
   return code >= 0 && code < 256 ? DIGIT_VALUE[code]! : -1;
 }
 
+/** Above this many bytes Node's native hex encoder beats the table loop (it builds a string on the way). */
+const NATIVE_HEX_FROM = 256;
+
 /** ASCII hex of `bytes`, as bytes ready to go into a packet payload. */
 export function encodeHexBytes(bytes: Uint8Array): Uint8Array {
+  if (bytes.length >= NATIVE_HEX_FROM) {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+    return Buffer.from(text, 'latin1');
+  }
   const out = new Uint8Array(bytes.length * 2);
   for (let i = 0, j = 0; i < bytes.length; i++, j += 2) {
     const b = bytes[i]!;

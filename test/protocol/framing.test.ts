@@ -286,6 +286,31 @@ describe('protocol/framing: encodePacket', () => {
       });
     }
 
+    it('decodes back to the payload, with a checksum computed byte by byte, at any length and offset', () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 120 })), { maxLength: 40 }),
+          fc.integer({ min: 0, max: 7 }),
+          fc.boolean(),
+          (runs, offset, runLength) => {
+            const bytes = runs.flatMap(([b, n]) => Array<number>(n).fill(b));
+            // A payload that starts at an odd place in its buffer, as a subarray of a larger read would.
+            const payload = new Uint8Array(bytes.length + offset).subarray(offset);
+            payload.set(bytes);
+            const encoded = encodePacket(payload, { runLength });
+            const body = encoded.subarray(1, -3);
+            let sum = 0;
+            for (const b of body) sum = (sum + b) & 0xff;
+            expect(latin1Text(encoded.subarray(-2))).to.equal(sum.toString(16).padStart(2, '0'));
+            expect(new PacketDecoder({ maxPayload: 1 << 20 }).feed(encoded)).to.deep.equal([
+              { kind: 'packet', payload: Uint8Array.from(bytes) },
+            ]);
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
+
     it('never uses a count of #, $, +, -, * or } and never grows the packet', () => {
       fc.assert(
         fc.property(

@@ -59,9 +59,10 @@ describe('protocol/framing: PacketDecoder', () => {
     expect(decode('$OK#9A')).to.deep.equal([packet('OK')]);
   });
 
-  it('reports checksum bytes that are not hex digits', () => {
-    expect(decode(`$g#6z${frame('g')}`)).to.deep.equal([
+  it('reports checksum bytes that are not hex digits, whichever of the two is wrong', () => {
+    expect(decode(`$g#6z$g#z7${frame('g')}`)).to.deep.equal([
       { kind: 'error', code: 'BadChecksumDigits', detail: { received: [0x36, 0x7a] } },
+      { kind: 'error', code: 'BadChecksumDigits', detail: { received: [0x7a, 0x37] } },
       packet('g'),
     ]);
   });
@@ -135,6 +136,23 @@ describe('protocol/framing: PacketDecoder', () => {
       ]);
     });
 
+    // The manual: a count character above 126 must not be used, so '~' (97 extra repeats) is the largest.
+    it('reports a repeat count above `~`', () => {
+      expect(decode(`${frame('0*\x7f')}${frame('0*\xff')}`)).to.deep.equal([
+        { kind: 'error', code: 'BadRunLength', detail: { offset: 2, countByte: 0x7f } },
+        { kind: 'error', code: 'BadRunLength', detail: { offset: 2, countByte: 0xff } },
+      ]);
+    });
+
+    it('does not expand a bad run, so a small limit still reports BadRunLength, not PacketTooLong', () => {
+      const decoder = new PacketDecoder({ maxPayload: 16 });
+      expect(decode(`${frame('0*\xff')}${frame('*~')}${frame('g')}`, decoder)).to.deep.equal([
+        { kind: 'error', code: 'BadRunLength', detail: { offset: 2, countByte: 0xff } },
+        { kind: 'error', code: 'BadRunLength', detail: { offset: 1, countByte: 0x7e } },
+        packet('g'),
+      ]);
+    });
+
     it('takes `#` after `*` as the end of the frame, not as a count', () => {
       expect(decode(`${frame('0*')}${frame('g')}`)).to.deep.equal([
         { kind: 'error', code: 'BadRunLength', detail: { offset: 2, countByte: 0x23 } },
@@ -147,6 +165,15 @@ describe('protocol/framing: PacketDecoder', () => {
       expect(decode(`${frame('0*~')}${frame('g')}`, decoder)).to.deep.equal([
         { kind: 'error', code: 'PacketTooLong', detail: { limit: 16, length: 3 } },
         packet('g'),
+      ]);
+    });
+
+    it('takes a run that expands to exactly the limit, and refuses one byte more', () => {
+      const decoder = new PacketDecoder({ maxPayload: 4 });
+      // '0* ' is 0000 and '0*!' is 00000 (the manual's examples): 3 bytes on the wire either way.
+      expect(decode(`${frame('0* ')}${frame('0*!')}`, decoder)).to.deep.equal([
+        packet('0000'),
+        { kind: 'error', code: 'PacketTooLong', detail: { limit: 4, length: 3 } },
       ]);
     });
   });
@@ -178,9 +205,46 @@ describe('protocol/framing: PacketDecoder', () => {
       ]);
     });
 
-    it('refuses a limit that is not a positive integer', () => {
+    it('reports a long frame as too long when the byte past the limit is a `*`', () => {
+      const decoder = new PacketDecoder({ maxPayload: 4 });
+      expect(decode(`$abcd*${frame('g')}`, decoder)).to.deep.equal([
+        { kind: 'error', code: 'PacketTooLong', detail: { limit: 4, length: 5 } },
+        packet('g'),
+      ]);
+    });
+
+    it('reports a long frame as too long when a `$` cuts its checksum short', () => {
+      const decoder = new PacketDecoder({ maxPayload: 4 });
+      expect(decode(`$abcde#6${frame('g')}`, decoder)).to.deep.equal([
+        { kind: 'error', code: 'PacketTooLong', detail: { limit: 4, length: 5 } },
+        packet('g'),
+      ]);
+    });
+
+    // The manual's PacketSize is a limit on the data characters as sent, so escapes count twice.
+    it('counts the body as sent, escapes included, against the limit', () => {
+      const decoder = new PacketDecoder({ maxPayload: 4 });
+      expect(decode(`${frame('}]}]')}${frame('}]}]}]')}`, decoder)).to.deep.equal([
+        packet('}}'),
+        { kind: 'error', code: 'PacketTooLong', detail: { limit: 4, length: 6 } },
+      ]);
+    });
+
+    it('accepts a limit of one byte', () => {
+      const decoder = new PacketDecoder({ maxPayload: 1 });
+      expect(decoder.maxPayload).to.equal(1);
+      expect(decode(`${frame('g')}${frame('gg')}`, decoder)).to.deep.equal([
+        packet('g'),
+        { kind: 'error', code: 'PacketTooLong', detail: { limit: 1, length: 2 } },
+      ]);
+    });
+
+    it('refuses a limit that is not a positive integer, saying which value', () => {
       for (const maxPayload of [0, -1, 1.5, Number.NaN])
-        expect(() => new PacketDecoder({ maxPayload })).to.throw(RangeError);
+        expect(() => new PacketDecoder({ maxPayload }))
+          .to.throw(RangeError, /maxPayload/)
+          .with.property('message')
+          .that.includes(String(maxPayload));
     });
 
     it('does not buffer a long frame', () => {

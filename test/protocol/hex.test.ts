@@ -38,7 +38,10 @@ describe('protocol/hex', () => {
     expect(decodeHex('x0')).to.deep.equal({ kind: 'invalid', problem: 'BadDigit', offset: 0 });
     expect(hexDigitValue(0x46)).to.equal(15);
     expect(hexDigitValue(0x47)).to.equal(-1);
-    expect(hexDigitValue(0x146)).to.equal(-1);
+  });
+
+  it('gives -1, never undefined, for codes outside a byte', () => {
+    for (const code of [-1, 0x100, 0x146, Number.NaN]) expect(hexDigitValue(code), String(code)).to.equal(-1);
   });
 
   it('formats register values little-endian', () => {

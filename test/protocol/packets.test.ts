@@ -113,7 +113,14 @@ describe('protocol/packets: every packet kind', () => {
         ]),
       },
     ],
+    // Items without a name (`+`, `=+`) are not features.
+    ['qSupported:+;=+;-;?;x+', { kind: 'qSupported', features: new Map<string, QSupportedFeature>([['x', '+']]) }],
     ['qXfer:features:read::0,10', { kind: 'qXfer', object: 'features', annex: '', offset: 0, length: 0x10 }],
+    // offset,length is the last field, so an annex keeps its colons.
+    [
+      'qXfer:features:read:a:b.xml:0,10',
+      { kind: 'qXfer', object: 'features', annex: 'a:b.xml', offset: 0, length: 0x10 },
+    ],
     ['qXfer:features:write:target.xml:0:abc', { kind: 'unknown', name: 'qXfer:features:write' }],
     ['qC', { kind: 'qC' }],
     ['qAttached', { kind: 'qAttached' }],
@@ -235,6 +242,42 @@ describe('protocol/packets: unknown and malformed', () => {
     ['qXfer:features', 'qXfer', 'MissingField', 'operation'],
     ['qAttached;1', 'qAttached', 'MissingField', 'pid'],
     ['D1', 'D', 'MissingField', 'pid'],
+    // Which field is wrong, for every field of every packet.
+    ['qSupported;multiprocess+', 'qSupported', 'MissingField', 'features'],
+    ['qXfer', 'qXfer', 'MissingField', 'object'],
+    ['qXfer:features:read:target.xml:0', 'qXfer', 'MissingField', 'offset,length'],
+    ['qXfer:features:read:target.xml:zz,ffb', 'qXfer', 'BadHexNumber', 'offset'],
+    ['qXfer:features:read:target.xml:0,zz', 'qXfer', 'BadHexNumber', 'length'],
+    ['qAttached:zz', 'qAttached', 'BadHexNumber', 'pid'],
+    ['qSymbol', 'qSymbol', 'MissingField', 'value'],
+    ['qSymbol:40080000', 'qSymbol', 'MissingField', 'value:name'],
+    ['qSymbol:zz:6d61696e', 'qSymbol', 'BadHexNumber', 'value'],
+    ['qSymbol::6d6', 'qSymbol', 'BadHexData', 'name'],
+    ['pzz', 'p', 'BadHexNumber', 'regnum'],
+    ['Pzz=00', 'P', 'BadHexNumber', 'regnum'],
+    ['P1f=0', 'P', 'BadHexData', 'value'],
+    ['M:00', 'M', 'MissingField', 'addr,length'],
+    ['Mzz,0:', 'M', 'BadHexNumber', 'addr'],
+    ['M0,zz:', 'M', 'BadHexNumber', 'length'],
+    ['cxyz', 'c', 'BadHexNumber', 'addr'],
+    ['C05;zz', 'C', 'BadHexNumber', 'addr'],
+    ['C05;40080000;1', 'C', 'TrailingCharacters', 'addr'],
+    ['vCont;Czz', 'vCont', 'BadHexNumber', 'signal'],
+    ['vCont;c:zz', 'vCont', 'BadThreadId', 'thread'],
+    ['vCont;r1000', 'vCont', 'MissingField', 'start,end'],
+    ['vCont;rzz,2000', 'vCont', 'BadHexNumber', 'start'],
+    ['Zzz,40080000,4', 'Z', 'BadHexNumber', 'type'],
+    ['Z0,40080000,zz', 'Z', 'BadHexNumber', 'kind'],
+    ['D;zz', 'D', 'BadHexNumber', 'pid'],
+    ['vRun', 'vRun', 'MissingField', 'filename'],
+    ['vRun;zz', 'vRun', 'BadHexData', 'filename'],
+    ['vRun;2f746d702f61;2d7', 'vRun', 'BadHexData', 'args'],
+    ['qRcmd', 'qRcmd', 'MissingField', 'command'],
+    ['vKill', 'vKill', 'MissingField', 'pid'],
+    ['vKill;zz', 'vKill', 'BadHexNumber', 'pid'],
+    ['QThreadEvents', 'QThreadEvents', 'MissingField', 'enable'],
+    ['qThreadExtraInfo', 'qThreadExtraInfo', 'MissingField', 'thread'],
+    ['qThreadExtraInfo,zz', 'qThreadExtraInfo', 'BadThreadId', 'thread'],
   ];
   for (const [text, name, reason, field] of malformed) {
     it(`${reason} ${JSON.stringify(text)}`, () => {
@@ -243,8 +286,9 @@ describe('protocol/packets: unknown and malformed', () => {
     });
   }
 
-  it('accepts any number of leading zeros in a 64-bit address', () => {
+  it('accepts any number of leading zeros in a 64-bit address and a 32-bit length', () => {
     expect(parse(`m${'0'.repeat(40)}ffffffffffffffff,1`)).to.deep.equal(readMemory(0xffff_ffff_ffff_ffffn, 1));
+    expect(parse(`m0,${'0'.repeat(40)}ffffffff`)).to.deep.equal(readMemory(0n, 0xffff_ffff));
   });
 });
 

@@ -30,6 +30,17 @@ import { GDB13_QEMU72_TRACE, QEMU72_REPLIES } from './fixtures/gdb13-vs-qemu72-p
 const text = (reply: Reply): string => latin1Text(reply);
 const THREAD_1_1 = { pid: 1, tid: 1 };
 
+/** The ReplyEncodingError `encode` throws. */
+function refusal(encode: () => unknown): ReplyEncodingError {
+  try {
+    encode();
+  } catch (err) {
+    if (err instanceof ReplyEncodingError) return err;
+    throw err;
+  }
+  throw new Error('no ReplyEncodingError thrown');
+}
+
 function hexToText(hex: string): string {
   const decoded = decodeHex(hex);
   if (decoded.kind !== 'bytes') throw new Error(`bad hex ${hex}`);
@@ -141,6 +152,13 @@ describe('protocol/replies: stop replies', () => {
     expect(() => encodeErrorReply(0x100)).to.throw(ReplyEncodingError);
   });
 
+  it('takes 0xff, the largest value two hex digits hold', () => {
+    expect(text(encodeStopReply({ kind: 'signal', signal: 0xff }))).to.equal('Tff');
+    expect(text(encodeStopReply({ kind: 'exited', code: 0xff }))).to.equal('Wff');
+    expect(text(encodeStopReply({ kind: 'terminated', signal: 0xff }))).to.equal('Xff');
+    expect(text(encodeErrorReply(0xff))).to.equal('Eff');
+  });
+
   it('refuses extra pairs that would break the reply syntax', () => {
     for (const pair of [
       ['a;b', 'x'],
@@ -156,10 +174,57 @@ describe('protocol/replies: stop replies', () => {
   });
 });
 
+describe('protocol/replies: what a refusal names', () => {
+  const outOfRange: [field: string, encode: () => unknown, value: number][] = [
+    ['error number', () => encodeErrorReply(0x100), 0x100],
+    ['signal', () => encodeStopReply({ kind: 'signal', signal: 0x100 }), 0x100],
+    ['exit code', () => encodeStopReply({ kind: 'exited', code: 300 }), 300],
+    ['signal', () => encodeStopReply({ kind: 'terminated', signal: -1 }), -1],
+  ];
+  for (const [field, encode, value] of outOfRange) {
+    it(`${field} ${value}: names the field, the value and the range`, () => {
+      const err = refusal(encode);
+      expect({ name: err.name, code: err.code, problem: err.problem }).to.deep.equal({
+        name: 'ReplyEncodingError',
+        code: 'ValueOutOfRange',
+        problem: { code: 'ValueOutOfRange', field, value, max: 0xff },
+      });
+      expect(err.message).to.include(field).and.include(String(value)).and.include('255');
+    });
+  }
+
+  const reserved: [field: string, encode: () => unknown, text: string][] = [
+    ['qSupported feature', () => encodeQSupportedReply([['a', { value: 'x;y' }]]), 'a=x;y'],
+    ['stop reply key', () => encodeStopReply({ kind: 'signal', signal: 5, extra: [['a;b', 'x']] }), 'a;b'],
+    ['stop reply value', () => encodeStopReply({ kind: 'signal', signal: 5, extra: [['k', 'x#y']] }), 'x#y'],
+  ];
+  for (const [field, encode, reservedText] of reserved) {
+    it(`${field} ${JSON.stringify(reservedText)}: names the field and the text`, () => {
+      const err = refusal(encode);
+      expect({ name: err.name, code: err.code, problem: err.problem }).to.deep.equal({
+        name: 'ReplyEncodingError',
+        code: 'ReservedCharacter',
+        problem: { code: 'ReservedCharacter', field, text: reservedText },
+      });
+      expect(err.message).to.include(field).and.include(JSON.stringify(reservedText));
+    });
+  }
+});
+
 describe('protocol/replies: the rest', () => {
   it('Exx errors', () => {
     expect(text(encodeErrorReply(1))).to.equal('E01');
     expect(text(encodeErrorReply(0x16))).to.equal('E16');
+  });
+
+  // The manual: qAttached answers 1 for a process we attached to, 0 for one we created.
+  it('qAttached 0 for a process we created', () => {
+    expect(text(encodeAttachedReply(false))).to.equal('0');
+  });
+
+  // The manual: `m thread-id,thread-id...`.
+  it('a thread list of several ids, comma-separated', () => {
+    expect(text(encodeThreadListReply([THREAD_1_1, { pid: 1, tid: 2 }, { tid: 0x1c }]))).to.equal('mp01.01,p01.02,1c');
   });
 
   it('qC and hex text', () => {

@@ -16,6 +16,8 @@ describe('protocol/thread-id', () => {
     ['p1.', undefined],
     ['-2', undefined],
     ['x', undefined],
+    ['1g', undefined],
+    ['p1.2z', undefined],
     ['100000000', undefined],
     ['80000000', undefined],
   ];

@@ -40,7 +40,7 @@ export class VirtBoard {
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;
   private readonly dtb: Uint8Array;
-  /** [base, end) of every physical range something answers at, RAM first. */
+  /** [base, end) of every physical range something answers at: RAM, flash, then the devices. */
   private readonly backed: readonly (readonly [bigint, bigint])[];
 
   constructor(
@@ -67,6 +67,11 @@ export class VirtBoard {
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
     this.dtb = buildMachineDeviceTree({ ramBase: this.ram.base, ramSize: this.ram.size, cpus: 1, ...bootargs });
     this.dtbAddress = this.chooseDtbAddress();
+  }
+
+  /** Every physical range something answers at, [base, end); `memory` for RAM and flash (not a device model). */
+  backedRanges(): { base: bigint; end: bigint; memory: boolean }[] {
+    return this.backed.map(([base, end], i) => ({ base, end, memory: i < 2 }));
   }
 
   /** True if something (RAM, flash, a device) answers at physical address `pa`. */

@@ -1,6 +1,8 @@
 // The run state the native shim's hooks share with JS: instruction count, stop reason, limits, the slice deadline,
-// the breakpoint to step off, and the VA range of block mappings for TLB maintenance. One per engine.
+// the breakpoint to step off, the VA range of block mappings for TLB maintenance, and the stage-2 table of the native
+// TLB fill. One per engine.
 import koffi from 'koffi';
+import { UC_MEM } from './constants.js';
 import { check, type UnicornEngine } from './engine.js';
 
 /** Why a shim hook stopped the run (el2dbg-shim.c STOP_*). */
@@ -22,8 +24,37 @@ const SLOT = {
   blockLo: 11,
   blockHi: 12,
   tlbiFlushes: 13,
+  fillOff: 14,
+  fillNative: 15,
+  fillPassed: 16,
+  fillRangeCount: 17,
+  fillRanges: 18,
 } as const;
-const SLOTS = 16;
+/** Entries of the native fill's range table (FILL_MAX_RANGES), three slots each. */
+export const NATIVE_FILL_MAX_RANGES = 64;
+const SLOTS = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES;
+
+/** Why the native fill leaves every fill to JS (bits of el2dbg_run.fill_off); none set: it answers what it can. */
+export const FILL_OFF = {
+  /** No valid stage-2 table was exported (too many ranges, or not exported yet). */
+  NO_TABLE: 1n,
+  /** Watchpoints are set: watched pages need the JS fill. */
+  WATCHPOINTS: 2n,
+  /** A probe through unicorn's TLB is under way (AddressSpace.probing). */
+  PROBING: 4n,
+  /** Turned off by hand (tests, measurements). */
+  MANUAL: 8n,
+} as const;
+
+/**
+ * One entry of the native fill's stage-2 table: IPAs in [base, end) translate to PA = IPA and something answers there;
+ * `memory` when it is RAM or flash (descriptors may be read there without calling a device model).
+ */
+export interface NativeFillRange {
+  readonly base: bigint;
+  readonly end: bigint;
+  readonly memory: boolean;
+}
 const NONE = 0xffff_ffff_ffff_ffffn;
 
 /** The shim's per-engine state, readable and writable from JS between (and during) runs without a call. */
@@ -38,10 +69,12 @@ export class RunState {
     this.v[SLOT.limit] = NONE;
     this.v[SLOT.skipPc] = NONE;
     this.clearBlockRange();
+    this.v[SLOT.fillOff] = FILL_OFF.NO_TABLE;
     const blockHook = new BigUint64Array(1);
     const sysHook = new BigUint64Array(1);
+    const fillHook = new BigUint64Array(1);
     const { lib, handle } = engine;
-    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, blockHook, sysHook));
+    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, blockHook, sysHook, fillHook));
   }
 
   /** Instructions executed so far (exact once `settle` has run after a run). */
@@ -113,6 +146,60 @@ export class RunState {
   /** Full TLB flushes the TLBI hook made for a TLBI by VA inside a block. */
   get tlbiFlushes(): bigint {
     return this.v[SLOT.tlbiFlushes]!;
+  }
+
+  /**
+   * Replaces the native fill's stage-2 table (null: no table, every fill goes to JS). More ranges than the table holds
+   * also turn the native fill off.
+   */
+  setFillRanges(ranges: readonly NativeFillRange[] | null): void {
+    const v = this.v;
+    if (ranges === null || ranges.length > NATIVE_FILL_MAX_RANGES) {
+      v[SLOT.fillRangeCount] = 0n;
+      this.setFillOff(FILL_OFF.NO_TABLE, true);
+      return;
+    }
+    v[SLOT.fillRangeCount] = 0n; // the fill never runs during this (one thread), but keep the table consistent anyway
+    ranges.forEach((r, i) => {
+      v[SLOT.fillRanges + 3 * i] = r.base;
+      v[SLOT.fillRanges + 3 * i + 1] = r.end;
+      v[SLOT.fillRanges + 3 * i + 2] = r.memory ? 1n : 0n;
+    });
+    v[SLOT.fillRangeCount] = BigInt(ranges.length);
+    this.setFillOff(FILL_OFF.NO_TABLE, false);
+  }
+
+  /** Sets or clears one reason (FILL_OFF) for the native fill to leave every fill to JS. */
+  setFillOff(reason: bigint, off: boolean): void {
+    const v = this.v;
+    v[SLOT.fillOff] = off ? v[SLOT.fillOff]! | reason : v[SLOT.fillOff]! & ~reason;
+  }
+
+  /** The FILL_OFF reasons set now. */
+  get fillOff(): bigint {
+    return this.v[SLOT.fillOff]!;
+  }
+
+  /** Fills the native fill answered, and fills it passed on to the JS fill, since the engine was opened. */
+  get fillCounts(): { native: bigint; passed: bigint } {
+    return { native: this.v[SLOT.fillNative]!, passed: this.v[SLOT.fillPassed]! };
+  }
+
+  /**
+   * The native fill's answer for one page VA without a run and without side effects (the differential test):
+   * [pa, UC_PROT perms, stage-1 block size (0: stage 1 off)], or null where the JS fill decides.
+   */
+  probeFill(
+    va: bigint,
+    access: 'read' | 'write' | 'fetch',
+    el: 0 | 1,
+    regs: readonly [sctlr: bigint, tcr: bigint, ttbr0: bigint, ttbr1: bigint],
+  ): { pa: bigint; perms: number; blockSize: bigint } | null {
+    const out = new BigUint64Array(3);
+    const type = access === 'read' ? UC_MEM.READ : access === 'write' ? UC_MEM.WRITE : UC_MEM.FETCH;
+    const { lib, handle } = this.engine;
+    const ok = lib.shim.el2dbg_fill_probe(handle, this.block, va, type, el, BigUint64Array.from(regs), out);
+    return ok ? { pa: out[0]!, perms: Number(out[1]!), blockSize: out[2]! } : null;
   }
 
   /** Adds a breakpoint hook on exactly `address`; returns its hook id (remove it with engine.deleteHook). */

@@ -28,7 +28,9 @@ const SLOT = {
   fillNative: 15,
   fillPassed: 16,
   fillRangeCount: 17,
-  fillRanges: 18,
+  inRun: 18,
+  regsValid: 19,
+  fillRanges: 24,
 } as const;
 /** Entries of the native fill's range table (FILL_MAX_RANGES), three slots each. */
 export const NATIVE_FILL_MAX_RANGES = 64;
@@ -73,8 +75,9 @@ export class RunState {
     const blockHook = new BigUint64Array(1);
     const sysHook = new BigUint64Array(1);
     const fillHook = new BigUint64Array(1);
+    const msrHook = new BigUint64Array(1);
     const { lib, handle } = engine;
-    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, blockHook, sysHook, fillHook));
+    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, blockHook, sysHook, fillHook, msrHook));
   }
 
   /** Instructions executed so far (exact once `settle` has run after a run). */
@@ -102,6 +105,9 @@ export class RunState {
     this.v[SLOT.deadlineNs] = deadlineNs;
     this.v[SLOT.tick] = 0n;
     this.v[SLOT.request] = 0n;
+    // The native fill may keep the translation registers from now until the run ends or the guest runs an MSR.
+    this.v[SLOT.regsValid] = 0n;
+    this.v[SLOT.inRun] = 1n;
   }
 
   /** The breakpoint at `pc` lets its next execution pass (resuming from it); null clears that. */
@@ -120,6 +126,8 @@ export class RunState {
    */
   settle(pc: bigint): bigint {
     const v = this.v;
+    v[SLOT.inRun] = 0n; // JS may write registers again: the native fill reads them at every fill
+    v[SLOT.regsValid] = 0n;
     const start = v[SLOT.tbStart]!;
     const boundary = v[SLOT.stopReason] !== RUN_STOP.NONE && v[SLOT.stopReason] !== RUN_STOP.BREAKPOINT;
     if (!boundary && pc >= start && pc < v[SLOT.tbEnd]!) v[SLOT.executed] = v[SLOT.tbBase]! + (pc - start) / 4n;

@@ -15,6 +15,7 @@ export interface ShimFunctions {
     blockHook: BigUint64Array,
     sysHook: BigUint64Array,
     fillHook: BigUint64Array,
+    msrHook: BigUint64Array,
   ): number;
   el2dbg_breakpoint_add(uc: unknown, run: unknown, address: bigint, hook: BigUint64Array): number;
   /** The native fill's answer for one VA without a run (tests): 1 and [pa, perms, block size] in out, or 0. */
@@ -51,7 +52,7 @@ export function loadShim(root: string, libunicornPath: string): ShimFunctions {
   const fn: ShimFunctions = {
     el2dbg_shim_init: lib.func('int el2dbg_shim_init(const char *path)'),
     el2dbg_attach: lib.func(
-      'int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh, _Out_ uint64_t *fh)',
+      'int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh, _Out_ uint64_t *fh, _Out_ uint64_t *mh)',
     ),
     el2dbg_breakpoint_add: lib.func('int el2dbg_breakpoint_add(void *uc, void *run, uint64_t a, _Out_ uint64_t *h)'),
     el2dbg_fill_probe: lib.func(

@@ -54,6 +54,9 @@ typedef struct {
   uint64_t fill_native;  /* fills answered here */
   uint64_t fill_passed;  /* fills passed on to the JS fill */
   uint64_t fill_nranges; /* entries of fill_ranges in use */
+  uint64_t in_run;       /* JS sets it around uc_emu_start: only then may the fill keep translation registers */
+  uint64_t regs_valid;   /* regs_cache holds SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 (cleared by any MSR) */
+  uint64_t regs_cache[4];
   /* Stage 2 as the TS side exported it: IPA ranges [base, end) that translate to PA = IPA and where something answers
      (stage 2 on: the policy's allowed ranges cut to the backed ones; off: the backed ones), FILL_RANGE_* flags. */
   uint64_t fill_ranges[3 * 64];
@@ -260,8 +263,8 @@ static int fill_walk(uc_engine *uc, const el2dbg_run *r, uint64_t va, int access
   return 1;
 }
 
-/** SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 into regs and the EL (0 or 1) into *el, in one unicorn call. */
-static int read_translation_state(uc_engine *uc, uint64_t regs[4], int *el) {
+/** SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 and the EL in one unicorn call. */
+static int read_translation_state_uncached(uc_engine *uc, uint64_t regs[4], int *el) {
   static const int ids[5] = {UC_ARM64_REG_CP_REG, UC_ARM64_REG_CP_REG, UC_ARM64_REG_TTBR0_EL1, UC_ARM64_REG_TTBR1_EL1,
                              UC_ARM64_REG_PSTATE};
   uc_arm64_cp_reg sctlr = {.crn = 1, .crm = 0, .op0 = 3, .op1 = 0, .op2 = 0, .val = 0};
@@ -275,6 +278,28 @@ static int read_translation_state(uc_engine *uc, uint64_t regs[4], int *el) {
   return 1;
 }
 
+/**
+ * SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 into regs and the EL (0 or 1) into *el. Reading the two system registers
+ * costs a hash lookup each, so inside a run the four are kept until the guest executes an MSR (on_msr) or the run
+ * ends: nothing else changes them while unicorn runs (JS writes registers only between runs, and unicorn takes no
+ * exception itself). PSTATE is read every time (ERET changes the EL without an MSR).
+ */
+static int read_translation_state(uc_engine *uc, el2dbg_run *r, uint64_t regs[4], int *el) {
+  if (r->in_run && r->regs_valid) {
+    uint64_t pstate = 0;
+    if (reg_read(uc, UC_ARM64_REG_PSTATE, &pstate) != UC_ERR_OK) return 0;
+    *el = ((pstate >> 2) & 3) == 0 ? 0 : 1;
+    for (int i = 0; i < 4; i++) regs[i] = r->regs_cache[i];
+    return 1;
+  }
+  if (!read_translation_state_uncached(uc, regs, el)) return 0;
+  if (r->in_run) {
+    for (int i = 0; i < 4; i++) r->regs_cache[i] = regs[i];
+    r->regs_valid = 1;
+  }
+  return 1;
+}
+
 static int access_of(uc_mem_type type) {
   return type == UC_MEM_WRITE ? ACC_WRITE : type == UC_MEM_FETCH ? ACC_FETCH : ACC_READ;
 }
@@ -284,7 +309,7 @@ static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_ent
   uint64_t regs[4];
   int el;
   fill_answer a;
-  if (r->fill_off || !read_translation_state(uc, regs, &el) || !fill_walk(uc, r, va, access_of(type), el, regs, &a)) {
+  if (r->fill_off || !read_translation_state(uc, r, regs, &el) || !fill_walk(uc, r, va, access_of(type), el, regs, &a)) {
     r->fill_passed++;
     return false; /* the JS fill hook runs next */
   }
@@ -314,6 +339,16 @@ int el2dbg_fill_probe(uc_engine *uc, el2dbg_run *run, uint64_t va, uint32_t type
   return 1;
 }
 
+/** Any MSR may change a translation register: the fill reads them again. unicorn then runs the MSR itself. */
+static uint32_t on_msr(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user) {
+  el2dbg_run *r = user;
+  (void)uc;
+  (void)reg;
+  (void)cp;
+  r->regs_valid = 0;
+  return 0;
+}
+
 /** Binds the unicorn functions the hooks call, from the library JS already loaded. 0 on success. */
 int el2dbg_shim_init(const char *libunicorn_path) {
   void *lib = dlopen(libunicorn_path, RTLD_NOW | RTLD_NOLOAD);
@@ -331,7 +366,8 @@ int el2dbg_shim_init(const char *libunicorn_path) {
  * Installs the block hook, the TLBI hook and the native TLB fill of one engine; `run` must live as long as the engine.
  * The fill hook must come before the JS one (unicorn asks fill hooks in the order they were added, first yes wins).
  */
-int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t *sys_hook, uint64_t *fill_hook) {
+int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t *sys_hook, uint64_t *fill_hook,
+                  uint64_t *msr_hook) {
   uc_hook hh;
   uc_err err = hook_add(uc, &hh, UC_HOOK_BLOCK, (void *)on_block, run, 1, 0);
   if (err != UC_ERR_OK) return err;
@@ -342,6 +378,9 @@ int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t
   err = hook_add(uc, &hh, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, run, 1, 0);
   if (err != UC_ERR_OK) return err;
   *fill_hook = hh;
+  err = hook_add(uc, &hh, UC_HOOK_INSN, (void *)on_msr, run, 1, 0, UC_ARM64_INS_MSR);
+  if (err != UC_ERR_OK) return err;
+  *msr_hook = hh;
   return UC_ERR_OK;
 }
 

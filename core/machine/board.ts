@@ -29,6 +29,12 @@ const RAZ_WI_WINDOWS = [
   'pcie-ecam',
 ] as const;
 
+/** Who allocates RAM and flash: unicorn itself (uc_mem_map), or the native shim (RunState, so its fill reads them). */
+export interface BoardMemory {
+  mapMemory(base: bigint, size: bigint, perms: number): void;
+  unmapMemory(base: bigint, size: bigint): void;
+}
+
 /**
  * The hardware around the CPU: QEMU virt's memory map (flash, devices, RAM) in one unicorn engine, the device models,
  * the device tree, and the power-on state (memory holding the image and the DTB, the CPU at the entry at EL1h).
@@ -46,6 +52,7 @@ export class VirtBoard {
   constructor(
     private readonly uc: UnicornEngine,
     private readonly config: BoardConfig,
+    private readonly memory: BoardMemory = uc,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
     this.uart = new Pl011(virtRegion('uart').base, config.console);
@@ -87,8 +94,8 @@ export class VirtBoard {
       [this.ram.base, this.ram.size],
       [flash.base, flash.size],
     ] as const) {
-      this.uc.unmapMemory(base, size);
-      this.uc.mapMemory(base, size, UC_PROT.ALL);
+      this.memory.unmapMemory(base, size);
+      this.memory.mapMemory(base, size, UC_PROT.ALL);
     }
     for (const seg of this.config.image.segments) this.uc.writeMemory(seg.addr, seg.data); // the rest is zero
     this.uc.writeMemory(this.dtbAddress, this.dtb);
@@ -120,8 +127,8 @@ export class VirtBoard {
       );
     }
     const flash = virtRegion('flash');
-    this.uc.mapMemory(flash.base, flash.size, UC_PROT.ALL);
-    this.uc.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
+    this.memory.mapMemory(flash.base, flash.size, UC_PROT.ALL);
+    this.memory.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
   }
 
   private chooseDtbAddress(): bigint {

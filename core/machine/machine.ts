@@ -78,7 +78,13 @@ export class Machine {
     this.logger = config.logger ?? SILENT_LOGGER;
     this.sliceNs = BigInt(Math.round((config.sliceMs ?? 1) * 1e6));
     this.uc = UnicornEngine.open(config.lib);
-    this.board = new VirtBoard(this.uc, config);
+    this.uc.setTlbType('virtual');
+    this.runState = new RunState(this.uc);
+    // RAM and flash come from the shim, so its TLB fill reads descriptors without calling into unicorn.
+    this.board = new VirtBoard(this.uc, config, {
+      mapMemory: (base, size, perms) => this.runState.mapHostMemory(base, size, perms),
+      unmapMemory: (base, size) => this.runState.unmapHostMemory(base, size),
+    });
     this.uart = this.board.uart;
     this.devices = this.board.devices;
     this.ram = this.board.ram;
@@ -86,8 +92,6 @@ export class Machine {
     const policy = config.policy;
     this.makePolicy = typeof policy === 'function' ? policy : () => policy ?? defaultPolicy(config.ramSize);
     const firstPolicy = this.makePolicy();
-    this.uc.setTlbType('virtual');
-    this.runState = new RunState(this.uc);
     this.breakpoints = new BreakpointHooks(this.uc, this.runState);
     this.space = new AddressSpace(this.uc, this.el2, firstPolicy, {
       isBacked: (pa) => this.board.isBacked(pa),
@@ -344,6 +348,7 @@ export class Machine {
     await this.activeRun?.catch(() => undefined);
     this.closed = true;
     this.uc.close();
+    this.runState.releaseHostMemory();
   }
 }
 

@@ -34,7 +34,9 @@ const SLOT = {
 } as const;
 /** Entries of the native fill's range table (FILL_MAX_RANGES), three slots each. */
 export const NATIVE_FILL_MAX_RANGES = 64;
-const SLOTS = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES;
+/** Host mappings the shim made (el2dbg_run.host_maps), three slots each. */
+const HOST_MAPS = 4;
+const SLOTS = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS;
 
 /** Why the native fill leaves every fill to JS (bits of el2dbg_run.fill_off); none set: it answers what it can. */
 export const FILL_OFF = {
@@ -208,6 +210,28 @@ export class RunState {
     const { lib, handle } = this.engine;
     const ok = lib.shim.el2dbg_fill_probe(handle, this.block, va, type, el, BigUint64Array.from(regs), out);
     return ok ? { pa: out[0]!, perms: Number(out[1]!), blockSize: out[2]! } : null;
+  }
+
+  /**
+   * Maps zeroed RAM-like memory the shim allocates (uc_mem_map_ptr), so the native fill reads descriptors there
+   * directly. At most four at a time; free them with unmapHostMemory, and all with releaseHostMemory after uc_close.
+   */
+  mapHostMemory(base: bigint, size: bigint, perms: number): void {
+    const { lib, handle } = this.engine;
+    const what = `el2dbg_host_map(0x${base.toString(16)}, 0x${size.toString(16)})`;
+    check(lib, what, lib.shim.el2dbg_host_map(handle, this.block, base, size, perms));
+  }
+
+  /** Unmaps memory mapped by mapHostMemory (its contents are gone). */
+  unmapHostMemory(base: bigint, size: bigint): void {
+    const { lib, handle } = this.engine;
+    const what = `el2dbg_host_unmap(0x${base.toString(16)}, 0x${size.toString(16)})`;
+    check(lib, what, lib.shim.el2dbg_host_unmap(handle, this.block, base, size));
+  }
+
+  /** Frees the memory of every host mapping: only once the engine is closed. */
+  releaseHostMemory(): void {
+    this.engine.lib.shim.el2dbg_host_release(this.block);
   }
 
   /** Adds a breakpoint hook on exactly `address`; returns its hook id (remove it with engine.deleteHook). */

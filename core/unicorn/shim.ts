@@ -18,6 +18,9 @@ export interface ShimFunctions {
     msrHook: BigUint64Array,
   ): number;
   el2dbg_breakpoint_add(uc: unknown, run: unknown, address: bigint, hook: BigUint64Array): number;
+  el2dbg_host_map(uc: unknown, run: unknown, base: bigint, size: bigint, perms: number): number;
+  el2dbg_host_unmap(uc: unknown, run: unknown, base: bigint, size: bigint): number;
+  el2dbg_host_release(run: unknown): void;
   /** The native fill's answer for one VA without a run (tests): 1 and [pa, perms, block size] in out, or 0. */
   el2dbg_fill_probe(
     uc: unknown,
@@ -55,6 +58,9 @@ export function loadShim(root: string, libunicornPath: string): ShimFunctions {
       'int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh, _Out_ uint64_t *fh, _Out_ uint64_t *mh)',
     ),
     el2dbg_breakpoint_add: lib.func('int el2dbg_breakpoint_add(void *uc, void *run, uint64_t a, _Out_ uint64_t *h)'),
+    el2dbg_host_map: lib.func('int el2dbg_host_map(void *uc, void *run, uint64_t base, uint64_t size, uint32_t perms)'),
+    el2dbg_host_unmap: lib.func('int el2dbg_host_unmap(void *uc, void *run, uint64_t base, uint64_t size)'),
+    el2dbg_host_release: lib.func('void el2dbg_host_release(void *run)'),
     el2dbg_fill_probe: lib.func(
       'int el2dbg_fill_probe(void *uc, void *run, uint64_t va, uint32_t type, uint32_t el, const uint64_t *regs, _Out_ uint64_t *out)',
     ),

@@ -10,6 +10,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unicorn/unicorn.h>
 
@@ -20,6 +22,12 @@ typedef uc_err (*uc_ctl_fn)(uc_engine *uc, uc_control_type control, ...);
 typedef uc_err (*uc_reg_read_fn)(uc_engine *uc, int regid, void *value);
 typedef uc_err (*uc_reg_read_batch_fn)(uc_engine *uc, int const *regs, void **vals, int count);
 typedef uc_err (*uc_mem_read_fn)(uc_engine *uc, uint64_t address, void *bytes, uint64_t size);
+typedef uc_err (*uc_mem_map_ptr_fn)(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr);
+typedef uc_err (*uc_mem_unmap_fn)(uc_engine *uc, uint64_t address, size_t size);
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "descriptors are read from guest memory as host words: a little-endian host is assumed"
+#endif
 
 static uc_emu_stop_fn emu_stop;
 static uc_hook_add_fn hook_add;
@@ -27,6 +35,8 @@ static uc_ctl_fn ctl;
 static uc_reg_read_fn reg_read;
 static uc_reg_read_batch_fn reg_read_batch;
 static uc_mem_read_fn mem_read;
+static uc_mem_map_ptr_fn mem_map_ptr;
+static uc_mem_unmap_fn mem_unmap;
 
 /** Why a hook stopped the run (RUN_STOP_REASON). */
 enum { STOP_NONE = 0, STOP_REQUEST = 1, STOP_LIMIT = 2, STOP_DEADLINE = 3, STOP_BREAKPOINT = 4 };
@@ -60,7 +70,12 @@ typedef struct {
   /* Stage 2 as the TS side exported it: IPA ranges [base, end) that translate to PA = IPA and where something answers
      (stage 2 on: the policy's allowed ranges cut to the backed ones; off: the backed ones), FILL_RANGE_* flags. */
   uint64_t fill_ranges[3 * 64];
+  /* RAM and flash the shim allocated and mapped with uc_mem_map_ptr: base, size, host address (size 0: free). The
+     fill reads descriptors there directly instead of through uc_mem_read. */
+  uint64_t host_maps[3 * 4];
 } el2dbg_run;
+
+#define HOST_MAPS 4
 
 #define FILL_MAX_RANGES 64
 /** The range is RAM or flash: descriptors may be read there (not a device window, whose reads call JS). */
@@ -168,6 +183,18 @@ static const uint64_t *s2_range(const el2dbg_run *r, uint64_t ipa) {
   return NULL;
 }
 
+/** The 8-byte descriptor at physical address pa: straight from a host mapping when it is one, else uc_mem_read. */
+static int read_descriptor(uc_engine *uc, const el2dbg_run *r, uint64_t pa, uint64_t *d) {
+  for (int i = 0; i < HOST_MAPS; i++) {
+    const uint64_t *m = &r->host_maps[3 * i];
+    if (m[1] >= 8 && pa - m[0] <= m[1] - 8) {
+      memcpy(d, (const uint8_t *)(uintptr_t)m[2] + (pa - m[0]), 8);
+      return 1;
+    }
+  }
+  return mem_read(uc, pa, d, 8) == UC_ERR_OK;
+}
+
 /** addressTop of stage1-range.ts: 55 under top-byte-ignore, else 63. */
 static unsigned address_top(uint64_t va, int access, uint64_t tcr) {
   int upper = (va >> 55) & 1;
@@ -219,7 +246,7 @@ static int fill_walk(uc_engine *uc, const el2dbg_run *r, uint64_t va, int access
       const uint64_t *range = s2_range(r, entry);
       if (!range || !(range[2] & FILL_RANGE_MEMORY)) return 0; /* stage 2 on the walk: JS decides */
       uint64_t d;
-      if (mem_read(uc, entry, &d, 8) != UC_ERR_OK) return 0;
+      if (!read_descriptor(uc, r, entry, &d)) return 0;
       if (!(d & 1)) return 0; /* invalid */
       if (level < 3 && (d & 2)) {
         uint64_t next = d & DESC_ADDR_MASK;
@@ -359,7 +386,9 @@ int el2dbg_shim_init(const char *libunicorn_path) {
   reg_read = (uc_reg_read_fn)dlsym(lib, "uc_reg_read");
   reg_read_batch = (uc_reg_read_batch_fn)dlsym(lib, "uc_reg_read_batch");
   mem_read = (uc_mem_read_fn)dlsym(lib, "uc_mem_read");
-  return emu_stop && hook_add && ctl && reg_read && reg_read_batch && mem_read ? 0 : -2;
+  mem_map_ptr = (uc_mem_map_ptr_fn)dlsym(lib, "uc_mem_map_ptr");
+  mem_unmap = (uc_mem_unmap_fn)dlsym(lib, "uc_mem_unmap");
+  return emu_stop && hook_add && ctl && reg_read && reg_read_batch && mem_read && mem_map_ptr && mem_unmap ? 0 : -2;
 }
 
 /**
@@ -382,6 +411,52 @@ int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t
   if (err != UC_ERR_OK) return err;
   *msr_hook = hh;
   return UC_ERR_OK;
+}
+
+/**
+ * Maps zeroed RAM-like memory at [base, base + size) that the shim allocates, so the fill can read descriptors there
+ * without a call into unicorn. Returns a uc_err; like unicorn's own allocation (no MAP_NORESERVE), a size the host
+ * cannot commit fails with UC_ERR_NOMEM, which the CLI reports as too much --memory.
+ */
+int el2dbg_host_map(uc_engine *uc, el2dbg_run *run, uint64_t base, uint64_t size, uint32_t perms) {
+  int slot = -1;
+  for (int i = 0; i < HOST_MAPS && slot < 0; i++)
+    if (run->host_maps[3 * i + 1] == 0) slot = i;
+  if (slot < 0 || size == 0) return UC_ERR_NOMEM;
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return UC_ERR_NOMEM;
+  uc_err err = mem_map_ptr(uc, base, size, perms, p);
+  if (err != UC_ERR_OK) {
+    munmap(p, size);
+    return err;
+  }
+  run->host_maps[3 * slot] = base;
+  run->host_maps[3 * slot + 2] = (uint64_t)(uintptr_t)p;
+  run->host_maps[3 * slot + 1] = size;
+  return UC_ERR_OK;
+}
+
+/** Unmaps memory mapped by el2dbg_host_map (its contents are gone), or anything else uc_mem_unmap can unmap. */
+int el2dbg_host_unmap(uc_engine *uc, el2dbg_run *run, uint64_t base, uint64_t size) {
+  uc_err err = mem_unmap(uc, base, size);
+  if (err != UC_ERR_OK) return err;
+  for (int i = 0; i < HOST_MAPS; i++) {
+    uint64_t *m = &run->host_maps[3 * i];
+    if (m[1] == size && m[0] == base) {
+      m[1] = 0;
+      munmap((void *)(uintptr_t)m[2], size);
+    }
+  }
+  return UC_ERR_OK;
+}
+
+/** Frees every host mapping; only after uc_close (unicorn must never touch them again). */
+void el2dbg_host_release(el2dbg_run *run) {
+  for (int i = 0; i < HOST_MAPS; i++) {
+    uint64_t *m = &run->host_maps[3 * i];
+    if (m[1] != 0) munmap((void *)(uintptr_t)m[2], m[1]);
+    m[1] = 0;
+  }
 }
 
 /** Adds a breakpoint: a code hook on exactly `address` (remove it with uc_hook_del). */

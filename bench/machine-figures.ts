@@ -73,9 +73,10 @@ export async function benchStoreHeavy(lib: UnicornLibrary): Promise<{ el2dbg: nu
 
 /**
  * Successful TLB fills a second: the MMU on (a 1 GiB block over RAM, walks from level 0), stage 2 on (ritm), a
- * loop that touches 16 384 distinct pages and then invalidates the TLB, 40 times.
+ * loop that touches 16 384 distinct pages and then invalidates the TLB, 40 times. `native` false measures the
+ * TypeScript fill alone (the shim's native fill turned off), the reference it replaced.
  */
-export async function benchTlbFills(lib: UnicornLibrary): Promise<number> {
+export async function benchTlbFills(lib: UnicornLibrary, native = true): Promise<number> {
   const PASSES = 40;
   const PAGES = 16384;
   const src = `
@@ -131,6 +132,7 @@ export async function benchTlbFills(lib: UnicornLibrary): Promise<number> {
   for (let i = 0; i < 3; i++) {
     const m = new Machine({ lib, image, ramSize: RAM.size, console: quiet });
     try {
+      m.setNativeFill(native);
       const t0 = performance.now();
       const halt = await m.run();
       if (halt.kind !== 'power-off') throw new Error(`fill guest ended with ${halt.kind}`);

@@ -8,6 +8,7 @@ import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
 import type { WatchKind } from '../el2/events.js';
 import { SYSREG, pstateEl } from '../arch/sysregs.js';
 import { MixedRegisterBatch } from '../unicorn/register-batch.js';
+import { FILL_OFF, type NativeFillRange } from '../unicorn/run-state.js';
 
 /** Why a descriptor read on the stage-1 walk failed: stage 2 does not map the table's IPA, or no memory is there. */
 export type WalkReadFault = { kind: 'stage2'; ipa: bigint; level: Stage2Level } | { kind: 'no-memory'; pa: bigint };
@@ -70,6 +71,13 @@ export interface AddressSpaceHost {
   isBacked(pa: bigint): boolean;
   /** unicorn's TLB now holds a page of the stage-1 block [vaBase, vaBase + size) (larger than a page). */
   noteBlockMapping(vaBase: bigint, size: bigint): void;
+  /** Every physical range something answers at; `memory` for RAM and flash. */
+  backedRanges(): readonly NativeFillRange[];
+  /** The native TLB fill's controls (the engine's RunState): its stage-2 table and its reasons to stay off. */
+  readonly nativeFill: {
+    setFillRanges(ranges: readonly NativeFillRange[] | null): void;
+    setFillOff(reason: bigint, off: boolean): void;
+  };
 }
 
 const PAGE = 0x1000n;
@@ -111,6 +119,7 @@ export class AddressSpace {
       [UC_ARM64_REG.PSTATE, UC_ARM64_REG.TTBR0_EL1, UC_ARM64_REG.TTBR1_EL1],
       [SYSREG.SCTLR_EL1, SYSREG.TCR_EL1],
     );
+    this.exportNativeFill();
   }
 
   /** Replaces the stage-2 policy (a machine reset builds a fresh one); cached faults go. */
@@ -119,10 +128,44 @@ export class AddressSpace {
     this.invalidate();
   }
 
-  /** Forgets cached fill faults (stage 2 or watchpoints changed). */
+  /**
+   * Forgets cached fill faults (stage 2 or watchpoints changed) and gives the native fill a fresh stage-2 table: every
+   * change of the policy, HCR_EL2/VTCR_EL2/VTTBR_EL2 and the watchpoints comes through here.
+   */
   invalidate(): void {
     this.generation++;
     this.faultCache.clear();
+    this.exportNativeFill();
+  }
+
+  /**
+   * The native fill's stage-2 table: the IPA ranges translateIpa maps (to PA = IPA) where something answers (the
+   * fill's external-abort check), cut to the backed ranges. Handler regions and unmapped IPAs are not in it, so the
+   * native fill leaves them (and every fault) to fill(). If a range does not translate as exported, no table at all.
+   */
+  private exportNativeFill(): void {
+    const backed = this.host.backedRanges();
+    let ranges: NativeFillRange[] | null = [];
+    if (!this.el2.stage2Enabled) {
+      ranges = [...backed];
+    } else {
+      for (const a of this.policy.allowedRanges) {
+        for (const b of backed) {
+          const base = a.base > b.base ? a.base : b.base;
+          const end = a.end < b.end ? a.end : b.end;
+          if (base < end) ranges.push({ base, end, memory: b.memory });
+        }
+      }
+      for (const r of ranges) {
+        const first = this.policy.translate(r.base);
+        const last = this.policy.translate(r.end - 1n);
+        if (first.kind !== 'mapped' || first.pa !== r.base || last.kind !== 'mapped' || last.pa !== r.end - 1n) {
+          ranges = null;
+          break;
+        }
+      }
+    }
+    this.host.nativeFill.setFillRanges(ranges);
   }
 
   /** PSTATE, TTBR0/1 and SCTLR/TCR in one FFI call (the fill hook's hot path). */
@@ -241,9 +284,10 @@ export class AddressSpace {
     return { paddr: t.pa, perms };
   }
 
-  /** Replaces the watchpoint list (the caller flushes unicorn's TLB). */
+  /** Replaces the watchpoint list (the caller flushes unicorn's TLB). While any is set, the native fill stays off. */
   setWatchpoints(list: readonly Watchpoint[]): void {
     this.watchpoints = [...list];
+    this.host.nativeFill.setFillOff(FILL_OFF.WATCHPOINTS, list.length > 0);
     this.invalidate();
   }
 
@@ -318,8 +362,20 @@ export class AddressSpace {
     return t.kind === 'ok' ? t.pa : null;
   }
 
-  /** While set, the TLB-fill hook must not record a stop (a probe through unicorn's TLB is under way). */
-  probing = false;
+  #probing = false;
+
+  /**
+   * While set, the TLB-fill hook must not record a stop (a probe through unicorn's TLB is under way); the native fill
+   * stays off meanwhile, so every fill of a probe goes through fill().
+   */
+  get probing(): boolean {
+    return this.#probing;
+  }
+
+  set probing(on: boolean) {
+    this.#probing = on;
+    this.host.nativeFill.setFillOff(FILL_OFF.PROBING, on);
+  }
 
   /**
    * The 32-bit instruction at a virtual address, or null when it does not translate. Tries unicorn's TLB first (the

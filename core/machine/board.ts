@@ -29,6 +29,12 @@ const RAZ_WI_WINDOWS = [
   'pcie-ecam',
 ] as const;
 
+/** Who allocates RAM and flash: unicorn itself (uc_mem_map), or the native shim (RunState, so its fill reads them). */
+export interface BoardMemory {
+  mapMemory(base: bigint, size: bigint, perms: number): void;
+  unmapMemory(base: bigint, size: bigint): void;
+}
+
 /**
  * The hardware around the CPU: QEMU virt's memory map (flash, devices, RAM) in one unicorn engine, the device models,
  * the device tree, and the power-on state (memory holding the image and the DTB, the CPU at the entry at EL1h).
@@ -40,12 +46,13 @@ export class VirtBoard {
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;
   private readonly dtb: Uint8Array;
-  /** [base, end) of every physical range something answers at, RAM first. */
+  /** [base, end) of every physical range something answers at: RAM, flash, then the devices. */
   private readonly backed: readonly (readonly [bigint, bigint])[];
 
   constructor(
     private readonly uc: UnicornEngine,
     private readonly config: BoardConfig,
+    private readonly memory: BoardMemory = uc,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
     this.uart = new Pl011(virtRegion('uart').base, config.console);
@@ -69,6 +76,11 @@ export class VirtBoard {
     this.dtbAddress = this.chooseDtbAddress();
   }
 
+  /** Every physical range something answers at, [base, end); `memory` for RAM and flash (not a device model). */
+  backedRanges(): { base: bigint; end: bigint; memory: boolean }[] {
+    return this.backed.map(([base, end], i) => ({ base, end, memory: i < 2 }));
+  }
+
   /** True if something (RAM, flash, a device) answers at physical address `pa`. */
   isBacked(pa: bigint): boolean {
     return this.backed.some(([b, e]) => pa >= b && pa < e);
@@ -82,8 +94,8 @@ export class VirtBoard {
       [this.ram.base, this.ram.size],
       [flash.base, flash.size],
     ] as const) {
-      this.uc.unmapMemory(base, size);
-      this.uc.mapMemory(base, size, UC_PROT.ALL);
+      this.memory.unmapMemory(base, size);
+      this.memory.mapMemory(base, size, UC_PROT.ALL);
     }
     for (const seg of this.config.image.segments) this.uc.writeMemory(seg.addr, seg.data); // the rest is zero
     this.uc.writeMemory(this.dtbAddress, this.dtb);
@@ -115,8 +127,8 @@ export class VirtBoard {
       );
     }
     const flash = virtRegion('flash');
-    this.uc.mapMemory(flash.base, flash.size, UC_PROT.ALL);
-    this.uc.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
+    this.memory.mapMemory(flash.base, flash.size, UC_PROT.ALL);
+    this.memory.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
   }
 
   private chooseDtbAddress(): bigint {

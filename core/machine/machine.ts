@@ -9,7 +9,7 @@ import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { UnicornEngine, type MemAccessType } from '../unicorn/engine.js';
 import type { UnicornLibrary } from '../unicorn/library.js';
-import { RunState } from '../unicorn/run-state.js';
+import { FILL_OFF, RunState } from '../unicorn/run-state.js';
 import { AddressSpace, type FullTranslation, type Watchpoint } from './address-space.js';
 import { VirtBoard } from './board.js';
 import { BreakpointHooks } from './breakpoint-hooks.js';
@@ -78,7 +78,13 @@ export class Machine {
     this.logger = config.logger ?? SILENT_LOGGER;
     this.sliceNs = BigInt(Math.round((config.sliceMs ?? 1) * 1e6));
     this.uc = UnicornEngine.open(config.lib);
-    this.board = new VirtBoard(this.uc, config);
+    this.uc.setTlbType('virtual');
+    this.runState = new RunState(this.uc);
+    // RAM and flash come from the shim, so its TLB fill reads descriptors without calling into unicorn.
+    this.board = new VirtBoard(this.uc, config, {
+      mapMemory: (base, size, perms) => this.runState.mapHostMemory(base, size, perms),
+      unmapMemory: (base, size) => this.runState.unmapHostMemory(base, size),
+    });
     this.uart = this.board.uart;
     this.devices = this.board.devices;
     this.ram = this.board.ram;
@@ -86,12 +92,12 @@ export class Machine {
     const policy = config.policy;
     this.makePolicy = typeof policy === 'function' ? policy : () => policy ?? defaultPolicy(config.ramSize);
     const firstPolicy = this.makePolicy();
-    this.uc.setTlbType('virtual');
-    this.runState = new RunState(this.uc);
     this.breakpoints = new BreakpointHooks(this.uc, this.runState);
     this.space = new AddressSpace(this.uc, this.el2, firstPolicy, {
       isBacked: (pa) => this.board.isBacked(pa),
       noteBlockMapping: (vaBase, size) => this.runState.noteBlockMapping(vaBase, size),
+      backedRanges: () => this.board.backedRanges(),
+      nativeFill: this.runState,
     });
     this.hypervisor = new Hypervisor({
       uc: this.uc,
@@ -196,6 +202,29 @@ export class Machine {
   /** Full TLB flushes made because the guest invalidated a VA inside a block mapping. */
   get blockTlbiFlushes(): bigint {
     return this.runState.tlbiFlushes;
+  }
+
+  /**
+   * Turns the native TLB fill on or off by hand (it is on by default; off, every fill goes through the TypeScript
+   * walker, as before it existed). For measurements and tests.
+   */
+  setNativeFill(on: boolean): void {
+    this.runState.setFillOff(FILL_OFF.MANUAL, !on);
+  }
+
+  /** The native fill's state: its FILL_OFF reasons (0n: on), fills it answered, fills it left to TypeScript. */
+  get nativeFill(): { off: bigint; native: bigint; passed: bigint } {
+    return { off: this.runState.fillOff, ...this.runState.fillCounts };
+  }
+
+  /** The native fill's answer for one page VA with the given registers, without a run (the differential test). */
+  probeNativeFill(
+    va: bigint,
+    access: MemAccessType,
+    el: 0 | 1,
+    regs: readonly [sctlr: bigint, tcr: bigint, ttbr0: bigint, ttbr1: bigint],
+  ): { pa: bigint; perms: number; blockSize: bigint } | null {
+    return this.runState.probeFill(va, access, el, regs);
   }
 
   /** Asks a run in progress to stop at its next slice boundary (within one slice, 1 ms by default). */
@@ -319,6 +348,7 @@ export class Machine {
     await this.activeRun?.catch(() => undefined);
     this.closed = true;
     this.uc.close();
+    this.runState.releaseHostMemory();
   }
 }
 

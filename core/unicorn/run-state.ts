@@ -1,6 +1,8 @@
 // The run state the native shim's hooks share with JS: instruction count, stop reason, limits, the slice deadline,
-// the breakpoint to step off, and the VA range of block mappings for TLB maintenance. One per engine.
+// the breakpoint to step off, the VA range of block mappings for TLB maintenance, and the stage-2 table of the native
+// TLB fill. One per engine.
 import koffi from 'koffi';
+import { UC_MEM } from './constants.js';
 import { check, type UnicornEngine } from './engine.js';
 
 /** Why a shim hook stopped the run (el2dbg-shim.c STOP_*). */
@@ -22,8 +24,41 @@ const SLOT = {
   blockLo: 11,
   blockHi: 12,
   tlbiFlushes: 13,
+  fillOff: 14,
+  fillNative: 15,
+  fillPassed: 16,
+  fillRangeCount: 17,
+  inRun: 18,
+  regsValid: 19,
+  fillRanges: 24,
 } as const;
-const SLOTS = 16;
+/** Entries of the native fill's range table (FILL_MAX_RANGES), three slots each. */
+export const NATIVE_FILL_MAX_RANGES = 64;
+/** Host mappings the shim made (el2dbg_run.host_maps), three slots each. */
+const HOST_MAPS = 4;
+const SLOTS = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS;
+
+/** Why the native fill leaves every fill to JS (bits of el2dbg_run.fill_off); none set: it answers what it can. */
+export const FILL_OFF = {
+  /** No valid stage-2 table was exported (too many ranges, or not exported yet). */
+  NO_TABLE: 1n,
+  /** Watchpoints are set: watched pages need the JS fill. */
+  WATCHPOINTS: 2n,
+  /** A probe through unicorn's TLB is under way (AddressSpace.probing). */
+  PROBING: 4n,
+  /** Turned off by hand (tests, measurements). */
+  MANUAL: 8n,
+} as const;
+
+/**
+ * One entry of the native fill's stage-2 table: IPAs in [base, end) translate to PA = IPA and something answers there;
+ * `memory` when it is RAM or flash (descriptors may be read there without calling a device model).
+ */
+export interface NativeFillRange {
+  readonly base: bigint;
+  readonly end: bigint;
+  readonly memory: boolean;
+}
 const NONE = 0xffff_ffff_ffff_ffffn;
 
 /** The shim's per-engine state, readable and writable from JS between (and during) runs without a call. */
@@ -38,10 +73,13 @@ export class RunState {
     this.v[SLOT.limit] = NONE;
     this.v[SLOT.skipPc] = NONE;
     this.clearBlockRange();
+    this.v[SLOT.fillOff] = FILL_OFF.NO_TABLE;
     const blockHook = new BigUint64Array(1);
     const sysHook = new BigUint64Array(1);
+    const fillHook = new BigUint64Array(1);
+    const msrHook = new BigUint64Array(1);
     const { lib, handle } = engine;
-    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, blockHook, sysHook));
+    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, blockHook, sysHook, fillHook, msrHook));
   }
 
   /** Instructions executed so far (exact once `settle` has run after a run). */
@@ -69,6 +107,9 @@ export class RunState {
     this.v[SLOT.deadlineNs] = deadlineNs;
     this.v[SLOT.tick] = 0n;
     this.v[SLOT.request] = 0n;
+    // The native fill may keep the translation registers from now until the run ends or the guest runs an MSR.
+    this.v[SLOT.regsValid] = 0n;
+    this.v[SLOT.inRun] = 1n;
   }
 
   /** The breakpoint at `pc` lets its next execution pass (resuming from it); null clears that. */
@@ -87,6 +128,8 @@ export class RunState {
    */
   settle(pc: bigint): bigint {
     const v = this.v;
+    v[SLOT.inRun] = 0n; // JS may write registers again: the native fill reads them at every fill
+    v[SLOT.regsValid] = 0n;
     const start = v[SLOT.tbStart]!;
     const boundary = v[SLOT.stopReason] !== RUN_STOP.NONE && v[SLOT.stopReason] !== RUN_STOP.BREAKPOINT;
     if (!boundary && pc >= start && pc < v[SLOT.tbEnd]!) v[SLOT.executed] = v[SLOT.tbBase]! + (pc - start) / 4n;
@@ -113,6 +156,82 @@ export class RunState {
   /** Full TLB flushes the TLBI hook made for a TLBI by VA inside a block. */
   get tlbiFlushes(): bigint {
     return this.v[SLOT.tlbiFlushes]!;
+  }
+
+  /**
+   * Replaces the native fill's stage-2 table (null: no table, every fill goes to JS). More ranges than the table holds
+   * also turn the native fill off.
+   */
+  setFillRanges(ranges: readonly NativeFillRange[] | null): void {
+    const v = this.v;
+    if (ranges === null || ranges.length > NATIVE_FILL_MAX_RANGES) {
+      v[SLOT.fillRangeCount] = 0n;
+      this.setFillOff(FILL_OFF.NO_TABLE, true);
+      return;
+    }
+    v[SLOT.fillRangeCount] = 0n; // the fill never runs during this (one thread), but keep the table consistent anyway
+    ranges.forEach((r, i) => {
+      v[SLOT.fillRanges + 3 * i] = r.base;
+      v[SLOT.fillRanges + 3 * i + 1] = r.end;
+      v[SLOT.fillRanges + 3 * i + 2] = r.memory ? 1n : 0n;
+    });
+    v[SLOT.fillRangeCount] = BigInt(ranges.length);
+    this.setFillOff(FILL_OFF.NO_TABLE, false);
+  }
+
+  /** Sets or clears one reason (FILL_OFF) for the native fill to leave every fill to JS. */
+  setFillOff(reason: bigint, off: boolean): void {
+    const v = this.v;
+    v[SLOT.fillOff] = off ? v[SLOT.fillOff]! | reason : v[SLOT.fillOff]! & ~reason;
+  }
+
+  /** The FILL_OFF reasons set now. */
+  get fillOff(): bigint {
+    return this.v[SLOT.fillOff]!;
+  }
+
+  /** Fills the native fill answered, and fills it passed on to the JS fill, since the engine was opened. */
+  get fillCounts(): { native: bigint; passed: bigint } {
+    return { native: this.v[SLOT.fillNative]!, passed: this.v[SLOT.fillPassed]! };
+  }
+
+  /**
+   * The native fill's answer for one page VA without a run and without side effects (the differential test):
+   * [pa, UC_PROT perms, stage-1 block size (0: stage 1 off)], or null where the JS fill decides.
+   */
+  probeFill(
+    va: bigint,
+    access: 'read' | 'write' | 'fetch',
+    el: 0 | 1,
+    regs: readonly [sctlr: bigint, tcr: bigint, ttbr0: bigint, ttbr1: bigint],
+  ): { pa: bigint; perms: number; blockSize: bigint } | null {
+    const out = new BigUint64Array(3);
+    const type = access === 'read' ? UC_MEM.READ : access === 'write' ? UC_MEM.WRITE : UC_MEM.FETCH;
+    const { lib, handle } = this.engine;
+    const ok = lib.shim.el2dbg_fill_probe(handle, this.block, va, type, el, BigUint64Array.from(regs), out);
+    return ok ? { pa: out[0]!, perms: Number(out[1]!), blockSize: out[2]! } : null;
+  }
+
+  /**
+   * Maps zeroed RAM-like memory the shim allocates (uc_mem_map_ptr), so the native fill reads descriptors there
+   * directly. At most four at a time; free them with unmapHostMemory, and all with releaseHostMemory after uc_close.
+   */
+  mapHostMemory(base: bigint, size: bigint, perms: number): void {
+    const { lib, handle } = this.engine;
+    const what = `el2dbg_host_map(0x${base.toString(16)}, 0x${size.toString(16)})`;
+    check(lib, what, lib.shim.el2dbg_host_map(handle, this.block, base, size, perms));
+  }
+
+  /** Unmaps memory mapped by mapHostMemory (its contents are gone). */
+  unmapHostMemory(base: bigint, size: bigint): void {
+    const { lib, handle } = this.engine;
+    const what = `el2dbg_host_unmap(0x${base.toString(16)}, 0x${size.toString(16)})`;
+    check(lib, what, lib.shim.el2dbg_host_unmap(handle, this.block, base, size));
+  }
+
+  /** Frees the memory of every host mapping: only once the engine is closed. */
+  releaseHostMemory(): void {
+    this.engine.lib.shim.el2dbg_host_release(this.block);
   }
 
   /** Adds a breakpoint hook on exactly `address`; returns its hook id (remove it with engine.deleteHook). */

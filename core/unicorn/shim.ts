@@ -1,5 +1,6 @@
 // The native shim (shim/el2dbg-shim.c): loaded beside libunicorn, it holds the hooks unicorn calls for every
-// translated block, at breakpoints and at TLBI instructions. scripts/build-shim compiles it into .deps/shim.
+// translated block, at breakpoints, at TLBI instructions and for TLB fills. scripts/build-shim compiles it into
+// .deps/shim.
 import koffi, { type LibraryHandle } from 'koffi';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,8 +9,28 @@ import { UnicornLoadError } from './errors.js';
 /** The shim's C functions. */
 export interface ShimFunctions {
   el2dbg_shim_init(libunicornPath: string): number;
-  el2dbg_attach(uc: unknown, run: unknown, blockHook: BigUint64Array, sysHook: BigUint64Array): number;
+  el2dbg_attach(
+    uc: unknown,
+    run: unknown,
+    blockHook: BigUint64Array,
+    sysHook: BigUint64Array,
+    fillHook: BigUint64Array,
+    msrHook: BigUint64Array,
+  ): number;
   el2dbg_breakpoint_add(uc: unknown, run: unknown, address: bigint, hook: BigUint64Array): number;
+  el2dbg_host_map(uc: unknown, run: unknown, base: bigint, size: bigint, perms: number): number;
+  el2dbg_host_unmap(uc: unknown, run: unknown, base: bigint, size: bigint): number;
+  el2dbg_host_release(run: unknown): void;
+  /** The native fill's answer for one VA without a run (tests): 1 and [pa, perms, block size] in out, or 0. */
+  el2dbg_fill_probe(
+    uc: unknown,
+    run: unknown,
+    va: bigint,
+    type: number,
+    el: number,
+    regs: BigUint64Array,
+    out: BigUint64Array,
+  ): number;
 }
 
 /** Where scripts/build-shim puts the shim. */
@@ -33,8 +54,16 @@ export function loadShim(root: string, libunicornPath: string): ShimFunctions {
   }
   const fn: ShimFunctions = {
     el2dbg_shim_init: lib.func('int el2dbg_shim_init(const char *path)'),
-    el2dbg_attach: lib.func('int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh)'),
+    el2dbg_attach: lib.func(
+      'int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh, _Out_ uint64_t *fh, _Out_ uint64_t *mh)',
+    ),
     el2dbg_breakpoint_add: lib.func('int el2dbg_breakpoint_add(void *uc, void *run, uint64_t a, _Out_ uint64_t *h)'),
+    el2dbg_host_map: lib.func('int el2dbg_host_map(void *uc, void *run, uint64_t base, uint64_t size, uint32_t perms)'),
+    el2dbg_host_unmap: lib.func('int el2dbg_host_unmap(void *uc, void *run, uint64_t base, uint64_t size)'),
+    el2dbg_host_release: lib.func('void el2dbg_host_release(void *run)'),
+    el2dbg_fill_probe: lib.func(
+      'int el2dbg_fill_probe(void *uc, void *run, uint64_t va, uint32_t type, uint32_t el, const uint64_t *regs, _Out_ uint64_t *out)',
+    ),
   } as unknown as ShimFunctions;
   const rc = fn.el2dbg_shim_init(libunicornPath);
   if (rc !== 0) {

@@ -1,6 +1,7 @@
 // el2dbg's native fast path: the hooks unicorn calls on the CPU's own thread for every translated block, at
-// breakpoint addresses and at TLBI instructions. They are in C because a JS call per block would cost more than
-// the guest's own work (docs/architecture.md, "Run control").
+// breakpoint addresses, at TLBI instructions and for TLB fills. They are in C because a JS call per block would cost
+// more than the guest's own work (docs/architecture.md, "Run control"); the TLB fill answers the common case (a
+// successful stage-1 walk and stage-2 lookup) in C and leaves everything else to the TypeScript fill.
 //
 // Why block boundaries: unicorn checks a stop request after every load and store, and acting on it there restarts
 // the instruction after its access already happened (a repeated MMIO store, a load that clobbered its own base
@@ -9,6 +10,8 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdint.h>
+#include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unicorn/unicorn.h>
 
@@ -16,10 +19,24 @@ typedef uc_err (*uc_emu_stop_fn)(uc_engine *uc);
 typedef uc_err (*uc_hook_add_fn)(uc_engine *uc, uc_hook *hh, int type, void *callback, void *user_data, uint64_t begin,
                                  uint64_t end, ...);
 typedef uc_err (*uc_ctl_fn)(uc_engine *uc, uc_control_type control, ...);
+typedef uc_err (*uc_reg_read_fn)(uc_engine *uc, int regid, void *value);
+typedef uc_err (*uc_reg_read_batch_fn)(uc_engine *uc, int const *regs, void **vals, int count);
+typedef uc_err (*uc_mem_read_fn)(uc_engine *uc, uint64_t address, void *bytes, uint64_t size);
+typedef uc_err (*uc_mem_map_ptr_fn)(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr);
+typedef uc_err (*uc_mem_unmap_fn)(uc_engine *uc, uint64_t address, size_t size);
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "descriptors are read from guest memory as host words: a little-endian host is assumed"
+#endif
 
 static uc_emu_stop_fn emu_stop;
 static uc_hook_add_fn hook_add;
 static uc_ctl_fn ctl;
+static uc_reg_read_fn reg_read;
+static uc_reg_read_batch_fn reg_read_batch;
+static uc_mem_read_fn mem_read;
+static uc_mem_map_ptr_fn mem_map_ptr;
+static uc_mem_unmap_fn mem_unmap;
 
 /** Why a hook stopped the run (RUN_STOP_REASON). */
 enum { STOP_NONE = 0, STOP_REQUEST = 1, STOP_LIMIT = 2, STOP_DEADLINE = 3, STOP_BREAKPOINT = 4 };
@@ -43,7 +60,26 @@ typedef struct {
   uint64_t block_lo;     /* guest VAs filled from stage-1 blocks larger than a page since the last full flush */
   uint64_t block_hi;     /*   [block_lo, block_hi); empty when block_lo >= block_hi */
   uint64_t tlbi_flushes; /* full TLB flushes made for a TLBI by VA inside a block */
+  uint64_t fill_off;     /* FILL_OFF_* reasons the native fill must leave every fill to JS; 0: it answers */
+  uint64_t fill_native;  /* fills answered here */
+  uint64_t fill_passed;  /* fills passed on to the JS fill */
+  uint64_t fill_nranges; /* entries of fill_ranges in use */
+  uint64_t in_run;       /* JS sets it around uc_emu_start: only then may the fill keep translation registers */
+  uint64_t regs_valid;   /* regs_cache holds SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 (cleared by any MSR) */
+  uint64_t regs_cache[4];
+  /* Stage 2 as the TS side exported it: IPA ranges [base, end) that translate to PA = IPA and where something answers
+     (stage 2 on: the policy's allowed ranges cut to the backed ones; off: the backed ones), FILL_RANGE_* flags. */
+  uint64_t fill_ranges[3 * 64];
+  /* RAM and flash the shim allocated and mapped with uc_mem_map_ptr: base, size, host address (size 0: free). The
+     fill reads descriptors there directly instead of through uc_mem_read. */
+  uint64_t host_maps[3 * 4];
 } el2dbg_run;
+
+#define HOST_MAPS 4
+
+#define FILL_MAX_RANGES 64
+/** The range is RAM or flash: descriptors may be read there (not a device window, whose reads call JS). */
+#define FILL_RANGE_MEMORY 1u
 
 #define NO_ADDRESS UINT64_MAX
 /** Read the clock every this many blocks: a tight loop enters ~10^8 blocks a second, a clock read costs ~20 ns. */
@@ -119,18 +155,248 @@ static uint32_t on_sys(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *c
   return 0; /* unicorn then runs the TLBI itself */
 }
 
-/** Binds the three unicorn functions the hooks call, from the library JS already loaded. 0 on success. */
+/*
+ * The native TLB fill: the stage-1 walk of core/mmu/stage1-walker.ts (4 KiB granule, EL1&0 regime) and the stage-2
+ * lookup of AddressSpace.translateIpa, for the case where everything succeeds. Every fault, every IPA the exported
+ * table does not map (a handler region, an unmapped IPA, an access where nothing answers) and every state the table
+ * was not made for returns 0 and leaves the fill to the JS hook installed after this one, which then decides exactly
+ * as it always has. The TypeScript walker is the reference; test/core/machine/native-fill.test.ts compares the two.
+ */
+#define PAGE 0x1000ull
+#define PA_SIZE_BITS 48
+#define SCTLR_M (1ull << 0)
+#define SCTLR_WXN (1ull << 19)
+#define DESC_ADDR_MASK 0x0000fffffffff000ull /* bits [47:12] */
+enum { ACC_READ = 0, ACC_WRITE = 1, ACC_FETCH = 2 };
+
+static uint64_t field(uint64_t v, unsigned hi, unsigned lo) {
+  return (v >> lo) & ((hi - lo == 63) ? ~0ull : ((1ull << (hi - lo + 1)) - 1));
+}
+
+/** The exported range holding `ipa` (stage 2 maps it to itself and something answers there), or NULL. */
+static const uint64_t *s2_range(const el2dbg_run *r, uint64_t ipa) {
+  uint64_t n = r->fill_nranges;
+  for (uint64_t i = 0; i < n; i++) {
+    const uint64_t *e = &r->fill_ranges[3 * i];
+    if (ipa >= e[0] && ipa < e[1]) return e;
+  }
+  return NULL;
+}
+
+/** The 8-byte descriptor at physical address pa: straight from a host mapping when it is one, else uc_mem_read. */
+static int read_descriptor(uc_engine *uc, const el2dbg_run *r, uint64_t pa, uint64_t *d) {
+  for (int i = 0; i < HOST_MAPS; i++) {
+    const uint64_t *m = &r->host_maps[3 * i];
+    if (m[1] >= 8 && pa - m[0] <= m[1] - 8) {
+      memcpy(d, (const uint8_t *)(uintptr_t)m[2] + (pa - m[0]), 8);
+      return 1;
+    }
+  }
+  return mem_read(uc, pa, d, 8) == UC_ERR_OK;
+}
+
+/** addressTop of stage1-range.ts: 55 under top-byte-ignore, else 63. */
+static unsigned address_top(uint64_t va, int access, uint64_t tcr) {
+  int upper = (va >> 55) & 1;
+  uint64_t tbi = upper ? 1ull << 38 : 1ull << 37;
+  uint64_t tbid = upper ? 1ull << 52 : 1ull << 51;
+  if (access == ACC_FETCH && (tcr & tbid)) return 63;
+  return (tcr & tbi) ? 55 : 63;
+}
+
+/** The translation answer: the physical page, UC_PROT rights, and the size of the stage-1 block (0: stage 1 off). */
+typedef struct {
+  uint64_t pa;
+  uint64_t perms;
+  uint64_t block;
+} fill_answer;
+
+/* regs: SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1. Returns 1 with *out filled, 0 when JS must decide. */
+static int fill_walk(uc_engine *uc, const el2dbg_run *r, uint64_t va, int access, int el, const uint64_t regs[4],
+                     fill_answer *out) {
+  uint64_t sctlr = regs[0], tcr = regs[1];
+  uint64_t ipa, perms, block = 0;
+  unsigned top = address_top(va, access, tcr);
+  if (!(sctlr & SCTLR_M)) {
+    if (field(va, top, PA_SIZE_BITS) != 0) return 0; /* address size fault */
+    ipa = va & ((1ull << PA_SIZE_BITS) - 1);
+    perms = UC_PROT_ALL;
+  } else {
+    int upper = (va >> 55) & 1;
+    uint64_t t = field(tcr, upper ? 21 : 5, upper ? 16 : 0);
+    unsigned txsz = t < 16 ? 16 : t > 39 ? 39 : (unsigned)t;
+    unsigned input = 64 - txsz;
+    uint64_t m = field(va, top, input), all = (1ull << (top - input + 1)) - 1;
+    if (m != (upper ? all : 0)) return 0;                             /* VA outside the range */
+    if (tcr & (upper ? 1ull << 23 : 1ull << 7)) return 0;             /* EPDn */
+    if (field(tcr, upper ? 31 : 15, upper ? 30 : 14) != (upper ? 2 : 0)) return 0; /* not the 4 KiB granule */
+    static const unsigned ips_bits[8] = {32, 36, 40, 42, 44, 48, 48, 48};
+    unsigned osize = ips_bits[field(tcr, 34, 32)];
+    uint64_t baddr = regs[upper ? 3 : 2] & 0x0000fffffffffffeull;
+    if (baddr >> osize) return 0;
+    int level = input > 39 ? 0 : input > 30 ? 1 : input > 21 ? 2 : 3;
+    unsigned tlog2 = input - (12 + 9 * (3 - level)) + 3;
+    uint64_t table = baddr & ~((1ull << tlog2) - 1);
+    int hpd = (tcr & (upper ? 1ull << 42 : 1ull << 41)) != 0;
+    unsigned ap_table = 0, pxn_table = 0, uxn_table = 0;
+    for (;;) {
+      unsigned shift = 12 + 9 * (3 - level);
+      unsigned hi = shift + 8 < input - 1 ? shift + 8 : input - 1;
+      uint64_t entry = table + field(va, hi, shift) * 8;
+      const uint64_t *range = s2_range(r, entry);
+      if (!range || !(range[2] & FILL_RANGE_MEMORY)) return 0; /* stage 2 on the walk: JS decides */
+      uint64_t d;
+      if (!read_descriptor(uc, r, entry, &d)) return 0;
+      if (!(d & 1)) return 0; /* invalid */
+      if (level < 3 && (d & 2)) {
+        uint64_t next = d & DESC_ADDR_MASK;
+        if (next >> osize) return 0;
+        if (!hpd) {
+          ap_table |= (unsigned)field(d, 62, 61);
+          pxn_table |= (unsigned)field(d, 59, 59);
+          uxn_table |= (unsigned)field(d, 60, 60);
+        }
+        table = next;
+        level++;
+        continue;
+      }
+      if (level == 0 || (level == 3 && !(d & 2))) return 0; /* reserved */
+      uint64_t out_addr = d & DESC_ADDR_MASK & ~((1ull << shift) - 1);
+      if (out_addr >> osize) return 0;
+      if (!(d & (1ull << 10))) return 0; /* access flag */
+      unsigned ap = (unsigned)field(d, 7, 6);
+      int pxn = (d >> 53) & 1, uxn = (d >> 54) & 1;
+      int wxn = (sctlr & SCTLR_WXN) != 0;
+      int read_only = (ap & 2) || (ap_table & 2);
+      int el0_access = (ap & 1) && !(ap_table & 1);
+      int el1_write = !read_only, el0_write = el0_access && !read_only;
+      int el1_exec = !(pxn || pxn_table || el0_write), el0_exec = !(uxn || uxn_table);
+      if (el == 0)
+        perms = (el0_access ? UC_PROT_READ : 0) | (el0_write ? UC_PROT_WRITE : 0) |
+                (el0_exec && !(wxn && el0_write) ? UC_PROT_EXEC : 0);
+      else
+        perms = UC_PROT_READ | (el1_write ? UC_PROT_WRITE : 0) | (el1_exec && !(wxn && el1_write) ? UC_PROT_EXEC : 0);
+      uint64_t need = access == ACC_READ ? UC_PROT_READ : access == ACC_WRITE ? UC_PROT_WRITE : UC_PROT_EXEC;
+      if (!(perms & need)) return 0; /* permission fault */
+      block = 1ull << shift;
+      ipa = out_addr | (va & (block - 1));
+      break;
+    }
+  }
+  if (!s2_range(r, ipa)) return 0; /* stage 2 fault, handler region, or nothing there: JS decides */
+  out->pa = ipa & ~(PAGE - 1);
+  out->perms = perms;
+  out->block = block;
+  return 1;
+}
+
+/** SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 and the EL in one unicorn call. */
+static int read_translation_state_uncached(uc_engine *uc, uint64_t regs[4], int *el) {
+  static const int ids[5] = {UC_ARM64_REG_CP_REG, UC_ARM64_REG_CP_REG, UC_ARM64_REG_TTBR0_EL1, UC_ARM64_REG_TTBR1_EL1,
+                             UC_ARM64_REG_PSTATE};
+  uc_arm64_cp_reg sctlr = {.crn = 1, .crm = 0, .op0 = 3, .op1 = 0, .op2 = 0, .val = 0};
+  uc_arm64_cp_reg tcr = {.crn = 2, .crm = 0, .op0 = 3, .op1 = 0, .op2 = 2, .val = 0};
+  uint64_t pstate = 0;
+  void *vals[5] = {&sctlr, &tcr, &regs[2], &regs[3], &pstate};
+  if (reg_read_batch(uc, ids, vals, 5) != UC_ERR_OK) return 0;
+  regs[0] = sctlr.val;
+  regs[1] = tcr.val;
+  *el = ((pstate >> 2) & 3) == 0 ? 0 : 1;
+  return 1;
+}
+
+/**
+ * SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1 into regs and the EL (0 or 1) into *el. Reading the two system registers
+ * costs a hash lookup each, so inside a run the four are kept until the guest executes an MSR (on_msr) or the run
+ * ends: nothing else changes them while unicorn runs (JS writes registers only between runs, and unicorn takes no
+ * exception itself). PSTATE is read every time (ERET changes the EL without an MSR).
+ */
+static int read_translation_state(uc_engine *uc, el2dbg_run *r, uint64_t regs[4], int *el) {
+  if (r->in_run && r->regs_valid) {
+    uint64_t pstate = 0;
+    if (reg_read(uc, UC_ARM64_REG_PSTATE, &pstate) != UC_ERR_OK) return 0;
+    *el = ((pstate >> 2) & 3) == 0 ? 0 : 1;
+    for (int i = 0; i < 4; i++) regs[i] = r->regs_cache[i];
+    return 1;
+  }
+  if (!read_translation_state_uncached(uc, regs, el)) return 0;
+  if (r->in_run) {
+    for (int i = 0; i < 4; i++) r->regs_cache[i] = regs[i];
+    r->regs_valid = 1;
+  }
+  return 1;
+}
+
+static int access_of(uc_mem_type type) {
+  return type == UC_MEM_WRITE ? ACC_WRITE : type == UC_MEM_FETCH ? ACC_FETCH : ACC_READ;
+}
+
+static bool on_tlb_fill(uc_engine *uc, uint64_t va, uc_mem_type type, uc_tlb_entry *result, void *user) {
+  el2dbg_run *r = user;
+  uint64_t regs[4];
+  int el;
+  fill_answer a;
+  if (r->fill_off || !read_translation_state(uc, r, regs, &el) || !fill_walk(uc, r, va, access_of(type), el, regs, &a)) {
+    r->fill_passed++;
+    return false; /* the JS fill hook runs next */
+  }
+  if (a.block > PAGE) { /* what AddressSpace.fill does through RunState.noteBlockMapping */
+    uint64_t lo = va & ~(a.block - 1);
+    if (lo < r->block_lo) r->block_lo = lo;
+    if (lo + a.block > r->block_hi) r->block_hi = lo + a.block;
+  }
+  result->paddr = a.pa;
+  result->perms = (uc_prot)a.perms;
+  r->fill_native++;
+  return true;
+}
+
+/**
+ * Test entry point: the native fill's answer for one page VA, access (UC_MEM_READ/WRITE/FETCH) and EL with the given
+ * SCTLR_EL1, TCR_EL1, TTBR0_EL1, TTBR1_EL1, without a CPU run and without side effects. Returns 1 and {pa, perms,
+ * block size} in out, or 0 where the JS fill would decide. Ignores fill_off.
+ */
+int el2dbg_fill_probe(uc_engine *uc, el2dbg_run *run, uint64_t va, uint32_t type, uint32_t el, const uint64_t *regs,
+                      uint64_t *out) {
+  fill_answer a;
+  if (!fill_walk(uc, run, va, access_of((uc_mem_type)type), el ? 1 : 0, regs, &a)) return 0;
+  out[0] = a.pa;
+  out[1] = a.perms;
+  out[2] = a.block;
+  return 1;
+}
+
+/** Any MSR may change a translation register: the fill reads them again. unicorn then runs the MSR itself. */
+static uint32_t on_msr(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user) {
+  el2dbg_run *r = user;
+  (void)uc;
+  (void)reg;
+  (void)cp;
+  r->regs_valid = 0;
+  return 0;
+}
+
+/** Binds the unicorn functions the hooks call, from the library JS already loaded. 0 on success. */
 int el2dbg_shim_init(const char *libunicorn_path) {
   void *lib = dlopen(libunicorn_path, RTLD_NOW | RTLD_NOLOAD);
   if (!lib) return -1;
   emu_stop = (uc_emu_stop_fn)dlsym(lib, "uc_emu_stop");
   hook_add = (uc_hook_add_fn)dlsym(lib, "uc_hook_add");
   ctl = (uc_ctl_fn)dlsym(lib, "uc_ctl");
-  return emu_stop && hook_add && ctl ? 0 : -2;
+  reg_read = (uc_reg_read_fn)dlsym(lib, "uc_reg_read");
+  reg_read_batch = (uc_reg_read_batch_fn)dlsym(lib, "uc_reg_read_batch");
+  mem_read = (uc_mem_read_fn)dlsym(lib, "uc_mem_read");
+  mem_map_ptr = (uc_mem_map_ptr_fn)dlsym(lib, "uc_mem_map_ptr");
+  mem_unmap = (uc_mem_unmap_fn)dlsym(lib, "uc_mem_unmap");
+  return emu_stop && hook_add && ctl && reg_read && reg_read_batch && mem_read && mem_map_ptr && mem_unmap ? 0 : -2;
 }
 
-/** Installs the block hook and the TLBI hook of one engine; `run` must live as long as the engine. */
-int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t *sys_hook) {
+/**
+ * Installs the block hook, the TLBI hook and the native TLB fill of one engine; `run` must live as long as the engine.
+ * The fill hook must come before the JS one (unicorn asks fill hooks in the order they were added, first yes wins).
+ */
+int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t *sys_hook, uint64_t *fill_hook,
+                  uint64_t *msr_hook) {
   uc_hook hh;
   uc_err err = hook_add(uc, &hh, UC_HOOK_BLOCK, (void *)on_block, run, 1, 0);
   if (err != UC_ERR_OK) return err;
@@ -138,7 +404,59 @@ int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t
   err = hook_add(uc, &hh, UC_HOOK_INSN, (void *)on_sys, run, 1, 0, UC_ARM64_INS_SYS);
   if (err != UC_ERR_OK) return err;
   *sys_hook = hh;
+  err = hook_add(uc, &hh, UC_HOOK_TLB_FILL, (void *)on_tlb_fill, run, 1, 0);
+  if (err != UC_ERR_OK) return err;
+  *fill_hook = hh;
+  err = hook_add(uc, &hh, UC_HOOK_INSN, (void *)on_msr, run, 1, 0, UC_ARM64_INS_MSR);
+  if (err != UC_ERR_OK) return err;
+  *msr_hook = hh;
   return UC_ERR_OK;
+}
+
+/**
+ * Maps zeroed RAM-like memory at [base, base + size) that the shim allocates, so the fill can read descriptors there
+ * without a call into unicorn. Returns a uc_err; like unicorn's own allocation (no MAP_NORESERVE), a size the host
+ * cannot commit fails with UC_ERR_NOMEM, which the CLI reports as too much --memory.
+ */
+int el2dbg_host_map(uc_engine *uc, el2dbg_run *run, uint64_t base, uint64_t size, uint32_t perms) {
+  int slot = -1;
+  for (int i = 0; i < HOST_MAPS && slot < 0; i++)
+    if (run->host_maps[3 * i + 1] == 0) slot = i;
+  if (slot < 0 || size == 0) return UC_ERR_NOMEM;
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return UC_ERR_NOMEM;
+  uc_err err = mem_map_ptr(uc, base, size, perms, p);
+  if (err != UC_ERR_OK) {
+    munmap(p, size);
+    return err;
+  }
+  run->host_maps[3 * slot] = base;
+  run->host_maps[3 * slot + 2] = (uint64_t)(uintptr_t)p;
+  run->host_maps[3 * slot + 1] = size;
+  return UC_ERR_OK;
+}
+
+/** Unmaps memory mapped by el2dbg_host_map (its contents are gone), or anything else uc_mem_unmap can unmap. */
+int el2dbg_host_unmap(uc_engine *uc, el2dbg_run *run, uint64_t base, uint64_t size) {
+  uc_err err = mem_unmap(uc, base, size);
+  if (err != UC_ERR_OK) return err;
+  for (int i = 0; i < HOST_MAPS; i++) {
+    uint64_t *m = &run->host_maps[3 * i];
+    if (m[1] == size && m[0] == base) {
+      m[1] = 0;
+      munmap((void *)(uintptr_t)m[2], size);
+    }
+  }
+  return UC_ERR_OK;
+}
+
+/** Frees every host mapping; only after uc_close (unicorn must never touch them again). */
+void el2dbg_host_release(el2dbg_run *run) {
+  for (int i = 0; i < HOST_MAPS; i++) {
+    uint64_t *m = &run->host_maps[3 * i];
+    if (m[1] != 0) munmap((void *)(uintptr_t)m[2], m[1]);
+    m[1] = 0;
+  }
 }
 
 /** Adds a breakpoint: a code hook on exactly `address` (remove it with uc_hook_del). */

@@ -72,6 +72,14 @@ describe('dataAbortIss', () => {
     );
   });
 
+  it('keeps the instruction syndrome for a synchronous Tag Check Fault (DFSC 0x11 is not an External abort)', () => {
+    // AArch64.FaultSyndrome drops ISS[24:14] only for IsExternalSyncAbort: SyncExternal and SyncParity, on a walk
+    // or not; Fault_TagCheck (0b010001) shares the 0b01xxxx range but is none of them.
+    const load = decode('ldr x0, [x1]');
+    expect(hasInstructionSyndrome(load, { dfsc: 0x11, s1ptw: false })).to.equal(true);
+    expect(dataAbortIss(load, { dfsc: 0x11, s1ptw: false })).to.equal(0x1c0_8011n);
+  });
+
   it('keeps the instruction syndrome for permission and access flag faults', () => {
     const store = decode('strh w2, [x1]');
     // ISV | SAS=1 | SRT=2 | WnR | DFSC
@@ -114,6 +122,18 @@ describe('farForAccess', () => {
     expect(farForAccess(pair, 0x4000_2000n)).to.equal(0x4000_2000n);
     expect(farForAccess(pair, 0x4000_1000n)).to.equal(0x4000_1ffcn);
     expect(farForAccess(pair, 0x4000_3000n)).to.equal(0x4000_1ffcn);
+  });
+
+  it('is the first byte when the access ends just below the page named', () => {
+    const word = decode('ldr w0, [x2]'); // 0x4000_1ffc .. 0x4000_1fff
+    expect(farForAccess(word, 0x4000_2000n)).to.equal(0x4000_1ffcn);
+  });
+
+  it('is Xt for DC ZVA even when the faulting page starts at the zeroed block', () => {
+    const zva = decodeMemoryAccess(0xd50b_7421, { ...REGS, x: () => 0x4000_1028n }); // dc zva, x1
+    if (zva.kind !== 'memory') return expect.fail(JSON.stringify(zva));
+    expect(zva.address).to.equal(0x4000_1000n);
+    expect(farForAccess(zva, 0x4000_1000n)).to.equal(0x4000_1028n);
   });
 });
 

@@ -45,7 +45,8 @@ const write = (h: MmioAccessHandlers) =>
 
 describe('core/el2 decision: handler errors and extension edges', () => {
   describe('extension without SSE zero-extends (ISS.SSE = 0)', () => {
-    it('U8 SF=1: 0x80 -> 0x80, not sign-extended', () => expect(extendReadValue(0x80n, 8, false, true)).to.equal(0x80n));
+    it('U8 SF=1: 0x80 -> 0x80, not sign-extended', () =>
+      expect(extendReadValue(0x80n, 8, false, true)).to.equal(0x80n));
     it('U32 SF=1: 0x80000000 -> 0x80000000', () =>
       expect(extendReadValue(0x8000_0000n, 32, false, true)).to.equal(0x8000_0000n));
     it('U64 SSE SF=1: 0x8000000000000000 stays as it is', () =>

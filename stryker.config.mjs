@@ -24,6 +24,8 @@ const groups = {
     mutate: ['server/breakpoint-set.ts', 'server/registers/register-table.ts'],
     spec: [
       'dist/test/server/registers/**/*.test.js',
+      // breakpoint-set.ts against a recording machine (Z/z semantics without a child el2dbg).
+      'dist/test/server/breakpoint-set.test.js',
       'dist/test/server/execution-fidelity.test.js',
       'dist/test/server/gdb-session.test.js',
     ],

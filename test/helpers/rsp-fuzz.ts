@@ -93,6 +93,8 @@ export interface FuzzStats {
   reconnects: number;
   /** Fuzz packets with no reply before their sentinel, other than those the protocol leaves unanswered (R, k). */
   unanswered: number;
+  /** The first few packets that got a badly framed reply or none (for the report). */
+  samples: string[];
   seconds: number;
 }
 
@@ -125,7 +127,15 @@ function argument(random: () => number): string {
 /** Runs `count` fuzz packets against 127.0.0.1:port from `seed`. */
 export async function fuzzServer(port: number, seed: number, count: number): Promise<FuzzStats> {
   const random = generator(seed);
-  const stats: FuzzStats = { packets: 0, replies: 0, framingErrors: 0, reconnects: 0, unanswered: 0, seconds: 0 };
+  const stats: FuzzStats = {
+    packets: 0,
+    replies: 0,
+    framingErrors: 0,
+    reconnects: 0,
+    unanswered: 0,
+    seconds: 0,
+    samples: [],
+  };
   const t0 = performance.now();
   let conn = await open(port);
   for (let i = 0; i < count; i++) {
@@ -136,7 +146,11 @@ export async function fuzzServer(port: number, seed: number, count: number): Pro
     const outcome = await conn.exchange(payload, running);
     stats.replies += outcome.replies;
     stats.framingErrors += outcome.framingErrors;
-    if (!outcome.closed && outcome.replies < 2 && !/^[Rk]/.test(payload)) stats.unanswered++;
+    if (outcome.framingErrors > 0 && stats.samples.length < 10) stats.samples.push(`framing: ${payload.slice(0, 80)}`);
+    if (!outcome.closed && outcome.replies < 2 && !/^[Rk]/.test(payload)) {
+      stats.unanswered++;
+      if (stats.samples.length < 10) stats.samples.push(`unanswered: ${payload.slice(0, 80)}`);
+    }
     if (outcome.closed) {
       stats.reconnects++;
       conn = await open(port);

@@ -172,6 +172,9 @@ describeWithLldb(
       const from = session.send('process continue');
       await session.waitFor(/Process 1 resuming\n/, from, 'process continue');
       await server.waitForConsole(/iteration 0x0000000000000002/); // the guest is running
+      // lldb prints "resuming" before its own state thread marks the process running; an interrupt sent in between
+      // is refused ("Process is not running"). Ask lldb until it agrees (each answer is a round trip, no sleep).
+      for (let i = 0; i < 200 && !/is running/.test(await session.run('process status')); i++);
       await resumeUntil(session, 'process interrupt', /signal SIGINT/);
       const pc = registerValue(await session.run('register read pc'), 'pc');
       const text = parseGuestElf(server.imagePath).segments[0]!;

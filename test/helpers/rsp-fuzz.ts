@@ -201,7 +201,9 @@ async function open(port: number) {
       socket.write(encodePacket(payload));
       if (running) socket.write(Uint8Array.of(0x03));
       socket.write(encodePacket('qC'));
-      while (!replies.includes('QC01') && !closed) await changed();
+      // The sentinel's reply is QC01; a fuzz packet that is itself a plain qC gets one too, so wait for both.
+      const sentinels = payload === 'qC' ? 2 : 1;
+      while (replies.filter((r) => r === 'QC01').length < sentinels && !closed) await changed();
       const n = replies.length;
       replies.length = 0;
       return { replies: n, framingErrors: errors - before, closed };

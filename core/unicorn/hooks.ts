@@ -63,20 +63,21 @@ export class EngineHooks {
    * instruction caps the guest at a few MIPS.
    */
   addCodeHook(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
-    const state = { live: true };
-    const native = this.register((_uc: unknown, address: number | bigint, size: number) => {
-      if (!state.live) return;
-      try {
-        cb(BigInt(address), size);
-      } catch (e) {
-        this.failFromHook(e);
-      }
-    }, this.lib.types.hookCode);
-    return this.addHook({ type: UC_HOOK.CODE, native, begin, end, what: 'UC_HOOK_CODE', state });
+    return this.addAddressHook(UC_HOOK.CODE, 'UC_HOOK_CODE', { begin, end }, cb);
   }
 
   /** Hooks translated-block entries in [begin, end]; the callback gets the block's address and size in bytes. */
   addBlockHook(begin: bigint, end: bigint, cb: (address: bigint, size: number) => void): HookHandle {
+    return this.addAddressHook(UC_HOOK.BLOCK, 'UC_HOOK_BLOCK', { begin, end }, cb);
+  }
+
+  /** A code or block hook: both get (address, size) through unicorn's hookCode signature. */
+  private addAddressHook(
+    type: number,
+    what: string,
+    range: { begin: bigint; end: bigint },
+    cb: (address: bigint, size: number) => void,
+  ): HookHandle {
     const state = { live: true };
     const native = this.register((_uc: unknown, address: number | bigint, size: number) => {
       if (!state.live) return;
@@ -86,7 +87,7 @@ export class EngineHooks {
         this.failFromHook(e);
       }
     }, this.lib.types.hookCode);
-    return this.addHook({ type: UC_HOOK.BLOCK, native, begin, end, what: 'UC_HOOK_BLOCK', state });
+    return this.addHook({ type, native, begin: range.begin, end: range.end, what, state });
   }
 
   /** Hooks CPU exceptions (QEMU exception numbers: 1 UDEF, 2 SVC, 3 prefetch abort, 4 data abort, ...). */

@@ -4,10 +4,9 @@ import { CliError, EXIT } from './cli-error.js';
 import { doctorCommand } from './doctor-command.js';
 import { esrDecodeCommand } from './esr-command.js';
 import { parseInjectMode } from './machine-options.js';
-import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
 import { parseLoadAddress, parseMilliseconds, parsePort, parseSize } from './parse-options.js';
-import { addRunCommand, addTraceCommand } from './run-trace-commands.js';
+import { addMachineOptions, addRunCommand, addTraceCommand } from './run-trace-commands.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
 import { CatchRuleSyntaxError, parseCatchDefault, type CatchDefault } from '../debug/catch-rules.js';
@@ -88,23 +87,11 @@ function buildProgram(result: { code: number }): Command {
       result.code = doctorCommand(o.json === true);
     });
 
-  program
+  const serve = program
     .command('serve')
     .description('serve a guest to gdb over the GDB Remote Serial Protocol, halted at its entry')
-    .option('--image <file>', 'guest image: an AArch64 ELF or a raw binary', DEMO_IMAGE)
-    .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
-    .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
-    .option(
-      '--policy <name|file>',
-      'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module',
-      'ritm',
-    )
-    .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
-    .option(
-      '--handler-timeout <ms>',
-      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
-      '1000',
-    )
+    .option('--image <file>', 'guest image: an AArch64 ELF or a raw binary', DEMO_IMAGE);
+  addMachineOptions(serve)
     .option(
       '--port <n>',
       'TCP port to listen on (0 picks a free one; the "Listening on port N" line names it)',

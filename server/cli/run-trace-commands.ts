@@ -57,19 +57,14 @@ const DEFAULT_TRACE_FILE = 'trace.jsonl';
 
 const MAX_SIZE_HELP = 'stop the run (exit 3) when the trace files reach this size together (K/M/G)';
 
-/** Adds `el2dbg run`. */
-export function addRunCommand(program: Command, result: CommandResult, logger: MakeLogger): void {
-  program
-    .command('run')
-    .description('boot a guest image with its console on stdout, until it powers off')
-    .requiredOption(
-      '--image <file>',
-      'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary',
-    )
+/**
+ * The options every command that builds a machine takes (run, trace, serve), with the same meaning and help:
+ * RAM, where a raw image goes, the stage-2 policy, the injection mode and the handler budget.
+ */
+export function addMachineOptions(command: Command): Command {
+  return command
     .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
-    .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
-    .option('--max-insns <n>', 'stop the guest after about this many instructions, counted per basic block (exit 3)')
     .option(
       '--policy <name|file>',
       'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module',
@@ -80,7 +75,23 @@ export function addRunCommand(program: Command, result: CommandResult, logger: M
       '--handler-timeout <ms>',
       "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
       '1000',
-    )
+    );
+}
+
+const MAX_INSNS_HELP = 'stop the guest after exactly this many instructions (exit 3)';
+
+/** Adds `el2dbg run`. */
+export function addRunCommand(program: Command, result: CommandResult, logger: MakeLogger): void {
+  const run = program
+    .command('run')
+    .description('boot a guest image with its console on stdout, until it powers off')
+    .requiredOption(
+      '--image <file>',
+      'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary',
+    );
+  addMachineOptions(run)
+    .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
+    .option('--max-insns <n>', MAX_INSNS_HELP)
     .option(
       '--trace <file.jsonl>',
       'write every stage-2 trap, decision, injection, hypercall and guest exception as JSON Lines',
@@ -101,63 +112,38 @@ Example:
   $ el2dbg run --image guests/build/hello.elf
   Hello from el2dbg guest!`,
     )
-    .action(
-      async (
-        o: {
-          image: string;
-          memory: string;
-          loadAddr: string;
-          timeout?: string;
-          maxInsns?: string;
-          policy: string;
-          inject: string;
-          trace?: string;
-          events?: string;
-          maxSize: string;
-          handlerTimeout: string;
-        },
-        command: Command,
-      ) => {
-        if (o.events !== undefined && o.trace === undefined)
-          throw new CliError(EXIT.BAD_ARGUMENTS, '--events selects what --trace FILE records: give --trace too');
-        if (command.getOptionValueSource('maxSize') === 'cli' && o.trace === undefined)
-          throw new CliError(EXIT.BAD_ARGUMENTS, '--max-size limits what --trace FILE records: give --trace too');
-        const log = logger();
-        try {
-          result.code = await runCommand(
-            { ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) },
-            log,
-          );
-        } finally {
-          await closeLogger(log);
-        }
-      },
-    );
+    .action(async (o: RunFlags & { trace?: string }, command: Command) => {
+      if (o.events !== undefined && o.trace === undefined)
+        throw new CliError(EXIT.BAD_ARGUMENTS, '--events selects what --trace FILE records: give --trace too');
+      if (command.getOptionValueSource('maxSize') === 'cli' && o.trace === undefined)
+        throw new CliError(EXIT.BAD_ARGUMENTS, '--max-size limits what --trace FILE records: give --trace too');
+      const log = logger();
+      try {
+        result.code = await runCommand(
+          { ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) },
+          log,
+        );
+      } finally {
+        await closeLogger(log);
+      }
+    });
 }
 
 /** Adds `el2dbg trace` (record, or `trace convert`). */
 export function addTraceCommand(program: Command, result: CommandResult, logger: MakeLogger): void {
-  program
+  const trace = program
     .command('trace')
     .description(
       'run a guest headless and record every stage-2 trap, decision, injection and hypercall; or convert a trace',
     )
     .argument('[convert]', "'convert' to turn an existing JSON Lines trace into Perfetto JSON")
     .argument('[input]', 'with convert: the JSON Lines trace to read')
-    .option('--image <file>', 'guest image (ELF or raw binary)')
-    .option('--memory <size>', 'guest RAM size', '1G')
-    .option('--load-addr <addr>', 'where a raw binary is loaded', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
-    .option('--policy <name|file>', 'stage-2 policy: ritm, allow-all, or a .mjs/.ts module', 'ritm')
-    .option('--inject <mode>', 'ritm or architectural', 'ritm')
-    .option(
-      '--handler-timeout <ms>',
-      "time budget of each call into a policy module's handler: past it the handler is abandoned and the access faults (0: no budget, handlers run in the machine's thread)",
-      '1000',
-    )
+    .option('--image <file>', 'guest image (ELF or raw binary)');
+  addMachineOptions(trace)
     .option('--out <file.jsonl>', 'JSON Lines trace (default trace.jsonl when --perfetto is not given)')
     .option('--perfetto <file.json>', 'Chrome Trace Event JSON for the Perfetto UI (ui.perfetto.dev, Open trace file)')
-    .option('--max-insns <n>', 'stop after about this many instructions (exit 3)')
-    .option('--timeout <seconds>', 'stop after this many seconds (exit 3)')
+    .option('--max-insns <n>', MAX_INSNS_HELP)
+    .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
     .option(
       '--events <list>',
       'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort',
@@ -177,20 +163,7 @@ Examples:
       async (
         mode: string | undefined,
         input: string | undefined,
-        o: {
-          image?: string;
-          memory: string;
-          loadAddr: string;
-          policy: string;
-          inject: string;
-          out?: string;
-          perfetto?: string;
-          maxInsns?: string;
-          timeout?: string;
-          events?: string;
-          maxSize: string;
-          handlerTimeout: string;
-        },
+        o: Omit<RunFlags, 'image'> & { image?: string; out?: string; perfetto?: string },
       ) => {
         if (mode === 'convert') {
           if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');

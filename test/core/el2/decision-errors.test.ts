@@ -10,32 +10,9 @@ import {
   type DecisionOverride,
 } from '../../../core/el2/decision.js';
 import { extendReadValue } from '../../../core/el2/mmio-value.js';
-import type { TrapFrame } from '../../../core/el2/trap-frame.js';
-import { DEVICE } from '../../../core/stage2/stage2-attributes.js';
-import { Stage2PolicyBuilder } from '../../../core/stage2/stage2-policy.js';
 import type { MmioAccessHandlers } from '../../../core/stage2/stage2-types.js';
+import { BASE, frame, policyWith, syn } from './decision-fixtures.js';
 
-const frame = (x: Record<number, bigint> = {}): TrapFrame => ({
-  x: Array.from({ length: 31 }, (_, i) => x[i] ?? 0n),
-  spEl1: 0n,
-  elrEl2: 0n,
-  spsrEl2: 0x3c5n,
-  esrEl2: 0n,
-  farEl2: 0n,
-  hpfarEl2: 0n,
-});
-const syn = (s: Partial<AbortSyndrome>): AbortSyndrome => ({
-  isv: true,
-  width: 64,
-  sse: false,
-  srt: 0,
-  sf: true,
-  write: false,
-  ...s,
-});
-const BASE = 0x0f00_0000n;
-const policyWith = (h: MmioAccessHandlers) =>
-  new Stage2PolicyBuilder().allowRange(0n, BASE, DEVICE).handleRange(BASE, 0x1000n, h, 'dev').build();
 const READ_EXPECTED = "{ kind: 'value', value: bigint } or { kind: 'fault' }";
 const WRITE_EXPECTED = "{ kind: 'handled' } or { kind: 'fault' }";
 const read = (h: MmioAccessHandlers, s: Partial<AbortSyndrome> = {}) =>

@@ -1,33 +1,7 @@
 import { expect } from 'chai';
-import { abortSyndrome, decideDataAbort, type AbortSyndrome } from '../../../core/el2/decision.js';
+import { abortSyndrome, decideDataAbort } from '../../../core/el2/decision.js';
 import { extendReadValue } from '../../../core/el2/mmio-value.js';
-import type { TrapFrame } from '../../../core/el2/trap-frame.js';
-import { DEVICE } from '../../../core/stage2/stage2-attributes.js';
-import { Stage2PolicyBuilder } from '../../../core/stage2/stage2-policy.js';
-import type { MmioAccessHandlers } from '../../../core/stage2/stage2-types.js';
-
-const frame = (x: Record<number, bigint> = {}): TrapFrame => ({
-  x: Array.from({ length: 31 }, (_, i) => x[i] ?? 0n),
-  spEl1: 0n,
-  elrEl2: 0n,
-  spsrEl2: 0x3c5n,
-  esrEl2: 0n,
-  farEl2: 0n,
-  hpfarEl2: 0n,
-});
-const syn = (s: Partial<AbortSyndrome>): AbortSyndrome => ({
-  isv: true,
-  width: 64,
-  sse: false,
-  srt: 0,
-  sf: true,
-  write: false,
-  ...s,
-});
-const BASE = 0x0f00_0000n;
-function policyWith(h: MmioAccessHandlers) {
-  return new Stage2PolicyBuilder().allowRange(0n, BASE, DEVICE).handleRange(BASE, 0x1000n, h, 'dev').build();
-}
+import { BASE, frame, policyWith, syn } from './decision-fixtures.js';
 
 describe('core/el2 decision: RITM dispatch of a stage-2 data abort', () => {
   describe('extension of a read value (el2-model.md vectors)', () => {

@@ -69,6 +69,9 @@ export class UnicornEngine {
     // unicorn's ARM target defaults to 1 KiB TLB pages (ARMv5 tiny pages); AArch64 granules start at 4 KiB. Must
     // precede any map.
     engine.ctl('uc_ctl(PAGE_SIZE)', ucCtlWord(UC_CTL.UC_PAGE_SIZE, 1, CTL_IO_WRITE), 'uint32_t', UC_PAGE_SIZE);
+    // Without this, uc_emu_start's `until` argument (we pass 0) is an exit: a guest entered at 0x0 (firmware in flash)
+    // would stop before its first instruction. With exits on and none set, only our own hooks end a run.
+    engine.ctl('uc_ctl(USE_EXITS)', ucCtlWord(UC_CTL.UC_USE_EXITS, 1, CTL_IO_WRITE), 'int', 1);
     return engine;
   }
 

@@ -80,6 +80,14 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
     expect(r.code).to.equal(0);
   });
 
+  it('boots a raw binary in flash at 0x0, where firmware starts (0 is not an exit address)', async () => {
+    // hello.bin is position independent; uc_emu_start's `until` of 0 used to end the run before the first fetch.
+    const r = await runEl2dbg(['run', '--image', guestPath('hello', 'bin'), '--load-addr', '0x0']);
+    expect(r.stderr).to.equal('');
+    expect(r.stdout).to.equal('Hello from el2dbg guest!\n');
+    expect(r.code).to.equal(0);
+  });
+
   describe('bad input: a clear message and exit 2', () => {
     const cases: [string, string[], RegExp][] = [
       ['a missing image', ['run', '--image', '/nonexistent/guest.elf'], /\/nonexistent\/guest\.elf does not exist/],

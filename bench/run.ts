@@ -10,6 +10,7 @@ import { qemuTrapRate } from './qemu-trap-rate.js';
 import { benchCtrlC, benchDisconnectCycles, benchFuzz } from './server-figures.js';
 import { formatTable, writeResults, type BenchRow } from './table.js';
 import { benchTrapRate } from './trap-rate.js';
+import { benchUbootBoot } from './uboot-boot.js';
 
 const quick = process.argv.includes('--quick');
 const lib = loadUnicorn();
@@ -102,6 +103,17 @@ lower({
   reference: ref('QEMU 7.2', ctrlC.qemu.max),
   goal: '<= 10 ms',
   met: ctrlC.el2dbg.max <= 10,
+});
+
+say('Debian U-Boot to its autoboot line ...');
+const uboot = await benchUbootBoot();
+lower({
+  metric: 'U-Boot to "Hit any key"',
+  unit: 's',
+  el2dbg: uboot.el2dbg,
+  reference: ref('QEMU 7.2', uboot.qemu),
+  goal: '<= 2x QEMU (goal 1x)',
+  met: uboot.el2dbg <= 2 * uboot.qemu,
 });
 
 say('gdb against el2dbg serve and QEMU -gdb ...');

@@ -6,6 +6,7 @@ import type { Stage2TrapEvent } from '../core/el2/events.js';
 import type { AddressKind, FullTranslation, RangeRead, RangeWrite } from '../core/machine/address-space.js';
 import type { Machine } from '../core/machine/machine.js';
 import { pstateEl, SCTLR_EL1_M, SYSREG } from '../core/arch/sysregs.js';
+import { xRegisterId } from '../core/unicorn/registers.js';
 import { UC_ARM64_REG } from '../core/unicorn/constants.js';
 import { DebugObserver } from './debug/debug-observer.js';
 import { buildMemoryMapXml, memoryMapRegions } from './memory-map.js';
@@ -72,6 +73,17 @@ export class DebugTarget {
   /** Writes guest memory in the current memory space, up to the first byte that does not translate. */
   writeMemory(addr: bigint, data: Uint8Array): RangeWrite {
     return this.machine.space.writeRange(this.memspace, addr, data);
+  }
+
+  /** Reads guest virtual memory as EL1 sees it (whatever the memory space); null if any byte does not translate. */
+  readVirtual(addr: bigint, length: number): Uint8Array | null {
+    const r = this.machine.space.readRange('va', addr, length);
+    return r.faultAt === null ? r.data : null;
+  }
+
+  /** General-purpose register Xn (0..30). */
+  readX(n: number): bigint {
+    return this.machine.uc.readReg(xRegisterId(n));
   }
 
   /** The guest's program counter. */

@@ -1,6 +1,6 @@
 // The memory map gdb reads with qXfer:memory-map:read: the platform's flash banks and RAM, and the gaps between
-// them. Everything is `ram` to gdb: the machine's flash is RAM-like (no CFI command set to program it through),
-// so gdb writes it with plain M/X packets, as QEMU's gdbstub lets it write pflash. The gaps are listed because
+// them. Everything is `ram` to gdb: gdb writes flash with plain M/X packets, which write the flash array directly
+// (not the CFI command interface), as QEMU's gdbstub writes pflash. The gaps are listed because
 // gdb refuses any address outside the map, and gdb's addresses are guest virtual: device windows and a
 // high-half kernel (0xffff...) must stay reachable.
 import { VIRT_FLASH_BANK_COUNT, virtRegion } from '../core/platform/virt-memory-map.js';

@@ -14,6 +14,8 @@ export type FdtMemReserve = { readonly address: bigint; readonly size: bigint };
 export type FdtEncodeOptions = {
   readonly bootCpuId?: number;
   readonly memReserve?: readonly FdtMemReserve[];
+  /** Free space after the blocks up to this total size (QEMU hands firmware a 1 MiB tree to edit in place). */
+  readonly padTo?: number;
 };
 
 export type FdtErrorCode =
@@ -144,7 +146,8 @@ export function encodeFdt(root: FdtNode, options: FdtEncodeOptions = {}): Uint8A
   const offRsvmap = FDT_HEADER_SIZE; // already 8-byte aligned
   const offStruct = offRsvmap + rsvmap.length; // rsvmap is a multiple of 16 bytes
   const offStrings = offStruct + structBytes.length;
-  const totalSize = offStrings + stringBytes.length;
+  const used = offStrings + stringBytes.length;
+  const totalSize = options.padTo !== undefined && options.padTo > used ? options.padTo : used;
 
   const header = new ByteSink();
   for (const field of [
@@ -161,7 +164,7 @@ export function encodeFdt(root: FdtNode, options: FdtEncodeOptions = {}): Uint8A
   ]) {
     header.u32(field);
   }
-  return concatBytes([header.bytes(), rsvmap, structBytes, stringBytes]);
+  return concatBytes([header.bytes(), rsvmap, structBytes, stringBytes, new Uint8Array(totalSize - used)]);
 }
 
 function writeNode(node: FdtNode, out: ByteSink, strings: StringTable, isRoot: boolean): void {

@@ -1,6 +1,5 @@
 import type { El2State } from '../el2/el2-state.js';
-import type { Stage1Fault, Stage1Translation, TableRead } from '../mmu/stage1-walker.js';
-import { walkStage1 } from '../mmu/stage1-walker.js';
+import { walkStage1, type Stage1Fault, type Stage1Translation, type TableRead } from '../mmu/stage1-walker.js';
 import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import type { HandlerRegion, Stage2Level } from '../stage2/stage2-types.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
@@ -13,9 +12,7 @@ import { FILL_OFF, type NativeFillRange } from '../unicorn/run-state.js';
 /** Why a descriptor read on the stage-1 walk failed: stage 2 does not map the table's IPA, or no memory is there. */
 export type WalkReadFault = { kind: 'stage2'; ipa: bigint; level: Stage2Level } | { kind: 'no-memory'; pa: bigint };
 
-/**
- * A translation that did not reach memory: stage 1 failed (possibly on a table read), or stage 2 does not map the IPA.
- */
+/** A translation that did not reach memory: stage 1 failed (maybe on a table read), or stage 2 does not map the IPA. */
 export type TranslationFault =
   | { stage: 1; fault: Stage1Fault<WalkReadFault> }
   | { stage: 2; ipa: bigint; level: Stage2Level; region: HandlerRegion | null };
@@ -63,7 +60,8 @@ export type FillStop =
   | { kind: 'translation'; va: bigint; access: MemAccessType; el: 0 | 1; fault: TranslationFault }
   | { kind: 'watch-page'; va: bigint; access: MemAccessType }
   /** The translation reached a physical address where the machine has nothing: a synchronous external abort. */
-  | { kind: 'external-abort'; va: bigint; access: MemAccessType; el: 0 | 1; pa: bigint };
+  | { kind: 'external-abort'; va: bigint; access: MemAccessType; el: 0 | 1; pa: bigint }
+  | { kind: 'remap-flash'; va: bigint; access: MemAccessType }; // flash bank 0 must be remapped, then it runs again
 
 /** What the address space needs from the machine besides the engine: its memory map and the TLB bookkeeping. */
 export interface AddressSpaceHost {
@@ -71,8 +69,12 @@ export interface AddressSpaceHost {
   isBacked(pa: bigint): boolean;
   /** unicorn's TLB now holds a page of the stage-1 block [vaBase, vaBase + size) (larger than a page). */
   noteBlockMapping(vaBase: bigint, size: bigint): void;
-  /** Every physical range something answers at; `memory` for RAM and flash. */
-  backedRanges(): readonly NativeFillRange[];
+  /** Physical ranges something answers at (`memory`: RAM or flash; `native: false`: not for the native fill). */
+  backedRanges(): readonly (NativeFillRange & { readonly native?: boolean })[];
+  /** Flash bank 0 as memory: map it 'read-only', or 'remap' it before this access (VirtBoard.flashAccess). */
+  flashAccess(pa: bigint, access: MemAccessType): 'read-only' | 'remap' | null;
+  /** Writes physical memory as a debugger does (flash: its array); false if a byte is unmapped. */
+  writePhysical(pa: bigint, bytes: Uint8Array): boolean;
   /** The native TLB fill's controls (the engine's RunState): its stage-2 table and its reasons to stay off. */
   readonly nativeFill: {
     setFillRanges(ranges: readonly NativeFillRange[] | null): void;
@@ -144,7 +146,7 @@ export class AddressSpace {
    * native fill leaves them (and every fault) to fill(). If a range does not translate as exported, no table at all.
    */
   private exportNativeFill(): void {
-    const backed = this.host.backedRanges();
+    const backed = this.host.backedRanges().filter((b) => b.native !== false);
     let ranges: NativeFillRange[] | null = [];
     if (!this.el2.stage2Enabled) {
       ranges = [...backed];
@@ -265,12 +267,14 @@ export class AddressSpace {
       return stop;
     }
     if (!this.host.isBacked(t.pa)) return { kind: 'external-abort', va, access, el, pa: t.pa };
+    const flash = this.host.flashAccess(t.pa, access);
+    if (flash === 'remap') return { kind: 'remap-flash', va, access };
     if (t.stage1.stage1 === 'enabled' && t.stage1.blockSize > PAGE) {
       this.host.noteBlockMapping(va & ~(t.stage1.blockSize - 1n), t.stage1.blockSize);
     }
     const rights = el === 0 ? t.stage1.perms.el0 : t.stage1.perms.el1;
-    let perms =
-      (rights.read ? UC_PROT.READ : 0) | (rights.write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
+    const write = rights.write && flash !== 'read-only';
+    let perms = (rights.read ? UC_PROT.READ : 0) | (write ? UC_PROT.WRITE : 0) | (rights.exec ? UC_PROT.EXEC : 0);
     if (!this.watchBypass) {
       for (const w of this.watchpoints) {
         const page = w.space === 'ipa' ? t.ipa : va;
@@ -329,7 +333,7 @@ export class AddressSpace {
    */
   writeRange(space: AddressKind, addr: bigint, data: Uint8Array): RangeWrite {
     const r = this.forEachPage(space, addr, data.length, (pa, offset, size) =>
-      this.uc.tryWriteMemory(pa, data.subarray(offset, offset + size)),
+      this.host.writePhysical(pa, data.subarray(offset, offset + size)),
     );
     return { written: r.done, faultAt: r.faultAt };
   }

@@ -1,12 +1,17 @@
 import { SYSREG, PSTATE_EL1H_DAIF_MASKED, SCTLR_EL1_ENTRY } from '../arch/sysregs.js';
 import { RazWiDevice, type MmioDevice } from '../devices/device.js';
+import { FwCfg } from '../devices/fw-cfg.js';
+import { PcieEcamHost } from '../devices/pcie-ecam.js';
 import { Pl011, type SerialPort } from '../devices/pl011.js';
 import { Pl031 } from '../devices/pl031.js';
+import { Pl061 } from '../devices/pl061.js';
+import { VirtioMmioSlot } from '../devices/virtio-mmio.js';
 import type { LoadedImage } from '../loader/loaded-image.js';
 import { buildMachineDeviceTree } from '../platform/device-tree.js';
-import { virtRegion } from '../platform/virt-memory-map.js';
+import { VIRT_VIRTIO_MMIO_SLOT_COUNT, VIRT_VIRTIO_MMIO_SLOT_SIZE, virtRegion } from '../platform/virt-memory-map.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
-import type { UnicornEngine } from '../unicorn/engine.js';
+import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
+import { FlashBanks, type BoardMemory, type FlashAccess, type FlashBackingStore } from './flash-banks.js';
 
 /** What the board is built from: the image it boots, its RAM, where the console goes, the kernel command line. */
 export interface BoardConfig {
@@ -14,25 +19,78 @@ export interface BoardConfig {
   readonly ramSize: bigint;
   readonly console: SerialPort;
   readonly bootargs?: string;
+  /**
+   * 'firmware': the image is firmware in flash entered as QEMU's -bios enters it (x0 = 0; it finds the DTB at the
+   * start of RAM). 'image' (default): x0 = the DTB, as the Linux boot protocol and our guests expect.
+   */
+  readonly boot?: 'firmware' | 'image';
+  /** Flash bank 1's contents at power-on and where its changes go (`--flash1 FILE`). */
+  readonly flash1?: FlashBackingStore;
+  /** What the device tree describes (the RAM and the PCIe bridge stage 2 lets the guest reach). */
+  readonly view?: { readonly ramRanges?: readonly { base: bigint; size: bigint }[]; readonly pcie?: boolean };
 }
 
 const MiB = 1n << 20n;
 const PAGE = 0x1000n;
 /** Device windows of QEMU's virt that answer reads as zero and ignore writes (no model behind them yet). */
-const RAZ_WI_WINDOWS = [
-  'gic-dist',
-  'gic-redist',
-  'fw-cfg',
-  'virtio-mmio',
-  'pcie-mmio',
-  'pcie-pio',
-  'pcie-ecam',
-] as const;
+const RAZ_WI_WINDOWS = ['gic-dist', 'gic-redist', 'pcie-mmio', 'pcie-pio'] as const;
 
-/** Who allocates RAM and flash: unicorn itself (uc_mem_map), or the native shim (RunState, so its fill reads them). */
-export interface BoardMemory {
-  mapMemory(base: bigint, size: bigint, perms: number): void;
-  unmapMemory(base: bigint, size: bigint): void;
+/** What a device model may use of the board: guest physical memory (fw_cfg's DMA) and the machine's facts. */
+interface DeviceContext {
+  readonly uc: UnicornEngine;
+  readonly config: BoardConfig;
+  readonly console: SerialPort;
+}
+
+/**
+ * The device table: QEMU virt's devices at their addresses, one entry (a model, or several for a window of slots)
+ * each; their device-tree nodes come from core/platform/device-tree.ts. Flash is not here: its banks switch between
+ * memory and their model (flash-banks.ts).
+ */
+const DEVICES: readonly ((ctx: DeviceContext) => MmioDevice | MmioDevice[])[] = [
+  (ctx) => new Pl011(virtRegion('uart').base, ctx.console),
+  () => new Pl031(virtRegion('rtc').base),
+  (ctx) => new FwCfg(virtRegion('fw-cfg').base, physicalMemory(ctx.uc), { cpus: 1 }),
+  // With firmware (and so ACPI) QEMU 7.2 has an ACPI GED instead of the PL061 and its power key (virt.c).
+  (ctx) => (ctx.config.boot === 'firmware' ? [] : new Pl061(virtRegion('gpio').base)),
+  () =>
+    Array.from({ length: VIRT_VIRTIO_MMIO_SLOT_COUNT }, (_, i) => {
+      const base = virtRegion('virtio-mmio').base + BigInt(i) * VIRT_VIRTIO_MMIO_SLOT_SIZE;
+      return new VirtioMmioSlot(`virtio-mmio@${base.toString(16)}`, base);
+    }),
+  () => new PcieEcamHost('pcie-ecam', virtRegion('pcie-ecam').base, virtRegion('pcie-ecam').size),
+  () =>
+    RAZ_WI_WINDOWS.map((name) => {
+      const r = virtRegion(name);
+      return new RazWiDevice(name, r.base, r.size < PAGE ? PAGE : r.size);
+    }),
+];
+
+/** The page-aligned MMIO windows that hold the devices (devices in the same pages share a window). */
+function mmioWindows(devices: readonly MmioDevice[]): { base: bigint; size: bigint; devices: MmioDevice[] }[] {
+  const sorted = [...devices].sort((a, b) => (a.base < b.base ? -1 : a.base > b.base ? 1 : 0));
+  const windows: { base: bigint; size: bigint; devices: MmioDevice[] }[] = [];
+  for (const d of sorted) {
+    const base = d.base & ~(PAGE - 1n);
+    const end = (d.base + d.size + PAGE - 1n) & ~(PAGE - 1n);
+    const last = windows[windows.length - 1];
+    if (last && base < last.base + last.size) {
+      if (end > last.base + last.size) last.size = end - last.base;
+      last.devices.push(d);
+    } else windows.push({ base, size: end - base, devices: [d] });
+  }
+  return windows;
+}
+
+/** Guest physical memory for a device's DMA: what RAM or flash hold; an address nothing answers at throws. */
+function physicalMemory(uc: UnicornEngine): {
+  read(pa: bigint, length: number): Uint8Array;
+  write(pa: bigint, bytes: Uint8Array): void;
+} {
+  return {
+    read: (pa, length) => uc.readMemory(pa, length),
+    write: (pa, bytes) => uc.writeMemory(pa, bytes),
+  };
 }
 
 /**
@@ -46,6 +104,7 @@ export class VirtBoard {
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;
   private readonly dtb: Uint8Array;
+  private readonly flash: FlashBanks;
   /** [base, end) of every physical range something answers at: RAM, flash, then the devices. */
   private readonly backed: readonly (readonly [bigint, bigint])[];
 
@@ -55,15 +114,9 @@ export class VirtBoard {
     private readonly memory: BoardMemory = uc,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
-    this.uart = new Pl011(virtRegion('uart').base, config.console);
-    this.devices = [
-      this.uart,
-      new Pl031(virtRegion('rtc').base),
-      ...RAZ_WI_WINDOWS.map((name) => {
-        const r = virtRegion(name);
-        return new RazWiDevice(name, r.base, r.size < PAGE ? PAGE : r.size);
-      }),
-    ];
+    const ctx: DeviceContext = { uc, config, console: config.console };
+    this.devices = DEVICES.flatMap((make) => make(ctx));
+    this.uart = this.devices.find((d): d is Pl011 => d instanceof Pl011)!;
     const flash = virtRegion('flash');
     this.backed = [
       [this.ram.base, this.ram.base + this.ram.size],
@@ -71,14 +124,54 @@ export class VirtBoard {
       ...this.devices.map((d) => [d.base, d.base + d.size] as const),
     ];
     this.map();
+    this.flash = new FlashBanks(uc, memory, config.flash1);
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
-    this.dtb = buildMachineDeviceTree({ ramBase: this.ram.base, ramSize: this.ram.size, cpus: 1, ...bootargs });
+    this.dtb = buildMachineDeviceTree({
+      ramBase: this.ram.base,
+      ramSize: this.ram.size,
+      cpus: 1,
+      ...bootargs,
+      ...config.view,
+      gpio: config.boot !== 'firmware',
+      // QEMU hands firmware its tree in a 1 MiB blob (free space to edit it in place); U-Boot's bdinfo shows the size.
+      ...(config.boot === 'firmware' ? { size: 1 << 20 } : {}),
+    });
     this.dtbAddress = this.chooseDtbAddress();
   }
 
-  /** Every physical range something answers at, [base, end); `memory` for RAM and flash (not a device model). */
-  backedRanges(): { base: bigint; end: bigint; memory: boolean }[] {
-    return this.backed.map(([base, end], i) => ({ base, end, memory: i < 2 }));
+  /**
+   * Every physical range something answers at, [base, end): `memory` for RAM and flash (not a device model), `native`
+   * where the native TLB fill may answer (not flash bank 0: while it is memory it is mapped read-only, see
+   * flash-banks.ts).
+   */
+  backedRanges(): { base: bigint; end: bigint; memory: boolean; native: boolean }[] {
+    const [flashBase, flashEnd] = this.flash.range;
+    const bank1 = flashBase + (flashEnd - flashBase) / 2n;
+    return [
+      { base: this.ram.base, end: this.ram.base + this.ram.size, memory: true, native: true },
+      { base: flashBase, end: bank1, memory: true, native: false },
+      { base: bank1, end: flashEnd, memory: false, native: true },
+      ...this.devices.map((d) => ({ base: d.base, end: d.base + d.size, memory: false, native: true })),
+    ];
+  }
+
+  /** How the TLB fill must treat an access to `pa` (flash bank 0 while it is memory: read-only, or remap first). */
+  flashAccess(pa: bigint, access: MemAccessType): FlashAccess {
+    return this.flash.access(pa, access);
+  }
+
+  /** Moves flash bank 0 between memory and its command interface (the caller flushes the TLB). */
+  remapFlash(): void {
+    this.flash.remapBank0();
+  }
+
+  /**
+   * Writes physical memory as a loader or debugger does: flash gets its array written (not its commands), the rest
+   * through unicorn. False if some byte is not mapped.
+   */
+  writePhysical(pa: bigint, bytes: Uint8Array): boolean {
+    if (this.flash.writeArray(pa, bytes)) return true;
+    return this.uc.tryWriteMemory(pa, bytes);
   }
 
   /** True if something (RAM, flash, a device) answers at physical address `pa`. */
@@ -86,18 +179,18 @@ export class VirtBoard {
     return this.backed.some(([b, e]) => pa >= b && pa < e);
   }
 
-  /** RAM and flash hold the image and the DTB and nothing else; every device is in its reset state. */
+  /**
+   * RAM and flash bank 0 hold the image and the DTB and nothing else (bank 1 keeps what was saved in it, as flash
+   * does across a reset); every device is in its reset state.
+   */
   powerOnMemoryAndDevices(): void {
     // Unmapping and mapping again gives zeroed memory at once (pages are allocated when first touched).
-    const flash = virtRegion('flash');
-    for (const [base, size] of [
-      [this.ram.base, this.ram.size],
-      [flash.base, flash.size],
-    ] as const) {
-      this.memory.unmapMemory(base, size);
-      this.memory.mapMemory(base, size, UC_PROT.ALL);
+    this.memory.unmapMemory(this.ram.base, this.ram.size);
+    this.memory.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
+    this.flash.powerOn();
+    for (const seg of this.config.image.segments) {
+      if (!this.writePhysical(seg.addr, seg.data)) this.uc.writeMemory(seg.addr, seg.data); // names the address
     }
-    for (const seg of this.config.image.segments) this.uc.writeMemory(seg.addr, seg.data); // the rest is zero
     this.uc.writeMemory(this.dtbAddress, this.dtb);
     for (const d of this.devices) d.reset();
   }
@@ -107,7 +200,8 @@ export class VirtBoard {
     for (let i = 0; i <= 28; i++) this.uc.writeReg(UC_ARM64_REG.X0 + i, 0n);
     this.uc.writeReg(UC_ARM64_REG.X29, 0n);
     this.uc.writeReg(UC_ARM64_REG.X30, 0n);
-    this.uc.writeReg(UC_ARM64_REG.X0, this.dtbAddress);
+    // QEMU's -bios leaves x0 zero (the firmware finds the DTB at the start of RAM); a kernel gets the DTB in x0.
+    this.uc.writeReg(UC_ARM64_REG.X0, this.config.boot === 'firmware' ? 0n : this.dtbAddress);
     for (let i = 0; i < 32; i++) this.uc.writeVector(UC_ARM64_REG.Q0 + i, new Uint8Array(16));
     for (const r of [UC_ARM64_REG.SP_EL0, UC_ARM64_REG.SP_EL1, UC_ARM64_REG.SP]) this.uc.writeReg(r, 0n);
     this.uc.writeReg(UC_ARM64_REG.PSTATE, PSTATE_EL1H_DAIF_MASKED);
@@ -118,16 +212,26 @@ export class VirtBoard {
   }
 
   private map(): void {
-    for (const d of this.devices) {
+    // unicorn maps whole pages; devices smaller than a page (fw_cfg, the 0x200-byte virtio slots) share one window
+    // that hands each access to the device it falls in (nothing there: reads zero, writes ignored).
+    for (const w of mmioWindows(this.devices)) {
+      const at = (off: bigint) => {
+        const pa = w.base + off;
+        return w.devices.find((d) => pa >= d.base && pa < d.base + d.size);
+      };
       this.uc.mapMmio(
-        d.base,
-        d.size,
-        (off, size) => d.read(off, size),
-        (off, size, value) => d.write(off, size, value),
+        w.base,
+        w.size,
+        (off, size) => {
+          const d = at(off);
+          return d ? d.read(w.base + off - d.base, size) : 0n;
+        },
+        (off, size, value) => {
+          const d = at(off);
+          d?.write(w.base + off - d.base, size, value);
+        },
       );
     }
-    const flash = virtRegion('flash');
-    this.memory.mapMemory(flash.base, flash.size, UC_PROT.ALL);
     this.memory.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
   }
 

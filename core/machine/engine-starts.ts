@@ -24,6 +24,8 @@ export interface EngineStartsDeps {
   readonly isBreakpoint: (pc: bigint) => boolean;
   /** Drops every cached translation (the Machine's flushTlb). */
   readonly flushTlb: () => void;
+  /** Moves flash bank 0 between memory and its command interface (the board's remapFlash). */
+  readonly remapFlash: () => void;
 }
 
 /**
@@ -121,6 +123,12 @@ export class EngineStarts {
         };
       case 'fill':
         if (p.stop.kind === 'watch-page') return this.handleWatchPage();
+        if (p.stop.kind === 'remap-flash') {
+          // Invisible to the guest: the access runs again, now against the bank as it must be mapped.
+          this.deps.remapFlash();
+          this.deps.flushTlb();
+          return null;
+        }
         halt =
           p.stop.kind === 'external-abort'
             ? this.deps.exceptions.externalAbort(p.stop, pc)

@@ -4,6 +4,7 @@ import { El2State, type InjectMode } from '../el2/el2-state.js';
 import { SILENT_LOGGER, type CoreLogger, type HaltReason, type MachineEvent } from '../el2/events.js';
 import { Hypervisor } from '../el2/hypervisor.js';
 import type { LoadedImage } from '../loader/loaded-image.js';
+import { virtRegion } from '../platform/virt-memory-map.js';
 import { buildAllowAllPolicy } from '../stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.js';
 import { UC_ARM64_REG } from '../unicorn/constants.js';
@@ -13,6 +14,8 @@ import { FILL_OFF, RunState } from '../unicorn/run-state.js';
 import { AddressSpace, type FullTranslation, type Watchpoint } from './address-space.js';
 import { VirtBoard } from './board.js';
 import { BreakpointHooks } from './breakpoint-hooks.js';
+import type { FlashBackingStore } from './flash-banks.js';
+import { guestView } from './guest-view.js';
 import { EngineStarts } from './engine-starts.js';
 import { GuestExceptions } from './guest-exceptions.js';
 
@@ -36,6 +39,10 @@ export interface MachineConfig {
   /** Longest uninterrupted run, in milliseconds, before the machine yields to the event loop (default 1). */
   readonly sliceMs?: number;
   readonly bootargs?: string;
+  /** 'firmware': the image is entered as QEMU's -bios enters firmware (x0 = 0); default 'image' (x0 = the DTB). */
+  readonly boot?: 'firmware' | 'image';
+  /** Flash bank 1's initial contents and where its changes go (`--flash1 FILE`). */
+  readonly flash1?: FlashBackingStore;
 }
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -80,23 +87,31 @@ export class Machine {
     this.uc = UnicornEngine.open(config.lib);
     this.uc.setTlbType('virtual');
     this.runState = new RunState(this.uc);
-    // RAM and flash come from the shim, so its TLB fill reads descriptors without calling into unicorn.
-    this.board = new VirtBoard(this.uc, config, {
-      mapMemory: (base, size, perms) => this.runState.mapHostMemory(base, size, perms),
-      unmapMemory: (base, size) => this.runState.unmapHostMemory(base, size),
-    });
+    const policy = config.policy;
+    this.makePolicy = typeof policy === 'function' ? policy : () => policy ?? defaultPolicy(config.ramSize);
+    const firstPolicy = this.makePolicy();
+    // RAM and flash come from the shim, so its TLB fill reads descriptors without calling into unicorn. The device
+    // tree describes what stage 2 lets the guest reach (a reset rebuilds the policy with the same layout).
+    const view = guestView(firstPolicy, virtRegion('ram').base, config.ramSize);
+    this.board = new VirtBoard(
+      this.uc,
+      { ...config, view },
+      {
+        mapMemory: (base, size, perms) => this.runState.mapHostMemory(base, size, perms),
+        unmapMemory: (base, size) => this.runState.unmapHostMemory(base, size),
+      },
+    );
     this.uart = this.board.uart;
     this.devices = this.board.devices;
     this.ram = this.board.ram;
     this.dtbAddress = this.board.dtbAddress;
-    const policy = config.policy;
-    this.makePolicy = typeof policy === 'function' ? policy : () => policy ?? defaultPolicy(config.ramSize);
-    const firstPolicy = this.makePolicy();
     this.breakpoints = new BreakpointHooks(this.uc, this.runState);
     this.space = new AddressSpace(this.uc, this.el2, firstPolicy, {
       isBacked: (pa) => this.board.isBacked(pa),
       noteBlockMapping: (vaBase, size) => this.runState.noteBlockMapping(vaBase, size),
       backedRanges: () => this.board.backedRanges(),
+      flashAccess: (pa, access) => this.board.flashAccess(pa, access),
+      writePhysical: (pa, bytes) => this.board.writePhysical(pa, bytes),
       nativeFill: this.runState,
     });
     this.hypervisor = new Hypervisor({
@@ -125,6 +140,7 @@ export class Machine {
       exceptions: this.exceptions,
       isBreakpoint: (pc) => this.breakpoints.has(pc),
       flushTlb: () => this.flushTlb(),
+      remapFlash: () => this.board.remapFlash(),
     });
     this.powerOn(firstPolicy);
   }

@@ -15,6 +15,14 @@ import {
   type FdtNode,
   type FdtProp,
 } from '../fdt/fdt-builder.js';
+import {
+  cpuMapNode,
+  gpioNodes,
+  pcieNode,
+  platformBusNode,
+  pmuNode,
+  virtioMmioNodes,
+} from './device-tree-peripherals.js';
 import { VIRT_FLASH_BANK_COUNT, VIRT_GICV3_REDIST_STRIDE, virtRegion, type VirtRegion } from './virt-memory-map.js';
 
 export type MachineDeviceTreeConfig = {
@@ -22,6 +30,17 @@ export type MachineDeviceTreeConfig = {
   readonly ramSize: bigint;
   readonly cpus: number;
   readonly bootargs?: string;
+  /**
+   * The RAM the guest may reach, when stage 2 leaves holes in it (RITM's modify_dt: its own 4 MiB window is not
+   * described): reg entries of the memory node, inside [ramBase, ramBase + ramSize). Default: all of it.
+   */
+  readonly ramRanges?: readonly { readonly base: bigint; readonly size: bigint }[];
+  /** Describe the PCIe host bridge (default true; false when stage 2 does not let the guest reach its ECAM). */
+  readonly pcie?: boolean;
+  /** Describe the PL061 and its power key (default true; QEMU leaves them out when it boots firmware with ACPI). */
+  readonly gpio?: boolean;
+  /** Total size of the blob, free space included (QEMU gives firmware 1 MiB); default: no free space. */
+  readonly size?: number;
 };
 
 export type DeviceTreeConfigErrorCode = 'RamEmpty' | 'RamOutsideRegion' | 'CpuCountOutOfRange';
@@ -45,7 +64,9 @@ export class DeviceTreeConfigError extends Error {
 
 // Same phandle values as QEMU, so blobs can be compared property by property.
 const PHANDLE_APB_PCLK = 0x8000;
+const PHANDLE_CPU0 = 0x8001;
 const PHANDLE_GIC = 0x8002;
+const PHANDLE_GPIO = 0x8003;
 
 // include/dt-bindings/interrupt-controller/arm-gic.h
 const GIC_SPI = 0;
@@ -81,19 +102,24 @@ export function buildMachineDeviceTree(config: MachineDeviceTreeConfig): Uint8Ar
     ],
     [
       chosenNode(`/${unitName('pl011', uart)}`, config.bootargs),
-      memoryNode(config.ramBase, config.ramSize),
+      memoryNode(config.ramBase, config.ramRanges ?? [{ base: config.ramBase, size: config.ramSize }]),
       cpusNode(config.cpus),
       psciNode(),
       timerNode(),
       apbPclkNode(),
       gicNode(),
+      pmuNode(),
       uartNode(uart),
       rtcNode(),
       fwCfgNode(),
       flashNode(),
+      ...(config.gpio === false ? [] : gpioNodes(PHANDLE_GPIO, PHANDLE_APB_PCLK)),
+      ...virtioMmioNodes(),
+      ...(config.pcie === false ? [] : [pcieNode(PHANDLE_GIC)]),
+      platformBusNode(PHANDLE_GIC),
     ],
   );
-  return encodeFdt(root, { bootCpuId: 0 });
+  return encodeFdt(root, { bootCpuId: 0, ...(config.size !== undefined ? { padTo: config.size } : {}) });
 }
 
 function checkConfig(config: MachineDeviceTreeConfig): void {
@@ -134,8 +160,8 @@ function chosenNode(stdoutPath: string, bootargs: string | undefined): FdtNode {
   return fdtNode('chosen', props);
 }
 
-function memoryNode(base: bigint, size: bigint): FdtNode {
-  return fdtNode(`memory@${base.toString(16)}`, [reg({ base, size }), fdtProp('device_type', fdtString('memory'))]);
+function memoryNode(base: bigint, ranges: readonly { readonly base: bigint; readonly size: bigint }[]): FdtNode {
+  return fdtNode(`memory@${base.toString(16)}`, [reg(...ranges), fdtProp('device_type', fdtString('memory'))]);
 }
 
 function cpusNode(count: number): FdtNode {
@@ -143,13 +169,21 @@ function cpusNode(count: number): FdtNode {
     // reg is the MPIDR affinity: with GICv3, QEMU's virt puts 16 CPUs in each Aff1 cluster.
     const mpidr = ((id >> 4) << 8) | (id & 0xf);
     return fdtNode(`cpu@${mpidr.toString(16)}`, [
+      fdtProp('phandle', fdtPhandle(cpuPhandle(id))),
       fdtProp('device_type', fdtString('cpu')),
       compatible('arm,cortex-a57'),
       fdtProp('reg', fdtCells(mpidr)),
-      fdtProp('enable-method', fdtString('psci')),
+      // QEMU names PSCI as the enable method only when there is another CPU to enable.
+      ...(count > 1 ? [fdtProp('enable-method', fdtString('psci'))] : []),
     ]);
   });
-  return fdtNode('cpus', [fdtProp('#size-cells', fdtCells(0)), fdtProp('#address-cells', fdtCells(1))], cpus);
+  const map = cpuMapNode(Array.from({ length: count }, (_, id) => cpuPhandle(id)));
+  return fdtNode('cpus', [fdtProp('#size-cells', fdtCells(0)), fdtProp('#address-cells', fdtCells(1))], [map, ...cpus]);
+}
+
+/** Phandles of the cpu nodes: the first is QEMU's 0x8001; the others follow the fixed ones. */
+function cpuPhandle(id: number): number {
+  return id === 0 ? PHANDLE_CPU0 : PHANDLE_GPIO + id;
 }
 
 function psciNode(): FdtNode {
@@ -195,11 +229,13 @@ function gicNode(): FdtNode {
     reg(dist, virtRegion('gic-redist')),
     fdtProp('#redistributor-regions', fdtCells(1)),
     compatible('arm,gic-v3'),
+    // As QEMU with its=off: no ITS child, but ranges and 2/2 cells all the same (the PCIe interrupt-map gives the
+    // GIC a two-cell unit address).
+    fdtProp('ranges', fdtEmpty()),
+    fdtProp('#size-cells', fdtCells(2)),
+    fdtProp('#address-cells', fdtCells(2)),
     fdtProp('interrupt-controller', fdtEmpty()),
     fdtProp('#interrupt-cells', fdtCells(3)),
-    // QEMU has 2 here for its ITS child node; we model no ITS, and dtc wants the
-    // property on every interrupt provider (interrupt-map parents need it).
-    fdtProp('#address-cells', fdtCells(0)),
   ]);
 }
 

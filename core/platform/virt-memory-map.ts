@@ -8,6 +8,7 @@ export type VirtRegionName =
   | 'uart'
   | 'rtc'
   | 'fw-cfg'
+  | 'gpio'
   | 'virtio-mmio'
   | 'pcie-mmio'
   | 'pcie-pio'
@@ -26,6 +27,7 @@ const REGIONS: { readonly [K in VirtRegionName]: { readonly base: bigint; readon
   uart: { base: 0x0900_0000n, size: 0x0000_1000n },
   rtc: { base: 0x0901_0000n, size: 0x0000_1000n },
   'fw-cfg': { base: 0x0902_0000n, size: 0x0000_0018n },
+  gpio: { base: 0x0903_0000n, size: 0x0000_1000n },
   'virtio-mmio': { base: 0x0a00_0000n, size: 0x0000_4000n },
   'pcie-mmio': { base: 0x1000_0000n, size: 0x2eff_0000n },
   'pcie-pio': { base: 0x3eff_0000n, size: 0x0001_0000n },

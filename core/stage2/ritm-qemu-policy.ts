@@ -43,6 +43,24 @@ export function buildRitmQemuPolicy(
 
 /** QEMU virt's high PCIe ECAM window (VIRT_HIGH_PCIE_ECAM), reachable under the allow-all policy. */
 export const HIGH_PCIE_ECAM = Object.freeze({ base: 0x40_1000_0000n, size: 0x1000_0000n });
+/** QEMU virt's high PCIe MMIO window (VIRT_HIGH_PCIE_MMIO with highmem on). */
+export const HIGH_PCIE_MMIO = Object.freeze({ base: 0x80_0000_0000n, size: 0x80_0000_0000n });
+/** RITM's later policy maps RAM only below 4 GiB of physical address space. */
+const RITM_PCI_RAM_END = 0x1_0000_0000n;
+
+/**
+ * RITM's later QEMU-virt policy: the `ritm` layout (devices below RAM, the filtered MMIO page, RAM without RITM's own
+ * 4 MiB window) with RAM up to 4 GiB, the high PCIe ECAM and the high PCIe MMIO window mapped as device, so firmware
+ * and kernels can scan and use PCI under the EL2 model.
+ */
+export function buildRitmPciPolicy(builder: Stage2PolicyBuilder, ramSize: bigint = DEFAULT_RAM_SIZE): FilteredMmioPage {
+  const ramEnd = QEMU_VIRT_RAM_BASE + ramSize;
+  const mapped = ramEnd < RITM_PCI_RAM_END ? ramSize : RITM_PCI_RAM_END - QEMU_VIRT_RAM_BASE;
+  const page = buildRitmQemuPolicy(builder, mapped);
+  builder.allowRange(HIGH_PCIE_ECAM.base, HIGH_PCIE_ECAM.size, DEVICE);
+  builder.allowRange(HIGH_PCIE_MMIO.base, HIGH_PCIE_MMIO.size, DEVICE);
+  return page;
+}
 
 /** Declares a policy that lets the guest reach everything below RAM and the high ECAM as device, and RAM as normal. */
 export function buildAllowAllPolicy(builder: Stage2PolicyBuilder, ramSize: bigint = DEFAULT_RAM_SIZE): void {

@@ -71,8 +71,13 @@ export class UnicornEngine {
     engine.ctl('uc_ctl(PAGE_SIZE)', ucCtlWord(UC_CTL.UC_PAGE_SIZE, 1, CTL_IO_WRITE), 'uint32_t', UC_PAGE_SIZE);
     // Without this, uc_emu_start's `until` argument (we pass 0) is an exit: a guest entered at 0x0 (firmware in flash)
     // would stop before its first instruction. With exits on and none set, only our own hooks end a run.
-    engine.ctl('uc_ctl(USE_EXITS)', ucCtlWord(UC_CTL.UC_USE_EXITS, 1, CTL_IO_WRITE), 'int', 1);
+    engine.setUseExits(true);
     return engine;
+  }
+
+  /** With exits on, uc_emu_start ignores its `until` argument (only exits set through uc_ctl end a run). */
+  private setUseExits(on: boolean): void {
+    this.ctl('uc_ctl(USE_EXITS)', ucCtlWord(UC_CTL.UC_USE_EXITS, 1, CTL_IO_WRITE), 'int', on ? 1 : 0);
   }
 
   /** The raw engine pointer as an integer, so another thread can call uc_emu_stop on it. */
@@ -174,11 +179,18 @@ export class UnicornEngine {
     read: (offset: bigint, size: number) => bigint,
     write: (offset: bigint, size: number, value: bigint) => void,
   ): void {
-    const { readCb, writeCb } = this.hooks.mmioCallbacks(read, write);
+    this.mapMmioCallbacks(address, size, this.hooks.mmioCallbacks(read, write));
+  }
+
+  /**
+   * Maps an MMIO window with callbacks made once by hooks.mmioCallbacks: a window mapped and unmapped many times (a
+   * flash bank switching between memory and its command interface) does not register new callbacks each time.
+   */
+  mapMmioCallbacks(address: bigint, size: bigint, callbacks: { readCb: unknown; writeCb: unknown }): void {
     check(
       this.lib,
       `uc_mmio_map(0x${address.toString(16)}, 0x${size.toString(16)})`,
-      this.lib.fn.uc_mmio_map(this.handle, address, size, readCb, null, writeCb, null),
+      this.lib.fn.uc_mmio_map(this.handle, address, size, callbacks.readCb, null, callbacks.writeCb, null),
     );
   }
 
@@ -283,13 +295,20 @@ export class UnicornEngine {
    */
   start(begin: bigint, options: { until?: bigint; timeoutUs?: number; count?: number } = {}): EmuStartResult {
     this.hooks.takeError();
-    const rc = this.lib.fn.uc_emu_start(
-      this.handle,
-      begin,
-      options.until ?? 0n,
-      BigInt(options.timeoutUs ?? 0),
-      BigInt(options.count ?? 0),
-    );
+    // Exits are on (open()): an `until` address is honoured by turning them off for this start only.
+    if (options.until !== undefined) this.setUseExits(false);
+    let rc: number;
+    try {
+      rc = this.lib.fn.uc_emu_start(
+        this.handle,
+        begin,
+        options.until ?? 0n,
+        BigInt(options.timeoutUs ?? 0),
+        BigInt(options.count ?? 0),
+      );
+    } finally {
+      if (options.until !== undefined) this.setUseExits(true);
+    }
     const hookError = this.hooks.takeError();
     if (hookError !== undefined) throw hookError;
     if (rc === UC_ERR.OK) return OK_RESULT;

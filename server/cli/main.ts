@@ -6,7 +6,7 @@ import { esrDecodeCommand } from './esr-command.js';
 import { parseInjectMode } from './machine-options.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
 import { parseLoadAddress, parseMilliseconds, parsePort, parseSize } from './parse-options.js';
-import { addMachineOptions, addRunCommand, addTraceCommand } from './run-trace-commands.js';
+import { addMachineOptions, addRunCommand, addTraceCommand, bootFlags } from './run-trace-commands.js';
 import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
 import { CatchRuleSyntaxError, parseCatchDefault, type CatchDefault } from '../debug/catch-rules.js';
@@ -131,26 +131,31 @@ Examples:
   $ gdb-multiarch -ex 'target remote | npx el2dbg serve --stdio' guests/build/demo.elf`,
     )
     .action(
-      async (o: {
-        image: string;
-        memory: string;
-        loadAddr: string;
-        policy: string;
-        inject: string;
-        port: string;
-        host: string;
-        allowRemote?: boolean;
-        stdio?: boolean;
-        once?: boolean;
-        handlerTimeout: string;
-        catch: string[];
-        traceDir?: string;
-      }) => {
+      async (
+        o: {
+          image: string;
+          firmware?: string;
+          flash1?: string;
+          memory: string;
+          loadAddr: string;
+          policy: string;
+          inject: string;
+          port: string;
+          host: string;
+          allowRemote?: boolean;
+          stdio?: boolean;
+          once?: boolean;
+          handlerTimeout: string;
+          catch: string[];
+          traceDir?: string;
+        },
+        command: Command,
+      ) => {
         const log = logger();
         try {
           result.code = await serveCommand(
             {
-              image: o.image,
+              ...bootFlags(o, command, DEMO_IMAGE),
               memory: parseSize(o.memory, '--memory'),
               loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
               policy: o.policy,

@@ -8,13 +8,20 @@ import type { TraceEventType } from '../../core/trace/trace-events.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
 import { CliError, EXIT } from './cli-error.js';
 import { ConsoleSink } from './console-sink.js';
-import { checkRamSize, loadEngineLibrary, loadGuestImage, openMachine } from './load-guest.js';
+import { attachConsoleInput } from './console-input.js';
+import { loadBootImage } from './firmware.js';
+import { checkRamSize, loadEngineLibrary, openMachine } from './load-guest.js';
 import { hex } from '../../core/text/hex.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
 
 /** Options of `el2dbg run`, already parsed. */
 export interface RunOptions {
+  /** The guest image, or with `firmware` the firmware spec (u-boot or a file). */
   image: string;
+  /** Boot firmware from flash (--firmware u-boot|FILE) instead of an image. */
+  firmware?: string;
+  /** File behind flash bank 1 (--flash1). */
+  flash1?: string;
   memory: bigint;
   loadAddr: bigint;
   timeoutSeconds?: number;
@@ -33,6 +40,9 @@ export interface RunOptions {
   /** A progress line on stderr (instructions, events, MiB written) every half second. */
   progress?: boolean;
 }
+
+/** Why a run ends when the user types Ctrl-A x at the console (exit 0, as QEMU's Ctrl-A x). */
+const QUIT_WHY = 'quit (Ctrl-A x)';
 
 /** The default --max-size: a trace that would fill a disk stops the run first. */
 export const DEFAULT_TRACE_MAX_BYTES = 2 ** 30;
@@ -55,7 +65,8 @@ function formatBytes(n: number): string {
 export async function runCommand(opts: RunOptions, logger: winston.Logger): Promise<number> {
   const ramSize = checkRamSize(opts.memory);
   const lib = loadEngineLibrary();
-  const image = await loadGuestImage(opts.image, ramSize, opts.loadAddr);
+  const boot = await loadBootImage(opts, ramSize);
+  const image = boot.image;
   const setup = await buildMachineConfigFromOptions(lib, image, ramSize, {
     policy: opts.policy,
     inject: opts.inject,
@@ -63,7 +74,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   });
   const base = setup.config;
   const sink = new ConsoleSink(process.stdout);
-  const machineConfig = { ...base, console: sink, logger: logger.child({ component: 'machine' }) };
+  const machineConfig = { ...base, ...boot.machine, console: sink, logger: logger.child({ component: 'machine' }) };
   const machine = await openMachine(machineConfig, () => setup.closePolicy());
   logger.info('guest loaded', {
     image: opts.image,
@@ -80,7 +91,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
       ? new JsonlTraceWriter(opts.trace, {
           tool: 'el2dbg',
           version: EL2DBG_VERSION,
-          image: opts.image,
+          image: boot.path,
           policy: base.policyName ?? opts.policy,
           inject: opts.inject,
         })
@@ -133,8 +144,18 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const timer = opts.timeoutSeconds
     ? setTimeout(() => stopAtLimit(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000)
     : undefined;
-  const onInput = (b: Buffer) => machine.uart.pushInput(b);
-  process.stdin.on('data', onInput); // console input: cooked lines from a terminal, or piped bytes
+  let quitWhy: string | null = null;
+  const detachInput = attachConsoleInput(
+    process.stdin,
+    {
+      push: (b) => machine.uart.pushInput(b),
+      quit: () => {
+        quitWhy ??= QUIT_WHY;
+        machine.requestStop(QUIT_WHY);
+      },
+    },
+    process.stderr,
+  );
   try {
     let halt: HaltReason;
     let budget = opts.maxInsns;
@@ -147,13 +168,16 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
       machine.reset();
     }
     sink.flush();
+    if (halt.kind === 'stop-requested' && halt.why === quitWhy) {
+      process.stderr.write(`\r\nel2dbg: ${QUIT_WHY} at pc ${hex(machine.pc)}\n`);
+      return EXIT.OK;
+    }
     return reportHalt(halt, machine.pc, limitWhy);
   } finally {
     sink.flush();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    process.stdin.off('data', onInput);
-    process.stdin.pause();
+    detachInput();
     if (timer) clearTimeout(timer);
     if (progress) {
       clearInterval(progress);

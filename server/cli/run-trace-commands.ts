@@ -17,7 +17,9 @@ type MakeLogger = () => winston.Logger;
 
 /** The flags `run` and `trace` share, as commander gives them. */
 interface RunFlags {
-  image: string;
+  image?: string;
+  firmware?: string;
+  flash1?: string;
   memory: string;
   loadAddr: string;
   timeout?: string;
@@ -30,9 +32,9 @@ interface RunFlags {
 }
 
 /** Parses the flags `run` and `trace` share into RunOptions (bad values throw CliError, exit 2). */
-function parseRunFlags(o: RunFlags): RunOptions {
+function parseRunFlags(o: RunFlags, command: Command): RunOptions {
   return {
-    image: o.image,
+    ...bootFlags(o, command),
     memory: parseSize(o.memory, '--memory'),
     loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
     ...(o.timeout !== undefined ? { timeoutSeconds: parseSeconds(o.timeout, '--timeout') } : {}),
@@ -43,6 +45,27 @@ function parseRunFlags(o: RunFlags): RunOptions {
     traceMaxBytes: parseTraceSize(o.maxSize),
     handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
   };
+}
+
+/**
+ * --image or --firmware (exactly one; --load-addr places a raw --image only), and --flash1. A usage error otherwise.
+ */
+export function bootFlags(
+  o: { image?: string; firmware?: string; flash1?: string },
+  command: Command,
+  defaultImage?: string,
+): { image: string; firmware?: string; flash1?: string } {
+  const imageGiven = o.image !== undefined && command.getOptionValueSource('image') === 'cli';
+  if (o.firmware !== undefined) {
+    if (imageGiven) throw new CliError(EXIT.BAD_ARGUMENTS, '--firmware and --image: give one of them');
+    if (command.getOptionValueSource('loadAddr') === 'cli')
+      throw new CliError(EXIT.BAD_ARGUMENTS, '--load-addr places a raw --image; firmware always starts at 0x0');
+    return { image: o.firmware, firmware: o.firmware, ...(o.flash1 !== undefined ? { flash1: o.flash1 } : {}) };
+  }
+  const image = o.image ?? defaultImage;
+  if (image === undefined)
+    throw new CliError(EXIT.BAD_ARGUMENTS, 'give --image FILE (a guest) or --firmware u-boot|FILE (firmware in flash)');
+  return { image, ...(o.flash1 !== undefined ? { flash1: o.flash1 } : {}) };
 }
 
 /** Parses --max-size: the most a trace may grow to (both files together) before the run stops. */
@@ -63,11 +86,19 @@ const MAX_SIZE_HELP = 'stop the run (exit 3) when the trace files reach this siz
  */
 export function addMachineOptions(command: Command): Command {
   return command
+    .option(
+      '--firmware <u-boot|file>',
+      "boot firmware from flash bank 0 at 0x0 as QEMU's -bios does (u-boot: Debian's u-boot-qemu build); instead of --image",
+    )
+    .option(
+      '--flash1 <file>',
+      'back flash bank 1 (firmware variables) with this file, created when missing: saveenv persists across runs',
+    )
     .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
     .option(
       '--policy <name|file>',
-      'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), allow-all, or a .mjs/.ts module',
+      'stage-2 policy: ritm (RITM QEMU-virt policy with the filtered MMIO page), ritm-pci (ritm plus RAM to 4 GiB and the high PCIe windows), allow-all, or a .mjs/.ts module',
       'ritm',
     )
     .option('--inject <mode>', 'how unemulated aborts reach EL1: ritm (EC 0x25, VBAR+0x200) or architectural', 'ritm')
@@ -84,11 +115,8 @@ const MAX_INSNS_HELP = 'stop the guest after exactly this many instructions (exi
 export function addRunCommand(program: Command, result: CommandResult, logger: MakeLogger): void {
   const run = program
     .command('run')
-    .description('boot a guest image with its console on stdout, until it powers off')
-    .requiredOption(
-      '--image <file>',
-      'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary',
-    );
+    .description('boot a guest image or firmware with its console on stdout, until it powers off')
+    .option('--image <file>', 'guest image: an AArch64 ELF (loaded at its PT_LOAD physical addresses) or a raw binary');
   addMachineOptions(run)
     .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
     .option('--max-insns <n>', MAX_INSNS_HELP)
@@ -106,23 +134,23 @@ export function addRunCommand(program: Command, result: CommandResult, logger: M
       `
 Exit codes: 0 guest powered off (PSCI SYSTEM_OFF), 1 emulator error, 2 bad arguments or image,
 3 timeout or instruction limit, 4 guest panic (exception with no vector table), 130 interrupted.
-Console input: bytes on stdin reach the guest's PL011. PSCI SYSTEM_RESET reboots the image.
+Console: stdin reaches the guest's PL011. At a terminal it is in raw mode while the guest runs (every key,
+Ctrl-C too, goes to the guest): Ctrl-A x quits (exit 0), Ctrl-A h lists the escapes. PSCI SYSTEM_RESET reboots.
 
-Example:
+Examples:
   $ el2dbg run --image guests/build/hello.elf
-  Hello from el2dbg guest!`,
+  Hello from el2dbg guest!
+  $ el2dbg run --firmware u-boot --flash1 vars.img --policy ritm-pci`,
     )
     .action(async (o: RunFlags & { trace?: string }, command: Command) => {
+      const parsed = parseRunFlags(o, command);
       if (o.events !== undefined && o.trace === undefined)
         throw new CliError(EXIT.BAD_ARGUMENTS, '--events selects what --trace FILE records: give --trace too');
       if (command.getOptionValueSource('maxSize') === 'cli' && o.trace === undefined)
         throw new CliError(EXIT.BAD_ARGUMENTS, '--max-size limits what --trace FILE records: give --trace too');
       const log = logger();
       try {
-        result.code = await runCommand(
-          { ...parseRunFlags(o), ...(o.trace !== undefined ? { trace: o.trace } : {}) },
-          log,
-        );
+        result.code = await runCommand({ ...parsed, ...(o.trace !== undefined ? { trace: o.trace } : {}) }, log);
       } finally {
         await closeLogger(log);
       }
@@ -163,7 +191,8 @@ Examples:
       async (
         mode: string | undefined,
         input: string | undefined,
-        o: Omit<RunFlags, 'image'> & { image?: string; out?: string; perfetto?: string },
+        o: RunFlags & { out?: string; perfetto?: string },
+        command: Command,
       ) => {
         if (mode === 'convert') {
           if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');
@@ -175,12 +204,12 @@ Examples:
             EXIT.BAD_ARGUMENTS,
             `trace: unknown mode '${mode}' (only 'convert'; to record, give --image)`,
           );
-        if (!o.image)
+        if (!o.image && !o.firmware)
           throw new CliError(
             EXIT.BAD_ARGUMENTS,
-            "trace: --image FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')",
+            "trace: --image FILE or --firmware u-boot|FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')",
           );
-        const runFlags = parseRunFlags({ ...o, image: o.image });
+        const runFlags = parseRunFlags(o, command);
         if (o.out === undefined && o.perfetto === undefined) {
           // The default file: said out loud, and never written over.
           if (existsSync(DEFAULT_TRACE_FILE))

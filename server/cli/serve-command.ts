@@ -9,7 +9,9 @@ import { GdbServer } from '../gdb-server.js';
 import { listenTcp, socketConnection, stdioConnection } from '../transport.js';
 import { CliError, EXIT } from './cli-error.js';
 import { ConsoleSink } from './console-sink.js';
-import { checkRamSize, loadEngineLibrary, loadGuestImage, openMachine } from './load-guest.js';
+import { attachConsoleInput } from './console-input.js';
+import { loadBootImage } from './firmware.js';
+import { checkRamSize, loadEngineLibrary, openMachine } from './load-guest.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
 
 /** The image `el2dbg serve` debugs when no --image is given, relative to the project folder. */
@@ -36,7 +38,12 @@ export const DEFAULT_PORT = 1234;
 
 /** Options of `el2dbg serve`, already parsed. */
 export interface ServeOptions {
+  /** The guest image, or with `firmware` the firmware spec. */
   image: string;
+  /** Serve firmware from flash (--firmware u-boot|FILE), halted at 0x0. */
+  firmware?: string;
+  /** File behind flash bank 1 (--flash1). */
+  flash1?: string;
   memory: bigint;
   loadAddr: bigint;
   policy: string;
@@ -86,9 +93,14 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
     );
   }
   const ramSize = checkRamSize(opts.memory);
-  const imagePath = imageLocation(opts.image);
   const lib = loadEngineLibrary();
-  const image = await loadGuestImage(imagePath, ramSize, opts.loadAddr);
+  const boot = await loadBootImage(
+    { ...opts, image: opts.firmware === undefined ? imageLocation(opts.image) : opts.image },
+    ramSize,
+  );
+  const image = boot.image;
+  // What gdb loads symbols from: the image itself, or the firmware's ELF (Debian's uboot.elf) when there is one.
+  const imagePath = boot.symbols ?? resolve(boot.path);
   const setup = await buildMachineConfigFromOptions(lib, image, ramSize, {
     policy: opts.policy,
     inject: opts.inject,
@@ -97,7 +109,7 @@ export async function serveCommand(opts: ServeOptions, logger: winston.Logger): 
   const config = setup.config;
   // In --stdio mode stdout carries the protocol and nothing else: the guest console goes to stderr.
   const sink = new ConsoleSink(opts.stdio ? process.stderr : process.stdout);
-  const machineConfig = { ...config, console: sink, logger: logger.child({ component: 'machine' }) };
+  const machineConfig = { ...config, ...boot.machine, console: sink, logger: logger.child({ component: 'machine' }) };
   const machine = await openMachine(machineConfig, () => setup.closePolicy());
   const regionError = catchRegionError(opts.catchDefaults ?? [], machine.hypervisor.policy.regions);
   if (regionError) {
@@ -133,9 +145,6 @@ async function serveStdio(server: GdbServer): Promise<number> {
 }
 
 async function serveTcp(server: GdbServer, opts: ServeOptions, image: string): Promise<number> {
-  const onInput = (b: Buffer) => server.target.machine.uart.pushInput(b);
-  process.stdin.on('data', onInput); // console input for the guest's PL011
-  process.stdin.on('error', () => undefined);
   let stop: () => void = () => undefined;
   const stopped = new Promise<void>((done) => (stop = done));
   const listener = await listenTcp(opts.host, opts.port, (socket) => server.accept(socketConnection(socket))).catch(
@@ -144,6 +153,14 @@ async function serveTcp(server: GdbServer, opts: ServeOptions, image: string): P
         cause: e,
       });
     },
+  );
+  // Console input for the guest's PL011. Firmware gets the interactive console (raw mode, Ctrl-A x ends the server);
+  // otherwise the terminal stays cooked and Ctrl-C stops the server, as the help says.
+  const detachInput = attachConsoleInput(
+    process.stdin,
+    { push: (b) => server.target.machine.uart.pushInput(b), quit: () => stop() },
+    process.stderr,
+    { raw: opts.firmware !== undefined },
   );
   if (opts.once) server.onSessionEnd(() => stop());
   process.once('SIGINT', stop);
@@ -158,8 +175,7 @@ async function serveTcp(server: GdbServer, opts: ServeOptions, image: string): P
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    process.stdin.off('data', onInput);
-    process.stdin.pause();
+    detachInput();
     const closing = listener.close();
     await server.close();
     await closing;

@@ -1,6 +1,7 @@
 // `monitor ...` commands (qRcmd): one table, which `monitor help` prints. A command returns the text gdb prints.
 // Monitor commands only arrive while the guest is halted (gdb's all-stop mode), so none of them runs it.
 import { el2MonitorCommands } from './monitor-el2.js';
+import { ubootMonitorCommands } from './monitor-uboot.js';
 import type { HandlerContext } from '../handler-context.js';
 import type { MonitorCommand } from './monitor-command.js';
 import { hex } from '../../core/text/hex.js';
@@ -43,6 +44,7 @@ export const monitorCommands: readonly MonitorCommand[] = [
     },
   },
   ...el2MonitorCommands,
+  ...ubootMonitorCommands,
 ];
 
 const HELP_COLUMNS = 100;

@@ -85,8 +85,8 @@ describe('stage-2 policy error messages', () => {
 });
 
 describe('stage-2 edges', () => {
-  it('offers the ritm and allow-all policies by name', () => {
-    expect([...BUILTIN_POLICIES.keys()]).to.deep.equal(['ritm', 'allow-all']);
+  it('offers the ritm, ritm-pci and allow-all policies by name', () => {
+    expect([...BUILTIN_POLICIES.keys()]).to.deep.equal(['ritm', 'ritm-pci', 'allow-all']);
     const ritm = new Stage2PolicyBuilder();
     BUILTIN_POLICIES.get('ritm')?.(ritm, GiB);
     const r = ritm.build();
@@ -97,6 +97,19 @@ describe('stage-2 edges', () => {
     const a = all.build();
     expect(a.regions).to.deep.equal([]);
     expect(a.translate(0x4700_0000n)).to.deep.include({ kind: 'mapped', attrs: NORMAL });
+  });
+
+  it("ritm-pci is ritm's layout plus RAM to 4 GiB, the high ECAM and the high PCIe MMIO window as device", () => {
+    const b = new Stage2PolicyBuilder();
+    BUILTIN_POLICIES.get('ritm-pci')?.(b, 8n * GiB);
+    const p = b.build();
+    expect(p.regions.map((x) => [x.base, x.end])).to.deep.equal([[0x0f00_0000n, 0x0f00_1000n]]);
+    expect(p.translate(0x4700_0000n), "RITM's window").to.deep.include({ kind: 'fault' });
+    expect(p.translate(0xffff_f000n)).to.deep.include({ kind: 'mapped', attrs: NORMAL });
+    expect(p.translate(0x1_0000_0000n), 'RAM above 4 GiB').to.deep.include({ kind: 'fault' });
+    for (const ipa of [0x40_1000_0000n, 0x40_1fff_f000n, 0x80_0000_0000n, 0xff_ffff_f000n])
+      expect(p.translate(ipa), `0x${ipa.toString(16)}`).to.deep.include({ kind: 'mapped', attrs: DEVICE });
+    expect(p.translate(0x40_2000_0000n), 'past the ECAM').to.deep.include({ kind: 'fault' });
   });
 
   it('gives a handler region its end, base + size', () => {

@@ -163,7 +163,11 @@ describe('el2dbg run with the EL2 model (CLI)', () => {
       /--policy .*overlapping-policy\.mjs: .*overlap/i,
     ],
     ['a missing policy file', ['--policy', './no-such-policy.mjs'], /--policy: \.\/no-such-policy\.mjs does not exist/],
-    ['an unknown policy name', ['--policy', 'strict'], /'strict' is neither a built-in policy \(ritm, allow-all\)/],
+    [
+      'an unknown policy name',
+      ['--policy', 'strict'],
+      /'strict' is neither a built-in policy \(ritm, ritm-pci, allow-all\)/,
+    ],
     ['an inherited property name as policy', ['--policy', 'constructor'], /'constructor' is neither a built-in policy/],
     [
       'a trace file that cannot be written',

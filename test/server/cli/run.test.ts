@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { buildElf } from '../../helpers/asm.js';
+import { assemble, buildElf } from '../../helpers/asm.js';
 import { runEl2dbg } from '../../helpers/cli.js';
 import { guestPath } from '../../helpers/guests.js';
 
@@ -81,17 +81,28 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
   });
 
   it('boots a raw binary in flash at 0x0, where firmware starts (0 is not an exit address)', async () => {
-    // hello.bin is position independent; uc_emu_start's `until` of 0 used to end the run before the first fetch.
-    const r = await runEl2dbg(['run', '--image', guestPath('hello', 'bin'), '--load-addr', '0x0']);
-    expect(r.stderr).to.equal('');
-    expect(r.stdout).to.equal('Hello from el2dbg guest!\n');
-    expect(r.code).to.equal(0);
+    // uc_emu_start's `until` of 0 used to end the run before the first fetch. The guest prints one byte and powers off.
+    const dir = mkdtempSync(join(tmpdir(), 'el2dbg-flash0-'));
+    try {
+      const bin = join(dir, 'fw.bin');
+      const uart = 'movz x1, #0x0900, lsl #16\n mov w2, #0x4b\n str w2, [x1]\n';
+      writeFileSync(bin, assemble(`${uart} movz x0, #0x0008\n movk x0, #0x8400, lsl #16\n hvc #0`));
+      const r = await runEl2dbg(['run', '--image', bin, '--load-addr', '0x0']);
+      expect(r.stderr).to.equal('');
+      expect(r.stdout).to.equal('K');
+      expect(r.code).to.equal(0);
+      const fw = await runEl2dbg(['run', '--firmware', bin]);
+      expect([fw.stdout, fw.code]).to.deep.equal(['K', 0]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('bad input: a clear message and exit 2', () => {
     const cases: [string, string[], RegExp][] = [
       ['a missing image', ['run', '--image', '/nonexistent/guest.elf'], /\/nonexistent\/guest\.elf does not exist/],
-      ['no --image', ['run'], /required option '--image <file>'/],
+      ['no --image', ['run'], /give --image FILE \(a guest\) or --firmware u-boot\|FILE/],
+      ['--firmware with --image', ['run', '--image', 'x', '--firmware', 'u-boot'], /--firmware and --image: give one/],
       ['an unknown flag', ['run', '--image', 'x', '--frobnicate'], /unknown option '--frobnicate'/],
       ['a bad --memory', ['run', '--image', 'x', '--memory', 'lots'], /--memory: 'lots' is not a size/],
       [

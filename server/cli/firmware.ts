@@ -1,0 +1,103 @@
+// --firmware and --flash1: firmware in flash bank 0 entered at 0x0 as QEMU's -bios, and a file behind flash bank 1.
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import type { LoadedImage } from '../../core/loader/loaded-image.js';
+import type { FlashBackingStore } from '../../core/machine/flash-banks.js';
+import type { MachineConfig } from '../../core/machine/machine.js';
+import { VIRT_FLASH_BANK_COUNT, virtRegion } from '../../core/platform/virt-memory-map.js';
+import { CliError, EXIT } from './cli-error.js';
+import { loadGuestImage } from './load-guest.js';
+
+/** Debian's u-boot-qemu build for QEMU's arm64 virt (scripts/setup installs the package), and its symbols. */
+export const DEBIAN_UBOOT = Object.freeze({
+  image: '/usr/lib/u-boot/qemu_arm64/u-boot.bin',
+  symbols: '/usr/lib/u-boot/qemu_arm64/uboot.elf',
+});
+
+const BANK_SIZE = virtRegion('flash').size / BigInt(VIRT_FLASH_BANK_COUNT);
+
+/** The firmware file a --firmware value names, and the ELF with its symbols when we know one. */
+export interface FirmwareChoice {
+  readonly path: string;
+  readonly symbols: string | null;
+}
+
+/** Resolves --firmware: `u-boot` is Debian's build; anything else is a file. Missing files are a usage error. */
+export function resolveFirmware(spec: string): FirmwareChoice {
+  if (spec === 'u-boot') {
+    if (!existsSync(DEBIAN_UBOOT.image))
+      throw new CliError(
+        EXIT.BAD_ARGUMENTS,
+        `--firmware u-boot: ${DEBIAN_UBOOT.image} is missing: install Debian's u-boot-qemu (scripts/setup does)`,
+      );
+    return { path: DEBIAN_UBOOT.image, symbols: existsSync(DEBIAN_UBOOT.symbols) ? DEBIAN_UBOOT.symbols : null };
+  }
+  if (!existsSync(spec)) throw new CliError(EXIT.BAD_ARGUMENTS, `--firmware: ${spec} does not exist`);
+  return { path: spec, symbols: null };
+}
+
+/** Loads a raw firmware image into flash bank 0 at 0x0; more than the bank holds is a usage error. */
+export async function loadFirmwareImage(path: string, ramSize: bigint): Promise<LoadedImage> {
+  const size = statSync(path).size;
+  if (BigInt(size) > BANK_SIZE)
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `--firmware: ${path} is ${size} bytes; flash bank 0 holds ${BANK_SIZE} (64 MiB)`,
+    );
+  return loadGuestImage(path, ramSize, virtRegion('flash').base);
+}
+
+/**
+ * --flash1 FILE: flash bank 1 reads the file (created empty when missing; shorter files read as zero past their end)
+ * and every erase or program the guest makes is written back at once, so `saveenv` survives the process.
+ */
+export function openFlash1(file: string): FlashBackingStore {
+  let fd: number;
+  try {
+    fd = openSync(file, existsSync(file) ? 'r+' : 'w+');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new CliError(EXIT.BAD_ARGUMENTS, `--flash1 ${file}: cannot open it for reading and writing (${why})`);
+  }
+  const size = fstatSync(fd).size;
+  if (BigInt(size) > BANK_SIZE) {
+    closeSync(fd);
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      `--flash1 ${file} is ${size} bytes; flash bank 1 holds ${BANK_SIZE} (64 MiB)`,
+    );
+  }
+  const initial = new Uint8Array(size);
+  if (size > 0) readSync(fd, initial, 0, size, 0);
+  return {
+    initial,
+    changed: (contents, offset, length) => {
+      writeSync(fd, contents, offset, length, offset);
+    },
+  };
+}
+
+/** The image a command boots: an --image, or --firmware in flash with --flash1 behind bank 1. */
+export interface BootImage {
+  readonly image: LoadedImage;
+  /** The file loaded. */
+  readonly path: string;
+  /** An ELF with the firmware's symbols, when known (Debian's uboot.elf). */
+  readonly symbols: string | null;
+  /** What the machine needs to boot it (firmware entry, flash bank 1's file). */
+  readonly machine: Pick<MachineConfig, 'boot' | 'flash1'>;
+}
+
+/** Loads --image (at --load-addr when raw) or --firmware (into flash bank 0, entered at 0x0), and opens --flash1. */
+export async function loadBootImage(
+  opts: { image: string; firmware?: string; flash1?: string; loadAddr: bigint },
+  ramSize: bigint,
+): Promise<BootImage> {
+  const flash1 = opts.flash1 !== undefined ? { flash1: openFlash1(opts.flash1) } : {};
+  if (opts.firmware === undefined) {
+    const image = await loadGuestImage(opts.image, ramSize, opts.loadAddr);
+    return { image, path: opts.image, symbols: null, machine: { ...flash1 } };
+  }
+  const fw = resolveFirmware(opts.firmware);
+  const image = await loadFirmwareImage(fw.path, ramSize);
+  return { image, path: fw.path, symbols: fw.symbols, machine: { boot: 'firmware', ...flash1 } };
+}

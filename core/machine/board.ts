@@ -12,6 +12,7 @@ import { VIRT_VIRTIO_MMIO_SLOT_COUNT, VIRT_VIRTIO_MMIO_SLOT_SIZE, virtRegion } f
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
 import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
 import { FlashBanks, type BoardMemory, type FlashAccess, type FlashBackingStore } from './flash-banks.js';
+import type { GuestView } from './guest-view.js';
 
 /** What the board is built from: the image it boots, its RAM, where the console goes, the kernel command line. */
 export interface BoardConfig {
@@ -26,8 +27,8 @@ export interface BoardConfig {
   readonly boot?: 'firmware' | 'image';
   /** Flash bank 1's contents at power-on and where its changes go (`--flash1 FILE`). */
   readonly flash1?: FlashBackingStore;
-  /** What the device tree describes (the RAM and the PCIe bridge stage 2 lets the guest reach). */
-  readonly view?: { readonly ramRanges?: readonly { base: bigint; size: bigint }[]; readonly pcie?: boolean };
+  /** What the device tree describes (the RAM and the PCIe bridge stage 2 lets the guest reach); default: all. */
+  readonly view?: GuestView;
 }
 
 const MiB = 1n << 20n;
@@ -35,11 +36,13 @@ const PAGE = 0x1000n;
 /** Device windows of QEMU's virt that answer reads as zero and ignore writes (no model behind them yet). */
 const RAZ_WI_WINDOWS = ['gic-dist', 'gic-redist', 'pcie-mmio', 'pcie-pio'] as const;
 
-/** What a device model may use of the board: guest physical memory (fw_cfg's DMA) and the machine's facts. */
+/** A physical range something answers at, [base, end); see VirtBoard.backedRanges. */
+type BackedRange = Readonly<{ base: bigint; end: bigint; memory: boolean; native: boolean }>;
+
+/** What a device model may use of the board: the engine (fw_cfg's DMA reads and writes its memory), the config. */
 interface DeviceContext {
   readonly uc: UnicornEngine;
   readonly config: BoardConfig;
-  readonly console: SerialPort;
 }
 
 /**
@@ -48,9 +51,15 @@ interface DeviceContext {
  * memory and their model (flash-banks.ts).
  */
 const DEVICES: readonly ((ctx: DeviceContext) => MmioDevice | MmioDevice[])[] = [
-  (ctx) => new Pl011(virtRegion('uart').base, ctx.console),
+  (ctx) => new Pl011(virtRegion('uart').base, ctx.config.console),
   () => new Pl031(virtRegion('rtc').base),
-  (ctx) => new FwCfg(virtRegion('fw-cfg').base, physicalMemory(ctx.uc), { cpus: 1 }),
+  // DMA through unicorn's physical memory: an address nothing answers at throws, which sets fw_cfg's error bit.
+  ({ uc }) =>
+    new FwCfg(
+      virtRegion('fw-cfg').base,
+      { read: (pa, length) => uc.readMemory(pa, length), write: (pa, bytes) => uc.writeMemory(pa, bytes) },
+      { cpus: 1 },
+    ),
   // With firmware (and so ACPI) QEMU 7.2 has an ACPI GED instead of the PL061 and its power key (virt.c).
   (ctx) => (ctx.config.boot === 'firmware' ? [] : new Pl061(virtRegion('gpio').base)),
   () =>
@@ -59,11 +68,7 @@ const DEVICES: readonly ((ctx: DeviceContext) => MmioDevice | MmioDevice[])[] = 
       return new VirtioMmioSlot(`virtio-mmio@${base.toString(16)}`, base);
     }),
   () => new PcieEcamHost('pcie-ecam', virtRegion('pcie-ecam').base, virtRegion('pcie-ecam').size),
-  () =>
-    RAZ_WI_WINDOWS.map((name) => {
-      const r = virtRegion(name);
-      return new RazWiDevice(name, r.base, r.size < PAGE ? PAGE : r.size);
-    }),
+  () => RAZ_WI_WINDOWS.map((name) => new RazWiDevice(name, virtRegion(name).base, virtRegion(name).size)),
 ];
 
 /** The page-aligned MMIO windows that hold the devices (devices in the same pages share a window). */
@@ -82,17 +87,6 @@ function mmioWindows(devices: readonly MmioDevice[]): { base: bigint; size: bigi
   return windows;
 }
 
-/** Guest physical memory for a device's DMA: what RAM or flash hold; an address nothing answers at throws. */
-function physicalMemory(uc: UnicornEngine): {
-  read(pa: bigint, length: number): Uint8Array;
-  write(pa: bigint, bytes: Uint8Array): void;
-} {
-  return {
-    read: (pa, length) => uc.readMemory(pa, length),
-    write: (pa, bytes) => uc.writeMemory(pa, bytes),
-  };
-}
-
 /**
  * The hardware around the CPU: QEMU virt's memory map (flash, devices, RAM) in one unicorn engine, the device models,
  * the device tree, and the power-on state (memory holding the image and the DTB, the CPU at the entry at EL1h).
@@ -105,8 +99,8 @@ export class VirtBoard {
   readonly dtbAddress: bigint;
   private readonly dtb: Uint8Array;
   private readonly flash: FlashBanks;
-  /** [base, end) of every physical range something answers at: RAM, flash, then the devices. */
-  private readonly backed: readonly (readonly [bigint, bigint])[];
+  /** Every physical range something answers at: RAM, the flash banks, then the devices (see backedRanges). */
+  private readonly backed: readonly BackedRange[];
 
   constructor(
     private readonly uc: UnicornEngine,
@@ -114,17 +108,21 @@ export class VirtBoard {
     private readonly memory: BoardMemory = uc,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
-    const ctx: DeviceContext = { uc, config, console: config.console };
+    const ctx: DeviceContext = { uc, config };
     this.devices = DEVICES.flatMap((make) => make(ctx));
     this.uart = this.devices.find((d): d is Pl011 => d instanceof Pl011)!;
-    const flash = virtRegion('flash');
-    this.backed = [
-      [this.ram.base, this.ram.base + this.ram.size],
-      [flash.base, flash.base + flash.size],
-      ...this.devices.map((d) => [d.base, d.base + d.size] as const),
-    ];
     this.map();
     this.flash = new FlashBanks(uc, memory, config.flash1);
+    const [bank0, bank1] = [this.flash.banks[0]!, this.flash.banks[1]!];
+    const range = (d: { base: bigint; size: bigint }, memory: boolean, native: boolean) => {
+      return { base: d.base, end: d.base + d.size, memory, native };
+    };
+    this.backed = [
+      range(this.ram, true, true),
+      range(bank0, true, false),
+      range(bank1, false, true),
+      ...this.devices.map((d) => range(d, false, true)),
+    ];
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
     this.dtb = buildMachineDeviceTree({
       ramBase: this.ram.base,
@@ -144,15 +142,8 @@ export class VirtBoard {
    * where the native TLB fill may answer (not flash bank 0: while it is memory it is mapped read-only, see
    * flash-banks.ts).
    */
-  backedRanges(): { base: bigint; end: bigint; memory: boolean; native: boolean }[] {
-    const [flashBase, flashEnd] = this.flash.range;
-    const bank1 = flashBase + (flashEnd - flashBase) / 2n;
-    return [
-      { base: this.ram.base, end: this.ram.base + this.ram.size, memory: true, native: true },
-      { base: flashBase, end: bank1, memory: true, native: false },
-      { base: bank1, end: flashEnd, memory: false, native: true },
-      ...this.devices.map((d) => ({ base: d.base, end: d.base + d.size, memory: false, native: true })),
-    ];
+  backedRanges(): readonly BackedRange[] {
+    return this.backed;
   }
 
   /** How the TLB fill must treat an access to `pa` (flash bank 0 while it is memory: read-only, or remap first). */
@@ -176,7 +167,7 @@ export class VirtBoard {
 
   /** True if something (RAM, flash, a device) answers at physical address `pa`. */
   isBacked(pa: bigint): boolean {
-    return this.backed.some(([b, e]) => pa >= b && pa < e);
+    return this.backed.some((r) => pa >= r.base && pa < r.end);
   }
 
   /**

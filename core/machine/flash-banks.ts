@@ -62,15 +62,9 @@ export class FlashBanks {
     );
   }
 
-  /** [base, end) of the flash region. */
-  get range(): readonly [bigint, bigint] {
-    const flash = virtRegion('flash');
-    return [flash.base, flash.base + flash.size];
-  }
-
   /**
-   * Power-on: bank 0 is memory again and holds `bank0Image` pieces only (the rest zero); bank 1 keeps its contents
-   * (flash survives a reset: `saveenv` then `reset` finds the variables), both models in read-array mode.
+   * Power-on: bank 0 is zeroed memory again (the loader writes the image in after); bank 1 keeps its contents (flash
+   * survives a reset: `saveenv` then `reset` finds the variables); both models in read-array mode.
    */
   powerOn(): void {
     const bank0 = this.banks[0]!;
@@ -87,7 +81,8 @@ export class FlashBanks {
    * `bytes` lies in flash.
    */
   writeArray(pa: bigint, bytes: Uint8Array): boolean {
-    const [base, end] = this.range;
+    const base = this.banks[0]!.base;
+    const end = base + BigInt(this.banks.length) * this.bankSize;
     if (pa < base || pa + BigInt(bytes.length) > end) return false;
     let done = 0;
     while (done < bytes.length) {
@@ -126,10 +121,5 @@ export class FlashBanks {
       this.uc.writeMemory(bank0.base, bank0.contents());
       this.bank0IsMemory = true;
     }
-  }
-
-  /** True while bank 0 is host memory (the native TLB fill must leave it alone then: it maps it read-only). */
-  get bank0Mapped(): boolean {
-    return this.bank0IsMemory;
   }
 }

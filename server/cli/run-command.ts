@@ -77,7 +77,7 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const machineConfig = { ...base, ...boot.machine, console: sink, logger: logger.child({ component: 'machine' }) };
   const machine = await openMachine(machineConfig, () => setup.closePolicy());
   logger.info('guest loaded', {
-    image: opts.image,
+    image: boot.path,
     format: image.format,
     entry: `0x${image.entry.toString(16)}`,
     unicorn: lib.version.text,
@@ -144,16 +144,9 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   const timer = opts.timeoutSeconds
     ? setTimeout(() => stopAtLimit(`timeout after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000)
     : undefined;
-  let quitWhy: string | null = null;
   const detachInput = attachConsoleInput(
     process.stdin,
-    {
-      push: (b) => machine.uart.pushInput(b),
-      quit: () => {
-        quitWhy ??= QUIT_WHY;
-        machine.requestStop(QUIT_WHY);
-      },
-    },
+    { push: (b) => machine.uart.pushInput(b), quit: () => machine.requestStop(QUIT_WHY) },
     process.stderr,
   );
   try {
@@ -168,10 +161,6 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
       machine.reset();
     }
     sink.flush();
-    if (halt.kind === 'stop-requested' && halt.why === quitWhy) {
-      process.stderr.write(`\r\nel2dbg: ${QUIT_WHY} at pc ${hex(machine.pc)}\n`);
-      return EXIT.OK;
-    }
     return reportHalt(halt, machine.pc, limitWhy);
   } finally {
     sink.flush();
@@ -202,6 +191,10 @@ function reportHalt(halt: HaltReason, pc: bigint, limitWhy: string | null): numb
       );
       return EXIT.LIMIT_REACHED;
     case 'stop-requested':
+      if (halt.why === QUIT_WHY) {
+        process.stderr.write(`\r\nel2dbg: ${QUIT_WHY} at pc ${hex(pc)}\n`); // the user's own way out: exit 0
+        return EXIT.OK;
+      }
       process.stderr.write(`el2dbg: stopped: ${halt.why}, at pc ${hex(pc)}\n`);
       return halt.why === limitWhy ? EXIT.LIMIT_REACHED : EXIT.INTERRUPTED;
     case 'guest-panic':

@@ -79,6 +79,42 @@ describe('el2dbg serve (the real CLI, in a child process)', function () {
     expect(serve.stdout()).to.match(/el2dbg demo: reading and writing the filtered MMIO page/); // the guest console
   });
 
+  it('--firmware u-boot: halted at 0x0 with x0 = 0; continue, Ctrl-C, monitor uboot; a second gdb finds it there', async () => {
+    const serve = spawnServe(['--firmware', 'u-boot', '--policy', 'ritm-pci', '--port', '0']);
+    children.push(serve.child);
+    const [, port] = await serve.line(/^Listening on port (\d+)$/m);
+    const [, command] = await serve.line(/^Attach with: (.*)$/m);
+    expect(command).to.equal(
+      `gdb-multiarch -ex 'target remote 127.0.0.1:${port}' /usr/lib/u-boot/qemu_arm64/uboot.elf`,
+    );
+    const connect = `target remote 127.0.0.1:${port}`;
+    const first = spawnGdb([
+      connect,
+      'p/x $pc',
+      'p/x $x0',
+      'continue',
+      'echo interrupted\\n',
+      'monitor uboot',
+      'detach',
+    ]);
+    await serve.line(/Hit any key to stop autoboot/); // U-Boot relocated long before it prints this
+    first.child.kill('SIGINT');
+    const one = (await first.exited).output;
+    expect(one).to.match(/\$1 = 0x0\n/);
+    expect(one).to.match(/\$2 = 0x0\n/); // QEMU's -bios leaves x0 zero; U-Boot finds the DTB at the start of RAM
+    expect(one).to.match(/Program received signal SIGINT/);
+    // ritm-pci with 1 GiB: U-Boot sees the RAM below RITM's window and relocates to its top (bdinfo says the same).
+    expect(one).to.match(/relocated to 0x46ef7000, offset 0x46ef7000 from its link address 0x0/);
+    expect(one).to.contain('symbol-file -o 0x46ef7000 /usr/lib/u-boot/qemu_arm64/uboot.elf');
+
+    const second = spawnGdb([connect, 'monitor uboot', 'stepi', 'p/x $pc', 'detach']);
+    const two = (await second.exited).output;
+    expect(two).to.match(/relocated to 0x46ef7000/);
+    expect(two).to.match(/\$1 = 0x46[0-9a-f]{6}\n/); // still in the relocated copy after one step
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).to.equal(0);
+  });
+
   it('serves over stdin/stdout with --stdio: target remote | el2dbg serve --stdio', async () => {
     const image = guestPath('demo');
     const gdb = spawnGdb([

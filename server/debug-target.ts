@@ -167,6 +167,14 @@ export class DebugTarget {
     this.traceControl.stop();
   }
 
+  /** `monitor irq`: the interrupt controller, the timers and the interrupts taken since reset, by INTID. */
+  describeInterrupts(): string {
+    const { interrupts, gic } = this.machine;
+    const taken = [...interrupts.taken].sort((a, b) => a[0] - b[0]).map(([id, n]) => `INTID ${id}: ${n}`);
+    const lines = [gic.describe(), interrupts.timer.describe(), `taken: ${taken.length ? taken.join(', ') : 'none'}`];
+    return `${lines.join('\n')}\n`;
+  }
+
   /** A short description of the CPU for `info threads`: exception level, stack and MMU. */
   describeCpu(): string {
     const pstate = this.machine.uc.readReg(UC_ARM64_REG.PSTATE);

@@ -35,6 +35,12 @@ export function syncVectorOffset(pstate: bigint): bigint {
   return m === PSTATE_M_EL1H ? 0x200n : 0x000n; // current EL with SP_ELx, or with SP_EL0
 }
 
+/** Vector offset of an IRQ (0x80) or FIQ (0x100) taken to EL1 from the given PSTATE (Arm ARM D1.10.2). */
+export function interruptVectorOffset(pstate: bigint, kind: 'irq' | 'fiq'): bigint {
+  const base = syncVectorOffset(pstate);
+  return base + (kind === 'irq' ? 0x80n : 0x100n);
+}
+
 /**
  * Takes a synchronous exception to EL1 the way the hardware does: SPSR_EL1 = PSTATE, ELR_EL1, ESR_EL1, FAR_EL1,
  * PSTATE = EL1h with DAIF masked, SP switched to SP_EL1, PC = VBAR_EL1 + offset. General registers are untouched.
@@ -42,14 +48,27 @@ export function syncVectorOffset(pstate: bigint): bigint {
 export function enterEl1Exception(uc: UnicornEngine, exc: El1Exception): El1EntryResult {
   const pstate = uc.readReg(UC_ARM64_REG.PSTATE);
   const vectorOffset = exc.vectorOffset ?? syncVectorOffset(pstate);
+  uc.writeSysReg(SYSREG.ESR_EL1, exc.esr);
+  if (exc.far !== undefined) uc.writeSysReg(SYSREG.FAR_EL1, exc.far);
+  return enterEl1(uc, pstate, exc.preferredReturn, vectorOffset);
+}
+
+/**
+ * Takes an IRQ or FIQ to EL1 before the instruction at PC: ELR_EL1 = PC (the preferred return of an asynchronous
+ * exception is the next instruction not executed), SPSR_EL1 = PSTATE, ESR_EL1 and FAR_EL1 untouched.
+ */
+export function enterEl1Interrupt(uc: UnicornEngine, kind: 'irq' | 'fiq'): El1EntryResult {
+  const pstate = uc.readReg(UC_ARM64_REG.PSTATE);
+  return enterEl1(uc, pstate, uc.readReg(UC_ARM64_REG.PC), interruptVectorOffset(pstate, kind));
+}
+
+function enterEl1(uc: UnicornEngine, pstate: bigint, preferredReturn: bigint, vectorOffset: bigint): El1EntryResult {
   // unicorn keeps the live SP in one register and the banked copies in SP_EL0/SP_EL1: bank the current one first.
   const sp = uc.readReg(UC_ARM64_REG.SP);
   const usesSpEl0 = (pstate & PSTATE_M_MASK) === PSTATE_M_EL0T || (pstate & PSTATE_M_MASK) === PSTATE_M_EL1T;
   uc.writeReg(usesSpEl0 ? UC_ARM64_REG.SP_EL0 : UC_ARM64_REG.SP_EL1, sp);
   uc.writeSysReg(SYSREG.SPSR_EL1, pstate);
-  uc.writeSysReg(SYSREG.ELR_EL1, exc.preferredReturn);
-  uc.writeSysReg(SYSREG.ESR_EL1, exc.esr);
-  if (exc.far !== undefined) uc.writeSysReg(SYSREG.FAR_EL1, exc.far);
+  uc.writeSysReg(SYSREG.ELR_EL1, preferredReturn);
   uc.writeReg(UC_ARM64_REG.PSTATE, PSTATE_EL1H_DAIF_MASKED);
   uc.writeReg(UC_ARM64_REG.SP, uc.readReg(UC_ARM64_REG.SP_EL1));
   const vbar = uc.readSysReg(SYSREG.VBAR_EL1);

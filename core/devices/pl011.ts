@@ -38,17 +38,29 @@ export class Pl011 implements MmioDevice {
   private regs = new Map<bigint, bigint>();
   private ris = 0n;
 
+  private level = false;
+
+  /** `interrupt` is the UARTINTR output: (RIS & IMSC) != 0, driven whenever it changes. */
   constructor(
     readonly base: bigint,
     private readonly sink: SerialPort,
+    private readonly interrupt: (level: boolean) => void = () => undefined,
   ) {
     this.reset();
+  }
+
+  private update(): void {
+    const level = (this.ris & (this.regs.get(UARTIMSC) ?? 0n)) !== 0n;
+    if (level === this.level) return;
+    this.level = level;
+    this.interrupt(level);
   }
 
   /** Queues bytes for the guest to read from UARTDR (console input). */
   pushInput(bytes: Uint8Array): void {
     for (const b of bytes) this.rx.push(b);
     if (this.rx.length > 0) this.ris |= INT_RX;
+    this.update();
   }
 
   /** How many received bytes wait in the queue. */
@@ -61,6 +73,7 @@ export class Pl011 implements MmioDevice {
       case UARTDR: {
         const b = this.rx.shift();
         if (this.rx.length === 0) this.ris &= ~INT_RX;
+        this.update();
         return b === undefined ? 0n : BigInt(b);
       }
       case UARTFR: {
@@ -82,7 +95,12 @@ export class Pl011 implements MmioDevice {
     }
   }
 
-  write(offset: bigint, _width: number, value: bigint): void {
+  write(offset: bigint, width: number, value: bigint): void {
+    this.writeRegister(offset, width, value);
+    this.update();
+  }
+
+  private writeRegister(offset: bigint, _width: number, value: bigint): void {
     switch (offset) {
       case UARTDR:
         this.sink.write(Uint8Array.of(Number(value & 0xffn)));
@@ -112,5 +130,6 @@ export class Pl011 implements MmioDevice {
       [UARTIFLS, 0x12n],
     ]);
     this.ris = this.rx.length > 0 ? INT_RX : 0n;
+    this.update();
   }
 }

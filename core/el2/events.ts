@@ -71,7 +71,9 @@ export type MachineEvent =
       args: readonly bigint[];
       results: readonly bigint[];
     }
-  | { kind: 'instruction-abort'; pc: bigint; esrEl2: bigint; farEl2: bigint; hpfarEl2: bigint; ipa: bigint };
+  | { kind: 'instruction-abort'; pc: bigint; esrEl2: bigint; farEl2: bigint; hpfarEl2: bigint; ipa: bigint }
+  /** An IRQ or FIQ taken to EL1 before the instruction at pc; intid is what the GIC had highest pending. */
+  | { kind: 'interrupt'; line: 'irq' | 'fiq'; intid: number; pc: bigint; vector: bigint };
 
 /** Minimal logger interface core code uses (a winston child logger fits). */
 export interface CoreLogger {

@@ -1,6 +1,7 @@
 import { SYSREG, PSTATE_EL1H_DAIF_MASKED, SCTLR_EL1_ENTRY } from '../arch/sysregs.js';
 import { RazWiDevice, type MmioDevice } from '../devices/device.js';
 import { FwCfg } from '../devices/fw-cfg.js';
+import { GicV3 } from '../devices/gicv3.js';
 import { PcieEcamHost } from '../devices/pcie-ecam.js';
 import { Pl011, type SerialPort } from '../devices/pl011.js';
 import { Pl031 } from '../devices/pl031.js';
@@ -20,6 +21,8 @@ export interface BoardConfig {
   readonly ramSize: bigint;
   readonly console: SerialPort;
   readonly bootargs?: string;
+  /** Where an initrd was loaded (a --kernel boot): described in /chosen. */
+  readonly initrd?: { readonly start: bigint; readonly end: bigint };
   /**
    * 'firmware': the image is firmware in flash entered as QEMU's -bios enters it (x0 = 0; it finds the DTB at the
    * start of RAM). 'image' (default): x0 = the DTB, as the Linux boot protocol and our guests expect.
@@ -34,7 +37,11 @@ export interface BoardConfig {
 const MiB = 1n << 20n;
 const PAGE = 0x1000n;
 /** Device windows of QEMU's virt that answer reads as zero and ignore writes (no model behind them yet). */
-const RAZ_WI_WINDOWS = ['gic-dist', 'gic-redist', 'pcie-mmio', 'pcie-pio'] as const;
+const RAZ_WI_WINDOWS = ['pcie-mmio', 'pcie-pio'] as const;
+/** The PL011's interrupt: SPI 1 on QEMU virt (VIRT_UART), INTID 33. */
+const UART_INTID = 33;
+/** One redistributor (RD_base and SGI_base frames) for the one CPU; the rest of QEMU's region answers nothing. */
+const REDIST_FRAME_SIZE = 0x2_0000n;
 
 /** A physical range something answers at, [base, end); see VirtBoard.backedRanges. */
 type BackedRange = Readonly<{ base: bigint; end: bigint; memory: boolean; native: boolean }>;
@@ -43,6 +50,7 @@ type BackedRange = Readonly<{ base: bigint; end: bigint; memory: boolean; native
 interface DeviceContext {
   readonly uc: UnicornEngine;
   readonly config: BoardConfig;
+  readonly gic: GicV3;
 }
 
 /**
@@ -51,7 +59,16 @@ interface DeviceContext {
  * memory and their model (flash-banks.ts).
  */
 const DEVICES: readonly ((ctx: DeviceContext) => MmioDevice | MmioDevice[])[] = [
-  (ctx) => new Pl011(virtRegion('uart').base, ctx.config.console),
+  ({ gic }) => {
+    const redist = virtRegion('gic-redist');
+    const unused = new RazWiDevice(
+      'gic-redist-unused',
+      redist.base + REDIST_FRAME_SIZE,
+      redist.size - REDIST_FRAME_SIZE,
+    );
+    return [gic.distributor, gic.redistributor, unused];
+  },
+  ({ config, gic }) => new Pl011(virtRegion('uart').base, config.console, (level) => gic.setLine(UART_INTID, level)),
   () => new Pl031(virtRegion('rtc').base),
   // DMA through unicorn's physical memory: an address nothing answers at throws, which sets fw_cfg's error bit.
   ({ uc }) =>
@@ -94,6 +111,8 @@ function mmioWindows(devices: readonly MmioDevice[]): { base: bigint; size: bigi
  */
 export class VirtBoard {
   readonly uart: Pl011;
+  /** The interrupt controller (GICv3, as QEMU's virt with gic-version=3 and RITM's machine have). */
+  readonly gic = new GicV3({ distBase: virtRegion('gic-dist').base, redistBase: virtRegion('gic-redist').base });
   readonly devices: readonly MmioDevice[];
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;
@@ -108,7 +127,7 @@ export class VirtBoard {
     private readonly memory: BoardMemory = uc,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
-    const ctx: DeviceContext = { uc, config };
+    const ctx: DeviceContext = { uc, config, gic: this.gic };
     this.devices = DEVICES.flatMap((make) => make(ctx));
     this.uart = this.devices.find((d): d is Pl011 => d instanceof Pl011)!;
     this.map();
@@ -124,11 +143,13 @@ export class VirtBoard {
       ...this.devices.map((d) => range(d, false, true)),
     ];
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
+    const initrd = config.initrd ? { initrd: config.initrd } : {};
     this.dtb = buildMachineDeviceTree({
       ramBase: this.ram.base,
       ramSize: this.ram.size,
       cpus: 1,
       ...bootargs,
+      ...initrd,
       ...config.view,
       gpio: config.boot !== 'firmware',
       // QEMU hands firmware its tree in a 1 MiB blob (free space to edit it in place); U-Boot's bdinfo shows the size.

@@ -12,8 +12,14 @@ type PendingStop =
   | { kind: 'fill'; stop: FillStop }
   | { kind: 'unmapped'; access: MemAccessType; address: bigint };
 
-/** How one uc_emu_start ended, for the run loop: a halt to report, the slice is over, or run on. */
-export type StartOutcome = HaltReason | 'slice-over' | null;
+/**
+ * How one uc_emu_start ended, for the run loop: a halt to report, the slice is over, the guest waits for an interrupt
+ * (WFI), or run on.
+ */
+export type StartOutcome = HaltReason | 'slice-over' | 'wfi' | null;
+
+/** WFI (Arm ARM C6.2.397): unicorn ends uc_emu_start after it with PC past it. */
+const WFI = 0xd503207f;
 
 /** What the starts work with: the engine, the shared run state, the address space, exception delivery. */
 export interface EngineStartsDeps {
@@ -26,6 +32,8 @@ export interface EngineStartsDeps {
   readonly flushTlb: () => void;
   /** Moves flash bank 0 between memory and its command interface (the board's remapFlash). */
   readonly remapFlash: () => void;
+  /** Takes the interrupt an unmasked line asks for (true if one was taken); brings the timers up to date. */
+  readonly interrupts: { deliver(): boolean; poll(): void };
 }
 
 /**
@@ -92,13 +100,19 @@ export class EngineStarts {
     switch (this.deps.runState.stopReason) {
       case RUN_STOP.BREAKPOINT:
         return { kind: 'breakpoint', pc: end };
+      case RUN_STOP.INTERRUPT:
+        this.deps.interrupts.deliver();
+        return null;
+      case RUN_STOP.EVENT:
+        this.deps.interrupts.poll();
+        return null;
       case RUN_STOP.LIMIT:
         return this.finishAtLimit(limit!);
       case RUN_STOP.DEADLINE:
       case RUN_STOP.REQUEST:
         return 'slice-over';
       default:
-        return null;
+        return count === 0 && this.deps.space.readInstruction(end - 4n) === WFI ? 'wfi' : null;
     }
   }
 
@@ -106,7 +120,7 @@ export class EngineStarts {
   private finishAtLimit(limit: bigint): HaltReason {
     while (this.deps.runState.executed < limit) {
       const outcome = this.start(Number(limit - this.deps.runState.executed), null, 0n);
-      if (outcome !== null && outcome !== 'slice-over') return outcome;
+      if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi') return outcome;
     }
     return { kind: 'insn-limit', executed: this.deps.runState.executed };
   }
@@ -163,7 +177,7 @@ export class EngineStarts {
     this.deps.space.watchBypass = true;
     try {
       const outcome = this.countMode ? this.start(1, null, 0n) : this.runOneAccess(pc);
-      return outcome === 'slice-over' ? null : outcome;
+      return outcome === 'slice-over' || outcome === 'wfi' ? null : outcome;
     } finally {
       this.deps.space.watchBypass = false;
       this.deps.flushTlb(); // drop the unwatched translation the bypass cached
@@ -186,7 +200,7 @@ export class EngineStarts {
     try {
       this.deps.runState.skipBreakpointOnce(null);
       const outcome = this.start(0, null, 0n);
-      if (outcome !== null && outcome !== 'slice-over' && outcome.kind === 'breakpoint') {
+      if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && outcome.kind === 'breakpoint') {
         if (outcome.pc === next && !this.deps.isBreakpoint(next)) return null;
       }
       return outcome;

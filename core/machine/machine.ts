@@ -1,51 +1,31 @@
 import type { MmioDevice } from '../devices/device.js';
-import type { Pl011, SerialPort } from '../devices/pl011.js';
-import { El2State, type InjectMode } from '../el2/el2-state.js';
+import type { GicV3 } from '../devices/gicv3.js';
+import type { Pl011 } from '../devices/pl011.js';
+import { El2State } from '../el2/el2-state.js';
 import { SILENT_LOGGER, type CoreLogger, type HaltReason, type MachineEvent } from '../el2/events.js';
 import { Hypervisor } from '../el2/hypervisor.js';
-import type { LoadedImage } from '../loader/loaded-image.js';
 import { virtRegion } from '../platform/virt-memory-map.js';
 import { buildAllowAllPolicy } from '../stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.js';
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { UnicornEngine, type MemAccessType } from '../unicorn/engine.js';
-import type { UnicornLibrary } from '../unicorn/library.js';
 import { FILL_OFF, RunState } from '../unicorn/run-state.js';
 import { AddressSpace, type FullTranslation, type Watchpoint } from './address-space.js';
 import { VirtBoard } from './board.js';
 import { BreakpointHooks } from './breakpoint-hooks.js';
-import type { FlashBackingStore } from './flash-banks.js';
 import { guestView } from './guest-view.js';
-import { EngineStarts } from './engine-starts.js';
+import { EngineStarts, type StartOutcome } from './engine-starts.js';
 import { GuestExceptions } from './guest-exceptions.js';
+import { Interrupts } from './interrupts.js';
+import { UC_CPU_OF } from './cpu-model.js';
 
-/** Everything needed to build a machine around one guest image. */
-export interface MachineConfig {
-  readonly lib: UnicornLibrary;
-  readonly image: LoadedImage;
-  /** Guest RAM size in bytes (RAM starts at 0x40000000 as on QEMU virt). */
-  readonly ramSize: bigint;
-  /** Where the PL011 transmits. */
-  readonly console: SerialPort;
-  /**
-   * The stage-2 policy of the EL2 model (default: allow everything, no traps), or a function that builds one: it is
-   * called again at every reset, so handler state (counters, device models) starts over with the guest.
-   */
-  readonly policy?: Stage2Policy | (() => Stage2Policy);
-  readonly policyName?: string;
-  /** How aborts the model does not emulate reach EL1 (default 'ritm'). */
-  readonly injectMode?: InjectMode;
-  readonly logger?: CoreLogger;
-  /** Longest uninterrupted run, in milliseconds, before the machine yields to the event loop (default 1). */
-  readonly sliceMs?: number;
-  readonly bootargs?: string;
-  /** 'firmware': the image is entered as QEMU's -bios enters firmware (x0 = 0); default 'image' (x0 = the DTB). */
-  readonly boot?: 'firmware' | 'image';
-  /** Flash bank 1's initial contents and where its changes go (`--flash1 FILE`). */
-  readonly flash1?: FlashBackingStore;
-}
+export { CPU_MODELS, type CpuModel } from './cpu-model.js';
+export type { MachineConfig } from './machine-config.js';
+import type { MachineConfig } from './machine-config.js';
 
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/** A guest in WFI with nothing due is looked at again this often (a stop request or an interrupt ends it sooner). */
+const IDLE_RECHECK_MS = 100;
 
 /**
  * The emulated machine: a QEMU-virt memory map and devices, our stage-1 walker and the EL2 model's stage 2 behind
@@ -59,12 +39,16 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 export class Machine {
   readonly uc: UnicornEngine;
   readonly uart: Pl011;
+  /** The GICv3 (its distributor and redistributor are among `devices`). */
+  readonly gic: GicV3;
   readonly devices: readonly MmioDevice[];
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;
   readonly el2 = new El2State();
   readonly space: AddressSpace;
   readonly hypervisor: Hypervisor;
+  /** The generic timers, virtual time and interrupt delivery. */
+  readonly interrupts: Interrupts;
   private readonly runState: RunState;
   private readonly exceptions: GuestExceptions;
   private readonly breakpoints: BreakpointHooks;
@@ -84,7 +68,7 @@ export class Machine {
   constructor(config: MachineConfig) {
     this.logger = config.logger ?? SILENT_LOGGER;
     this.sliceNs = BigInt(Math.round((config.sliceMs ?? 1) * 1e6));
-    this.uc = UnicornEngine.open(config.lib);
+    this.uc = UnicornEngine.open(config.lib, UC_CPU_OF[config.cpu ?? 'max']);
     this.uc.setTlbType('virtual');
     this.runState = new RunState(this.uc);
     const policy = config.policy;
@@ -102,6 +86,7 @@ export class Machine {
       },
     );
     this.uart = this.board.uart;
+    this.gic = this.board.gic;
     this.devices = this.board.devices;
     this.ram = this.board.ram;
     this.dtbAddress = this.board.dtbAddress;
@@ -133,6 +118,12 @@ export class Machine {
       logger: this.logger,
     });
     this.el2.onTranslationChange = () => this.flushTlb();
+    this.interrupts = new Interrupts({
+      uc: this.uc,
+      runState: this.runState,
+      gic: this.board.gic,
+      emit: (e) => this.emit(e),
+    });
     this.starts = new EngineStarts({
       uc: this.uc,
       runState: this.runState,
@@ -141,6 +132,7 @@ export class Machine {
       isBreakpoint: (pc) => this.breakpoints.has(pc),
       flushTlb: () => this.flushTlb(),
       remapFlash: () => this.board.remapFlash(),
+      interrupts: this.interrupts,
     });
     this.powerOn(firstPolicy);
   }
@@ -174,6 +166,7 @@ export class Machine {
 
   private powerOn(policy: Stage2Policy): void {
     this.board.powerOnMemoryAndDevices();
+    this.interrupts.reset();
     this.el2.reset();
     this.space.setPolicy(policy);
     this.hypervisor.setPolicy(policy);
@@ -246,6 +239,7 @@ export class Machine {
   /** Asks a run in progress to stop at its next slice boundary (within one slice, 1 ms by default). */
   requestStop(why: string): void {
     this.stopRequest ??= why;
+    this.interrupts.interruptWait(); // a guest waiting in WFI stops at once
   }
 
   /** Sets a breakpoint (guest virtual address): runs stop before executing the instruction there. */
@@ -291,17 +285,22 @@ export class Machine {
     this.stopRequest = null;
     const limit = maxInsns === null ? null : this.runState.executed + maxInsns;
     const t0 = process.hrtime.bigint();
+    this.interrupts.resumeTime();
     try {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
       for (;;) {
         const halt = this.runSlice(limit);
-        if (halt) return (this.halted = halt);
-        await yieldToEventLoop(); // sockets, signals and timers get their turn
+        if (halt === 'wfi') {
+          // WFI: sleep until an interrupt, a timer, console input or a stop request (no busy wait).
+          await this.interrupts.waitForInterrupt(IDLE_RECHECK_MS);
+        } else if (halt) return (this.halted = halt);
+        else await yieldToEventLoop(); // sockets, signals and timers get their turn
         if (this.closing) return (this.halted = { kind: 'stop-requested', why: 'the machine is closing' });
         if (this.stopRequest !== null) return (this.halted = { kind: 'stop-requested', why: this.stopRequest });
       }
     } finally {
+      this.interrupts.pauseTime();
       this.runNs += process.hrtime.bigint() - t0;
     }
   }
@@ -315,8 +314,16 @@ export class Machine {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
       if (resumed.appliedHeldAccess) return (this.halted = { kind: 'step-done' }); // that was the step
-      const outcome = this.starts.start(1, null, 0n);
-      return (this.halted = outcome === null || outcome === 'slice-over' ? { kind: 'step-done' } : outcome);
+      // A step executes the instruction, not an interrupt handler (QEMU's gdbstub steps with interrupts held too).
+      this.interrupts.setDelivery(false);
+      let outcome: StartOutcome;
+      try {
+        outcome = this.starts.start(1, null, 0n);
+      } finally {
+        this.interrupts.setDelivery(true);
+      }
+      const done = outcome === null || outcome === 'slice-over' || outcome === 'wfi';
+      return (this.halted = done ? { kind: 'step-done' } : (outcome as HaltReason));
     } finally {
       this.runNs += process.hrtime.bigint() - t0;
     }
@@ -345,13 +352,15 @@ export class Machine {
     return { halt: null, appliedHeldAccess };
   }
 
-  /** Runs until the slice deadline; null when the slice ended without a halt. */
-  private runSlice(limit: bigint | null): HaltReason | null {
+  /** Runs until the slice deadline; null when the slice ended without a halt, 'wfi' when the guest waits. */
+  private runSlice(limit: bigint | null): HaltReason | 'wfi' | null {
     const deadline = process.hrtime.bigint() + this.sliceNs;
     for (;;) {
       if (this.stopRequest !== null) return { kind: 'stop-requested', why: this.stopRequest };
+      this.interrupts.poll();
       const outcome = this.starts.start(0, limit, deadline);
       if (outcome === 'slice-over') return null;
+      if (outcome === 'wfi') return this.interrupts.deliver() ? null : 'wfi';
       if (outcome) return outcome;
       if (process.hrtime.bigint() >= deadline) return null;
     }
@@ -361,6 +370,7 @@ export class Machine {
   async close(): Promise<void> {
     if (this.closing || this.closed) return;
     this.closing = true;
+    this.interrupts.interruptWait();
     await this.activeRun?.catch(() => undefined);
     this.closed = true;
     this.uc.close();

@@ -30,6 +30,8 @@ export type MachineDeviceTreeConfig = {
   readonly ramSize: bigint;
   readonly cpus: number;
   readonly bootargs?: string;
+  /** An initial RAM disk at [start, end): /chosen's linux,initrd-start and linux,initrd-end (QEMU's -initrd). */
+  readonly initrd?: { readonly start: bigint; readonly end: bigint };
   /**
    * The RAM the guest may reach, when stage 2 leaves holes in it (RITM's modify_dt: its own 4 MiB window is not
    * described): reg entries of the memory node, inside [ramBase, ramBase + ramSize). Default: all of it.
@@ -101,7 +103,7 @@ export function buildMachineDeviceTree(config: MachineDeviceTreeConfig): Uint8Ar
       fdtProp('compatible', fdtString('linux,dummy-virt')),
     ],
     [
-      chosenNode(`/${unitName('pl011', uart)}`, config.bootargs),
+      chosenNode(`/${unitName('pl011', uart)}`, config.bootargs, config.initrd),
       memoryNode(config.ramBase, config.ramRanges ?? [{ base: config.ramBase, size: config.ramSize }]),
       cpusNode(config.cpus),
       psciNode(),
@@ -154,9 +156,18 @@ function compatible(...values: readonly string[]): FdtProp {
   return fdtProp('compatible', fdtStringList(values));
 }
 
-function chosenNode(stdoutPath: string, bootargs: string | undefined): FdtNode {
+function chosenNode(
+  stdoutPath: string,
+  bootargs: string | undefined,
+  initrd: { readonly start: bigint; readonly end: bigint } | undefined,
+): FdtNode {
   const props = [fdtProp('stdout-path', fdtString(stdoutPath))];
   if (bootargs !== undefined) props.push(fdtProp('bootargs', fdtString(bootargs)));
+  // Sized by the root's #address-cells (2), as QEMU's arm_load_dtb writes them.
+  if (initrd !== undefined) {
+    props.push(fdtProp('linux,initrd-start', fdtU64(initrd.start)));
+    props.push(fdtProp('linux,initrd-end', fdtU64(initrd.end)));
+  }
   return fdtNode('chosen', props);
 }
 

@@ -13,6 +13,7 @@ export const TRACE_EVENT_TYPES = [
   'psci',
   'guest-exception',
   'instruction-abort',
+  'interrupt',
 ] as const;
 export type TraceEventType = (typeof TRACE_EVENT_TYPES)[number];
 
@@ -124,6 +125,18 @@ export function traceRecords(e: MachineEvent, icount: bigint, tUs: number): Trac
           far: hex64(e.farEl2),
           hpfar: hex64(e.hpfarEl2),
           ipa: hex64(e.ipa),
+        },
+      ];
+    case 'interrupt':
+      return [
+        {
+          type: 'interrupt',
+          icount: ic,
+          t_us: roundedUs,
+          pc: hex64(e.pc),
+          line: e.line,
+          intid: e.intid,
+          vector: hex64(e.vector),
         },
       ];
     case 'stage2-trap':

@@ -227,6 +227,28 @@ export class EngineHooks {
     return { readCb, writeCb };
   }
 
+  /**
+   * The native callback the shim calls for the system registers el2dbg emulates (timers, GIC CPU interface): `cb`
+   * gets MSR (write) or MRS, the register key (SYSREG_KEY of the shim) and the value written; it returns the value
+   * read (MRS), true (MSR emulated), or null to leave the access to unicorn. Returns the callback's address.
+   */
+  sysregCallback(cb: (write: boolean, key: number, value: bigint) => bigint | boolean | null): bigint {
+    const type = this.lib.types.sysreg;
+    const native = this.register((write: number, key: number, value: unknown) => {
+      try {
+        const written = write ? BigInt(koffi.decode(value, 'uint64_t') as number | bigint) : 0n;
+        const answer = cb(write !== 0, key, written);
+        if (answer === null || answer === false) return 0;
+        if (typeof answer === 'bigint') koffi.encode(value, 'uint64_t', BigInt.asUintN(64, answer));
+        return 1;
+      } catch (e) {
+        this.failFromHook(e);
+        return 0;
+      }
+    }, type);
+    return BigInt(koffi.address(native));
+  }
+
   /** The error a hook threw during the last run (undefined if none), cleared. */
   takeError(): unknown {
     const e = this.pendingError;

@@ -74,6 +74,7 @@ export interface UnicornLibrary {
     hookMemEvent: TypeObject;
     mmioRead: TypeObject;
     mmioWrite: TypeObject;
+    sysreg: TypeObject;
   };
 }
 
@@ -109,6 +110,7 @@ const CALLBACK_TYPES: UnicornLibrary['types'] = {
   hookCode: koffi.pointer(
     koffi.proto('void el2dbg_hook_code_cb(void *uc, uint64_t address, uint32_t size, void *user_data)'),
   ),
+  sysreg: koffi.pointer(koffi.proto('int el2dbg_sysreg_cb(uint32_t write, uint32_t key, uint64_t *value)')),
   hookIntr: koffi.pointer(koffi.proto('void el2dbg_hook_intr_cb(void *uc, uint32_t intno, void *user_data)')),
   hookMem: koffi.pointer(
     koffi.proto(

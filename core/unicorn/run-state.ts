@@ -6,7 +6,15 @@ import { UC_MEM } from './constants.js';
 import { check, type UnicornEngine } from './engine.js';
 
 /** Why a shim hook stopped the run (el2dbg-shim.c STOP_*). */
-export const RUN_STOP = { NONE: 0n, REQUEST: 1n, LIMIT: 2n, DEADLINE: 3n, BREAKPOINT: 4n } as const;
+export const RUN_STOP = {
+  NONE: 0n,
+  REQUEST: 1n,
+  LIMIT: 2n,
+  DEADLINE: 3n,
+  BREAKPOINT: 4n,
+  INTERRUPT: 5n,
+  EVENT: 6n,
+} as const;
 
 /** Slot of each field in the shared block (the order of el2dbg_run in el2dbg-shim.c). */
 const SLOT = {
@@ -36,7 +44,20 @@ const SLOT = {
 export const NATIVE_FILL_MAX_RANGES = 64;
 /** Host mappings the shim made (el2dbg_run.host_maps), three slots each. */
 const HOST_MAPS = 4;
-const SLOTS = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS;
+/** The slots after the host mappings (el2dbg_run.time_base_ns onwards). */
+const TAIL = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS;
+const TAIL_SLOT = {
+  timeBaseNs: TAIL,
+  cntvoff: TAIL + 1,
+  irqLines: TAIL + 2,
+  eventNs: TAIL + 3,
+  sysregCb: TAIL + 4,
+  sysregCalls: TAIL + 5,
+} as const;
+const SLOTS = TAIL + 6;
+
+/** Bits of the interrupt lines the shim's block hook checks against PSTATE (el2dbg_run.irq_lines). */
+export const IRQ_LINES = { IRQ: 1n, FIQ: 2n } as const;
 
 /** Why the native fill leaves every fill to JS (bits of el2dbg_run.fill_off); none set: it answers what it can. */
 export const FILL_OFF = {
@@ -78,8 +99,57 @@ export class RunState {
     const sysHook = new BigUint64Array(1);
     const fillHook = new BigUint64Array(1);
     const msrHook = new BigUint64Array(1);
+    const mrsHook = new BigUint64Array(1);
     const { lib, handle } = engine;
-    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, blockHook, sysHook, fillHook, msrHook));
+    const hooks = [blockHook, sysHook, fillHook, msrHook, mrsHook] as const;
+    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, ...hooks));
+  }
+
+  /** CLOCK_MONOTONIC now, in ns: the clock of `timeBaseNs` and `eventNs`. */
+  nowNs(): bigint {
+    return BigInt(this.engine.lib.shim.el2dbg_now_ns());
+  }
+
+  /**
+   * Virtual time starts here: the guest's counter (CNTPCT_EL0, 62.5 MHz) is (now - timeBaseNs) / 16. Moving the base
+   * forward by a pause hides the pause from the guest.
+   */
+  get timeBaseNs(): bigint {
+    return this.v[TAIL_SLOT.timeBaseNs]!;
+  }
+
+  set timeBaseNs(ns: bigint) {
+    this.v[TAIL_SLOT.timeBaseNs] = ns;
+  }
+
+  /** The generic timer's physical count now (CNTPCT_EL0). */
+  get counter(): bigint {
+    return BigInt(this.engine.lib.shim.el2dbg_counter(this.block));
+  }
+
+  /** CNTVOFF_EL2: CNTVCT_EL0 = CNTPCT_EL0 - CNTVOFF. */
+  set cntvoff(ticks: bigint) {
+    this.v[TAIL_SLOT.cntvoff] = BigInt.asUintN(64, ticks);
+  }
+
+  /** The IRQ/FIQ lines (IRQ_LINES): while one is up and PSTATE does not mask it, the run stops before a block. */
+  set irqLines(lines: bigint) {
+    this.v[TAIL_SLOT.irqLines] = lines;
+  }
+
+  /** CLOCK_MONOTONIC ns at which the run stops at a block boundary (a timer's deadline); 0n: none. */
+  set eventNs(ns: bigint) {
+    this.v[TAIL_SLOT.eventNs] = ns;
+  }
+
+  /** Routes MRS/MSR of the generic timers and the GIC CPU interface to a callback (EngineHooks.sysregCallback). */
+  set sysregCallback(address: bigint) {
+    this.v[TAIL_SLOT.sysregCb] = address;
+  }
+
+  /** Register accesses the shim handed to the sysreg callback. */
+  get sysregCalls(): bigint {
+    return this.v[TAIL_SLOT.sysregCalls]!;
   }
 
   /** Instructions executed so far (exact once `settle` has run after a run). */

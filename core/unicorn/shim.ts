@@ -16,7 +16,12 @@ export interface ShimFunctions {
     sysHook: BigUint64Array,
     fillHook: BigUint64Array,
     msrHook: BigUint64Array,
+    mrsHook: BigUint64Array,
   ): number;
+  /** The generic timer's count now (CNTPCT_EL0) in the run's virtual time. */
+  el2dbg_counter(run: unknown): bigint | number;
+  /** CLOCK_MONOTONIC in ns (the clock of the run's time base and event deadline). */
+  el2dbg_now_ns(): bigint | number;
   el2dbg_breakpoint_add(uc: unknown, run: unknown, address: bigint, hook: BigUint64Array): number;
   el2dbg_host_map(uc: unknown, run: unknown, base: bigint, size: bigint, perms: number): number;
   el2dbg_host_unmap(uc: unknown, run: unknown, base: bigint, size: bigint): number;
@@ -55,12 +60,14 @@ export function loadShim(root: string, libunicornPath: string): ShimFunctions {
   const fn: ShimFunctions = {
     el2dbg_shim_init: lib.func('int el2dbg_shim_init(const char *path)'),
     el2dbg_attach: lib.func(
-      'int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh, _Out_ uint64_t *fh, _Out_ uint64_t *mh)',
+      'int el2dbg_attach(void *uc, void *run, _Out_ uint64_t *bh, _Out_ uint64_t *sh, _Out_ uint64_t *fh, _Out_ uint64_t *mh, _Out_ uint64_t *rh)',
     ),
     el2dbg_breakpoint_add: lib.func('int el2dbg_breakpoint_add(void *uc, void *run, uint64_t a, _Out_ uint64_t *h)'),
     el2dbg_host_map: lib.func('int el2dbg_host_map(void *uc, void *run, uint64_t base, uint64_t size, uint32_t perms)'),
     el2dbg_host_unmap: lib.func('int el2dbg_host_unmap(void *uc, void *run, uint64_t base, uint64_t size)'),
     el2dbg_host_release: lib.func('void el2dbg_host_release(void *run)'),
+    el2dbg_counter: lib.func('uint64_t el2dbg_counter(void *run)'),
+    el2dbg_now_ns: lib.func('uint64_t el2dbg_now_ns()'),
     el2dbg_fill_probe: lib.func(
       'int el2dbg_fill_probe(void *uc, void *run, uint64_t va, uint32_t type, uint32_t el, const uint64_t *regs, _Out_ uint64_t *out)',
     ),

@@ -1,8 +1,10 @@
 // --firmware and --flash1: firmware in flash bank 0 entered at 0x0 as QEMU's -bios, and a file behind flash bank 1.
 import { closeSync, existsSync, fstatSync, openSync, readSync, statSync, writeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { KernelImageError, placeKernel } from '../../core/loader/arm64-image.js';
 import type { LoadedImage } from '../../core/loader/loaded-image.js';
 import type { FlashBackingStore } from '../../core/machine/flash-banks.js';
-import type { MachineConfig } from '../../core/machine/machine.js';
+import type { CpuModel, MachineConfig } from '../../core/machine/machine.js';
 import { VIRT_FLASH_BANK_COUNT, virtRegion } from '../../core/platform/virt-memory-map.js';
 import { CliError, EXIT } from './cli-error.js';
 import { loadGuestImage } from './load-guest.js';
@@ -76,6 +78,17 @@ export function openFlash1(file: string): FlashBackingStore {
   };
 }
 
+/** What the machine boots, from --image / --firmware / --kernel (with --initrd, --append), --flash1 and --cpu. */
+export interface BootFlags {
+  image: string;
+  firmware?: string;
+  flash1?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  cpu?: CpuModel;
+}
+
 /** The image a command boots: an --image, or --firmware in flash with --flash1 behind bank 1. */
 export interface BootImage {
   readonly image: LoadedImage;
@@ -83,21 +96,61 @@ export interface BootImage {
   readonly path: string;
   /** An ELF with the firmware's symbols, when known (Debian's uboot.elf). */
   readonly symbols: string | null;
-  /** What the machine needs to boot it (firmware entry, flash bank 1's file). */
-  readonly machine: Pick<MachineConfig, 'boot' | 'flash1'>;
+  /** What the machine needs to boot it (firmware entry, flash bank 1's file, a kernel's initrd and command line). */
+  readonly machine: Pick<MachineConfig, 'boot' | 'flash1' | 'initrd' | 'bootargs' | 'cpu'>;
 }
 
-/** Loads --image (at --load-addr when raw) or --firmware (into flash bank 0, entered at 0x0), and opens --flash1. */
-export async function loadBootImage(
-  opts: { image: string; firmware?: string; flash1?: string; loadAddr: bigint },
-  ramSize: bigint,
-): Promise<BootImage> {
+/**
+ * Loads --image (at --load-addr when raw), --firmware (into flash bank 0, entered at 0x0) or --kernel (with --initrd
+ * and --append, as QEMU's -kernel), and opens --flash1.
+ */
+export async function loadBootImage(opts: BootFlags & { loadAddr: bigint }, ramSize: bigint): Promise<BootImage> {
   const flash1 = opts.flash1 !== undefined ? { flash1: openFlash1(opts.flash1) } : {};
+  const cpu = opts.cpu !== undefined ? { cpu: opts.cpu } : {};
+  if (opts.kernel !== undefined) return loadKernel(opts, ramSize, { ...flash1, ...cpu });
   if (opts.firmware === undefined) {
     const image = await loadGuestImage(opts.image, ramSize, opts.loadAddr);
-    return { image, path: opts.image, symbols: null, machine: { ...flash1 } };
+    return { image, path: opts.image, symbols: null, machine: { ...flash1, ...cpu } };
   }
   const fw = resolveFirmware(opts.firmware);
   const image = await loadFirmwareImage(fw.path, ramSize);
-  return { image, path: fw.path, symbols: fw.symbols, machine: { boot: 'firmware', ...flash1 } };
+  return { image, path: fw.path, symbols: fw.symbols, machine: { boot: 'firmware', ...flash1, ...cpu } };
+}
+
+/** Reads a file the user named for the boot; a usage error names it when it cannot be read. */
+async function readBootFile(flag: string, path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    throw new CliError(EXIT.BAD_ARGUMENTS, `${flag} ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function loadKernel(
+  opts: BootFlags,
+  ramSize: bigint,
+  machine: Pick<MachineConfig, 'flash1' | 'cpu'>,
+): Promise<BootImage> {
+  const kernelPath = opts.kernel!;
+  const kernel = { name: kernelPath, bytes: await readBootFile('--kernel', kernelPath) };
+  const initrd =
+    opts.initrd !== undefined ? { name: opts.initrd, bytes: await readBootFile('--initrd', opts.initrd) } : null;
+  let placed;
+  try {
+    placed = placeKernel(kernel, initrd, { base: virtRegion('ram').base, size: ramSize });
+  } catch (e) {
+    if (e instanceof KernelImageError) throw new CliError(EXIT.BAD_ARGUMENTS, e.message, { cause: e });
+    throw e;
+  }
+  return {
+    image: placed.image,
+    path: kernelPath,
+    symbols: null,
+    machine: {
+      cpu: 'cortex-a57', // RITM's CPU and the kernel's; --cpu overrides
+      ...machine,
+      ...(placed.initrd ? { initrd: placed.initrd } : {}),
+      ...(opts.append !== undefined ? { bootargs: opts.append } : {}),
+    },
+  };
 }

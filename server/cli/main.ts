@@ -104,7 +104,7 @@ function buildProgram(result: { code: number }): Command {
     .option(
       '--catch <spec>',
       "a catch every gdb session starts with (repeatable): 'stage2 before|after [filters]' as monitor stage2 catch, " +
-        "or 'hvc|smc|psci|inject|exception|handler-error [on|off]' as monitor catch",
+        "or 'hvc|smc|psci|inject|exception|irq|handler-error [on|off]' as monitor catch",
       (value: string, previous: string[]) => [...previous, value],
       [] as string[],
     )

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import type winston from 'winston';
+import { CPU_MODELS, type CpuModel } from '../../core/machine/machine.js';
+import type { BootFlags } from './firmware.js';
 import { CliError, EXIT } from './cli-error.js';
 import { DEFAULT_LOAD_ADDR } from './load-guest.js';
 import { closeLogger } from './logger.js';
@@ -20,6 +22,10 @@ interface RunFlags {
   image?: string;
   firmware?: string;
   flash1?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  cpu?: string;
   memory: string;
   loadAddr: string;
   timeout?: string;
@@ -48,24 +54,65 @@ function parseRunFlags(o: RunFlags, command: Command): RunOptions {
 }
 
 /**
- * --image or --firmware (exactly one; --load-addr places a raw --image only), and --flash1. A usage error otherwise.
+ * --image, --firmware or --kernel (exactly one; --load-addr places a raw --image only; --initrd and --append go with
+ * --kernel), --flash1 and --cpu. A usage error otherwise.
  */
 export function bootFlags(
-  o: { image?: string; firmware?: string; flash1?: string },
+  o: {
+    image?: string;
+    firmware?: string;
+    flash1?: string;
+    kernel?: string;
+    initrd?: string;
+    append?: string;
+    cpu?: string;
+  },
   command: Command,
   defaultImage?: string,
-): { image: string; firmware?: string; flash1?: string } {
+): BootFlags {
   const imageGiven = o.image !== undefined && command.getOptionValueSource('image') === 'cli';
-  if (o.firmware !== undefined) {
-    if (imageGiven) throw new CliError(EXIT.BAD_ARGUMENTS, '--firmware and --image: give one of them');
-    if (command.getOptionValueSource('loadAddr') === 'cli')
-      throw new CliError(EXIT.BAD_ARGUMENTS, '--load-addr places a raw --image; firmware always starts at 0x0');
-    return { image: o.firmware, firmware: o.firmware, ...(o.flash1 !== undefined ? { flash1: o.flash1 } : {}) };
+  const given = [
+    imageGiven && '--image',
+    o.firmware !== undefined && '--firmware',
+    o.kernel !== undefined && '--kernel',
+  ];
+  const chosen = given.filter((g): g is string => typeof g === 'string');
+  if (chosen.length > 1) throw new CliError(EXIT.BAD_ARGUMENTS, `${chosen.join(' and ')}: give one of them`);
+  if (o.kernel === undefined) {
+    for (const [flag, value] of [
+      ['--initrd', o.initrd],
+      ['--append', o.append],
+    ] as const)
+      if (value !== undefined) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag} goes with --kernel (a Linux Image)`);
+  }
+  if ((o.firmware !== undefined || o.kernel !== undefined) && command.getOptionValueSource('loadAddr') === 'cli')
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      '--load-addr places a raw --image; firmware and kernels have their own places',
+    );
+  const common = {
+    ...(o.flash1 !== undefined ? { flash1: o.flash1 } : {}),
+    ...(o.cpu !== undefined ? { cpu: parseCpuModel(o.cpu) } : {}),
+  };
+  if (o.firmware !== undefined) return { image: o.firmware, firmware: o.firmware, ...common };
+  if (o.kernel !== undefined) {
+    const initrd = o.initrd !== undefined ? { initrd: o.initrd } : {};
+    const append = o.append !== undefined ? { append: o.append } : {};
+    return { image: o.kernel, kernel: o.kernel, ...initrd, ...append, ...common };
   }
   const image = o.image ?? defaultImage;
   if (image === undefined)
-    throw new CliError(EXIT.BAD_ARGUMENTS, 'give --image FILE (a guest) or --firmware u-boot|FILE (firmware in flash)');
-  return { image, ...(o.flash1 !== undefined ? { flash1: o.flash1 } : {}) };
+    throw new CliError(
+      EXIT.BAD_ARGUMENTS,
+      'give --image FILE (a guest), --firmware u-boot|FILE (firmware in flash) or --kernel Image (Linux)',
+    );
+  return { image, ...common };
+}
+
+/** Parses --cpu. */
+export function parseCpuModel(text: string): CpuModel {
+  if ((CPU_MODELS as readonly string[]).includes(text)) return text as CpuModel;
+  throw new CliError(EXIT.BAD_ARGUMENTS, `--cpu: '${text}' is not a CPU model (${CPU_MODELS.join(', ')})`);
 }
 
 /** Parses --max-size: the most a trace may grow to (both files together) before the run stops. */
@@ -93,6 +140,16 @@ export function addMachineOptions(command: Command): Command {
     .option(
       '--flash1 <file>',
       'back flash bank 1 (firmware variables) with this file, created when missing: saveenv persists across runs',
+    )
+    .option(
+      '--kernel <Image>',
+      "boot a Linux arm64 Image as QEMU's -kernel does (x0 = the DTB, at EL1); instead of --image",
+    )
+    .option('--initrd <file>', 'with --kernel: initial RAM disk, described in /chosen')
+    .option('--append <args>', 'with --kernel: the kernel command line (/chosen bootargs)')
+    .option(
+      '--cpu <model>',
+      `CPU model: ${CPU_MODELS.join(', ')} (default: cortex-a57 with --kernel, as RITM; max otherwise)`,
     )
     .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)
@@ -126,7 +183,7 @@ export function addRunCommand(program: Command, result: CommandResult, logger: M
     )
     .option(
       '--events <list>',
-      'with --trace: only these event types (comma-separated: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort)',
+      'with --trace: only these event types (comma-separated: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort,interrupt)',
     )
     .option('--max-size <size>', `with --trace: ${MAX_SIZE_HELP}`, '1G')
     .addHelpText(

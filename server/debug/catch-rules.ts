@@ -17,7 +17,7 @@ export function isHandlerFailure(why: string): boolean {
 }
 
 /** Event kinds `monitor catch KIND on|off` stops at. */
-export const EVENT_CATCH_KINDS = ['hvc', 'smc', 'psci', 'inject', 'exception', 'handler-error'] as const;
+export const EVENT_CATCH_KINDS = ['hvc', 'smc', 'psci', 'inject', 'exception', 'irq', 'handler-error'] as const;
 export type EventCatchKind = (typeof EVENT_CATCH_KINDS)[number];
 
 /** The event catches a new gdb session starts with (a failed handler is worth a stop unless turned off). */
@@ -168,6 +168,8 @@ export function eventCatchKinds(e: MachineEvent): readonly EventCatchKind[] {
       return ['exception'];
     case 'decision':
       return isHandlerFailure(e.decision.why) ? ['handler-error'] : [];
+    case 'interrupt':
+      return ['irq'];
     default:
       return [];
   }

@@ -160,6 +160,8 @@ function describeEventStop(e: MachineEvent): string {
       return `guest exception at ${hex(e.pc)}: ${e.description} (ESR_EL1=${hex(e.esr)}) -> vector ${hex(e.vector)}`;
     case 'instruction-abort':
       return `stage-2 instruction abort at ${hex(e.pc)}: IPA ${hex(e.ipa)} ESR_EL2=${hex(e.esrEl2)}`;
+    case 'interrupt':
+      return `${e.line.toUpperCase()} (INTID ${e.intid}) taken before ${hex(e.pc)} -> vector ${hex(e.vector)}`;
     case 'decision': {
       const d = e.decision;
       const handler = `${d.region ?? '?'} ${d.handler ?? ''} handler`.replace('  ', ' ');
@@ -197,6 +199,11 @@ function eventKeys(e: MachineEvent): [string, string][] {
         ['el2event', 'iabt'],
         ['esr', hexDigits(e.esrEl2)],
         ['ipa', hexDigits(e.ipa)],
+      ];
+    case 'interrupt':
+      return [
+        ['el2event', 'irq'],
+        ['intid', e.intid.toString(16)],
       ];
     case 'decision':
       return [

@@ -158,6 +158,11 @@ function trace(args: string, s: HandlerContext): string {
 /** The EL2 entries of the monitor table. */
 export const el2MonitorCommands: readonly MonitorCommand[] = [
   {
+    name: 'irq',
+    summary: 'the GICv3 (enabled, pending and active interrupts), the generic timers, and the interrupts taken',
+    run: (_a, s) => s.target.describeInterrupts(),
+  },
+  {
     name: 'stage2 map',
     summary: 'the stage-2 policy: allowed ranges, handler regions, hit counts',
     run: (_a, s) => stage2MapReport(s.target.stage2, s.target.debug.stats),

@@ -129,7 +129,7 @@ describe('server: stage-2 catchpoints and EL2 monitor commands (real gdb)', func
       /usage: monitor stage2 log/,
       /usage: monitor esr HEX/,
       /usage: monitor memspace va\|ipa/,
-      /usage: monitor catch hvc\|smc\|psci\|inject\|exception\|handler-error on\|off/,
+      /usage: monitor catch hvc\|smc\|psci\|inject\|exception\|irq\|handler-error on\|off/,
       /usage: monitor trace start FILE/,
       /usage: monitor translate VA/,
       /'\/nonexistent-dir\/t\.jsonl' is outside the trace directory/,

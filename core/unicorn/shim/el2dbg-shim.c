@@ -20,6 +20,7 @@ typedef uc_err (*uc_hook_add_fn)(uc_engine *uc, uc_hook *hh, int type, void *cal
                                  uint64_t end, ...);
 typedef uc_err (*uc_ctl_fn)(uc_engine *uc, uc_control_type control, ...);
 typedef uc_err (*uc_reg_read_fn)(uc_engine *uc, int regid, void *value);
+typedef uc_err (*uc_reg_write_fn)(uc_engine *uc, int regid, const void *value);
 typedef uc_err (*uc_reg_read_batch_fn)(uc_engine *uc, int const *regs, void **vals, int count);
 typedef uc_err (*uc_mem_read_fn)(uc_engine *uc, uint64_t address, void *bytes, uint64_t size);
 typedef uc_err (*uc_mem_map_ptr_fn)(uc_engine *uc, uint64_t address, size_t size, uint32_t perms, void *ptr);
@@ -33,13 +34,29 @@ static uc_emu_stop_fn emu_stop;
 static uc_hook_add_fn hook_add;
 static uc_ctl_fn ctl;
 static uc_reg_read_fn reg_read;
+static uc_reg_write_fn reg_write;
 static uc_reg_read_batch_fn reg_read_batch;
 static uc_mem_read_fn mem_read;
 static uc_mem_map_ptr_fn mem_map_ptr;
 static uc_mem_unmap_fn mem_unmap;
 
 /** Why a hook stopped the run (RUN_STOP_REASON). */
-enum { STOP_NONE = 0, STOP_REQUEST = 1, STOP_LIMIT = 2, STOP_DEADLINE = 3, STOP_BREAKPOINT = 4 };
+enum {
+  STOP_NONE = 0,
+  STOP_REQUEST = 1,
+  STOP_LIMIT = 2,
+  STOP_DEADLINE = 3,
+  STOP_BREAKPOINT = 4,
+  STOP_INTERRUPT = 5, /* an asserted interrupt line is not masked by PSTATE: take it before this block */
+  STOP_EVENT = 6,     /* event_ns passed (a timer fired) */
+};
+
+/**
+ * The JS side's system register handler (core/machine/sysreg-handler.ts): `write` 0 for MRS, 1 for MSR; `key` is
+ * SYSREG_KEY(op0, op1, crn, crm, op2); `value` is the value written, or receives the value read. Returns 1 when it
+ * emulated the access.
+ */
+typedef int (*sysreg_cb_fn)(uint32_t write, uint32_t key, uint64_t *value);
 
 /**
  * The state shared with JS (core/unicorn/run-state.ts reads and writes it as a BigUint64Array): every field is a
@@ -73,7 +90,20 @@ typedef struct {
   /* RAM and flash the shim allocated and mapped with uc_mem_map_ptr: base, size, host address (size 0: free). The
      fill reads descriptors there directly instead of through uc_mem_read. */
   uint64_t host_maps[3 * 4];
+  /* Virtual time (the generic timer's count): guest ns = CLOCK_MONOTONIC ns - time_base_ns. JS moves the base on
+     while the debugger holds the CPU, so a pause never looks like a jump in time to the guest. */
+  uint64_t time_base_ns;
+  uint64_t cntvoff;      /* CNTVOFF_EL2 of the EL2 model: CNTVCT = CNTPCT - CNTVOFF */
+  uint64_t irq_lines;    /* IRQ_LINE / FIQ_LINE: the interrupt controller asserts them */
+  uint64_t event_ns;     /* CLOCK_MONOTONIC ns at which the next block boundary stops the run (0: none) */
+  uint64_t sysreg_cb;    /* sysreg_cb_fn, or 0: timer and GIC CPU interface registers act as unicorn has them */
+  uint64_t sysreg_calls; /* accesses handed to sysreg_cb */
 } el2dbg_run;
+
+#define IRQ_LINE 1u
+#define FIQ_LINE 2u
+#define PSTATE_F (1ull << 6)
+#define PSTATE_I (1ull << 7)
 
 #define HOST_MAPS 4
 
@@ -97,14 +127,25 @@ static void stop_at(uc_engine *uc, el2dbg_run *r, uint64_t reason, uint64_t pc) 
   emu_stop(uc);
 }
 
+/** True when an asserted line is not masked by PSTATE.I / PSTATE.F: the interrupt is taken before the next block. */
+static int interrupt_unmasked(uc_engine *uc, const el2dbg_run *r) {
+  uint64_t pstate;
+  if (reg_read(uc, UC_ARM64_REG_PSTATE, &pstate) != UC_ERR_OK) return 0;
+  return ((r->irq_lines & IRQ_LINE) && !(pstate & PSTATE_I)) || ((r->irq_lines & FIQ_LINE) && !(pstate & PSTATE_F));
+}
+
 static void on_block(uc_engine *uc, uint64_t address, uint32_t size, void *user) {
   el2dbg_run *r = user;
   uint64_t n = size >> 2; /* A64: four bytes an instruction */
   if (r->request) return stop_at(uc, r, STOP_REQUEST, address);
+  /* MSR DAIFClr is invisible to hooks: while a line is up, PSTATE is looked at before every block. */
+  if (r->irq_lines && interrupt_unmasked(uc, r)) return stop_at(uc, r, STOP_INTERRUPT, address);
   if (r->executed + n > r->limit) return stop_at(uc, r, STOP_LIMIT, address);
-  if (r->deadline_ns && ++r->tick >= CLOCK_EVERY) {
+  if ((r->deadline_ns || r->event_ns) && ++r->tick >= CLOCK_EVERY) {
     r->tick = 0;
-    if (now_ns() >= r->deadline_ns) return stop_at(uc, r, STOP_DEADLINE, address);
+    uint64_t now = now_ns();
+    if (r->event_ns && now >= r->event_ns) return stop_at(uc, r, STOP_EVENT, address);
+    if (r->deadline_ns && now >= r->deadline_ns) return stop_at(uc, r, STOP_DEADLINE, address);
   }
   r->tb_base = r->executed;
   r->executed += n;
@@ -366,15 +407,83 @@ int el2dbg_fill_probe(uc_engine *uc, el2dbg_run *run, uint64_t va, uint32_t type
   return 1;
 }
 
-/** Any MSR may change a translation register: the fill reads them again. unicorn then runs the MSR itself. */
+/* System registers the JS side emulates, by SYSREG_KEY: the generic timers (CNTP_* and CNTV_* TVAL/CTL/CVAL:
+   unicorn drops their writes) and the GICv3 CPU interface (ICC_*: unicorn has none, so they are UNDEF). */
+#define SYSREG_KEY(op0, op1, crn, crm, op2) (((op0) << 14) | ((op1) << 11) | ((crn) << 7) | ((crm) << 3) | (op2))
+#define KEY_CNTPCT_EL0 SYSREG_KEY(3, 3, 14, 0, 1)
+#define KEY_CNTVCT_EL0 SYSREG_KEY(3, 3, 14, 0, 2)
+#define KEY_ICC_PMR_EL1 SYSREG_KEY(3, 0, 4, 6, 0)
+/** Generic timer period at 62.5 MHz (CNTFRQ_EL0 as unicorn and QEMU 7.2 report it). */
+#define TIMER_NS_PER_TICK 16u
+
+static uint32_t key_of(const uc_arm64_cp_reg *cp) { return SYSREG_KEY(cp->op0, cp->op1, cp->crn, cp->crm, cp->op2); }
+
+static int is_timer(const uc_arm64_cp_reg *cp) {
+  return cp->op0 == 3 && cp->op1 == 3 && cp->crn == 14 && (cp->crm == 2 || cp->crm == 3) && cp->op2 <= 2;
+}
+
+static int is_gic_cpuif(const uc_arm64_cp_reg *cp) {
+  return (cp->op0 == 3 && cp->op1 == 0 && cp->crn == 12 && cp->crm >= 8) || key_of(cp) == KEY_ICC_PMR_EL1;
+}
+
+/*
+ * unicorn ends the translation block at an UNDEF register and its skip path does not move PC past the instruction
+ * (it would run again forever): PC is moved here, which also makes unicorn leave the block and go on from there.
+ */
+static void skip_undefined(uc_engine *uc) {
+  uint64_t pc;
+  if (reg_read(uc, UC_ARM64_REG_PC, &pc) != UC_ERR_OK) return;
+  pc += 4;
+  reg_write(uc, UC_ARM64_REG_PC, &pc);
+}
+
+/** Hands an emulated register to JS; returns 1 (skip unicorn's own handling) when JS emulated it. */
+static uint32_t emulate_sysreg(uc_engine *uc, el2dbg_run *r, const uc_arm64_cp_reg *cp, uint32_t write,
+                               uint64_t *value) {
+  if (!r->sysreg_cb) return 0;
+  r->sysreg_calls++;
+  if (!((sysreg_cb_fn)(uintptr_t)r->sysreg_cb)(write, key_of(cp), value)) return 0;
+  if (is_gic_cpuif(cp)) skip_undefined(uc);
+  return 1;
+}
+
+/** The counters in virtual time (the debugger's pauses left out); unicorn would count host time. */
+static uint64_t counter_now(const el2dbg_run *r) { return (now_ns() - r->time_base_ns) / TIMER_NS_PER_TICK; }
+
+/** MRS of the counters (answered here: firmware polls them ~10^5 times a second), timers and GIC registers. */
+static uint32_t on_mrs(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user) {
+  el2dbg_run *r = user;
+  uint64_t v;
+  uint32_t key = key_of(cp);
+  if (r->sysreg_cb && (key == KEY_CNTPCT_EL0 || key == KEY_CNTVCT_EL0)) {
+    v = counter_now(r) - (key == KEY_CNTVCT_EL0 ? r->cntvoff : 0);
+  } else if (is_timer(cp) || is_gic_cpuif(cp)) {
+    v = 0;
+    if (!emulate_sysreg(uc, r, cp, 0, &v)) return 0;
+  } else {
+    return 0;
+  }
+  if (reg != UC_ARM64_REG_XZR) reg_write(uc, reg, &v);
+  return 1;
+}
+
+/** MSR: emulated registers go to JS; any other may change a translation register, so the fill reads them again. */
 static uint32_t on_msr(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user) {
   el2dbg_run *r = user;
-  (void)uc;
   (void)reg;
-  (void)cp;
+  if (is_timer(cp) || is_gic_cpuif(cp)) {
+    uint64_t v = cp->val;
+    if (emulate_sysreg(uc, r, cp, 1, &v)) return 1;
+  }
   r->regs_valid = 0;
   return 0;
 }
+
+/** Test and JS entry point: the generic timer's count now (CNTPCT_EL0), in virtual time. */
+uint64_t el2dbg_counter(const el2dbg_run *run) { return counter_now(run); }
+
+/** CLOCK_MONOTONIC in ns, the clock time_base_ns and event_ns are on. */
+uint64_t el2dbg_now_ns(void) { return now_ns(); }
 
 /** Binds the unicorn functions the hooks call, from the library JS already loaded. 0 on success. */
 int el2dbg_shim_init(const char *libunicorn_path) {
@@ -384,11 +493,12 @@ int el2dbg_shim_init(const char *libunicorn_path) {
   hook_add = (uc_hook_add_fn)dlsym(lib, "uc_hook_add");
   ctl = (uc_ctl_fn)dlsym(lib, "uc_ctl");
   reg_read = (uc_reg_read_fn)dlsym(lib, "uc_reg_read");
+  reg_write = (uc_reg_write_fn)dlsym(lib, "uc_reg_write");
   reg_read_batch = (uc_reg_read_batch_fn)dlsym(lib, "uc_reg_read_batch");
   mem_read = (uc_mem_read_fn)dlsym(lib, "uc_mem_read");
   mem_map_ptr = (uc_mem_map_ptr_fn)dlsym(lib, "uc_mem_map_ptr");
   mem_unmap = (uc_mem_unmap_fn)dlsym(lib, "uc_mem_unmap");
-  return emu_stop && hook_add && ctl && reg_read && reg_read_batch && mem_read && mem_map_ptr && mem_unmap ? 0 : -2;
+  return emu_stop && hook_add && ctl && reg_read && reg_write && reg_read_batch && mem_read && mem_map_ptr && mem_unmap ? 0 : -2;
 }
 
 /**
@@ -396,7 +506,7 @@ int el2dbg_shim_init(const char *libunicorn_path) {
  * The fill hook must come before the JS one (unicorn asks fill hooks in the order they were added, first yes wins).
  */
 int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t *sys_hook, uint64_t *fill_hook,
-                  uint64_t *msr_hook) {
+                  uint64_t *msr_hook, uint64_t *mrs_hook) {
   uc_hook hh;
   uc_err err = hook_add(uc, &hh, UC_HOOK_BLOCK, (void *)on_block, run, 1, 0);
   if (err != UC_ERR_OK) return err;
@@ -410,6 +520,10 @@ int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t
   err = hook_add(uc, &hh, UC_HOOK_INSN, (void *)on_msr, run, 1, 0, UC_ARM64_INS_MSR);
   if (err != UC_ERR_OK) return err;
   *msr_hook = hh;
+  err = hook_add(uc, &hh, UC_HOOK_INSN, (void *)on_mrs, run, 1, 0, UC_ARM64_INS_MRS);
+  if (err != UC_ERR_OK) return err;
+  *mrs_hook = hh;
+  run->time_base_ns = now_ns();
   return UC_ERR_OK;
 }
 

@@ -101,8 +101,35 @@ describe('el2dbg run (the real CLI, in a child process)', () => {
   describe('bad input: a clear message and exit 2', () => {
     const cases: [string, string[], RegExp][] = [
       ['a missing image', ['run', '--image', '/nonexistent/guest.elf'], /\/nonexistent\/guest\.elf does not exist/],
-      ['no --image', ['run'], /give --image FILE \(a guest\) or --firmware u-boot\|FILE/],
-      ['--firmware with --image', ['run', '--image', 'x', '--firmware', 'u-boot'], /--firmware and --image: give one/],
+      [
+        'no --image',
+        ['run'],
+        /give --image FILE \(a guest\), --firmware u-boot\|FILE \(firmware in flash\) or --kernel Image/,
+      ],
+      ['--firmware with --image', ['run', '--image', 'x', '--firmware', 'u-boot'], /--image and --firmware: give one/],
+      [
+        '--kernel with --firmware',
+        ['run', '--kernel', 'x', '--firmware', 'u-boot'],
+        /--firmware and --kernel: give one/,
+      ],
+      ['--initrd without --kernel', ['run', '--image', 'x', '--initrd', 'y'], /--initrd goes with --kernel/],
+      [
+        '--append without --kernel',
+        ['run', '--firmware', 'u-boot', '--append', 'quiet'],
+        /--append goes with --kernel/,
+      ],
+      [
+        '--load-addr with --kernel',
+        ['run', '--kernel', 'x', '--load-addr', '0x40000000'],
+        /--load-addr places a raw --image/,
+      ],
+      [
+        'a bad --cpu',
+        ['run', '--image', 'x', '--cpu', 'cortex-a53'],
+        /--cpu: 'cortex-a53' is not a CPU model \(cortex-a57, cortex-a72, max\)/,
+      ],
+      ['a --kernel that is no Image', ['run', '--kernel', 'package.json'], /package.json: not an arm64 Linux Image/],
+      ['a missing --kernel', ['run', '--kernel', '/nonexistent'], /--kernel \/nonexistent: ENOENT/],
       ['an unknown flag', ['run', '--image', 'x', '--frobnicate'], /unknown option '--frobnicate'/],
       ['a bad --memory', ['run', '--image', 'x', '--memory', 'lots'], /--memory: 'lots' is not a size/],
       [

@@ -1,0 +1,165 @@
+// Interrupts of the machine: the GICv3 (its distributor and redistributor are board devices, its CPU interface is
+// reached through MRS/MSR hooks), the EL1 generic timers, virtual time, IRQ/FIQ entry at instruction boundaries, and
+// the wait of a guest that ran WFI.
+//
+// Delivery: the shim's block hook looks at PSTATE before every block while a line is up and stops the run when the
+// line is not masked (MSR DAIFClr is invisible to hooks, so this is how a pending interrupt is noticed right after
+// the guest unmasks it). The run stops between blocks, so the interrupt is taken before an instruction and nothing
+// is half done. Timer deadlines stop the run the same way (event_ns). While gdb holds the CPU the virtual clock
+// stands still: the guest sees no jump in time after a pause.
+//
+// The EL2 model does not take physical interrupts (HCR_EL2.IMO/FMO are not modelled: interrupts go to EL1 as on a
+// machine whose hypervisor leaves them to the guest, which is what RITM does).
+import { enterEl1Interrupt } from '../arch/exception-entry.js';
+import { GenericTimer, sysregFields } from '../devices/generic-timer.js';
+import type { GicV3 } from '../devices/gicv3.js';
+import type { MachineEvent } from '../el2/events.js';
+import { UC_ARM64_REG } from '../unicorn/constants.js';
+import type { UnicornEngine } from '../unicorn/engine.js';
+import { IRQ_LINES, type RunState } from '../unicorn/run-state.js';
+
+/** Nanoseconds per count of the 62.5 MHz generic counter (CNTFRQ_EL0 on unicorn and QEMU 7.2). */
+const NS_PER_TICK = 16n;
+const PSTATE_F = 1n << 6n;
+const PSTATE_I = 1n << 7n;
+
+/** What the interrupt logic works with. */
+export interface InterruptDeps {
+  readonly uc: UnicornEngine;
+  readonly runState: RunState;
+  readonly gic: GicV3;
+  readonly emit: (e: MachineEvent) => void;
+}
+
+/** The machine's interrupt controller glue, timers and virtual clock. */
+export class Interrupts {
+  readonly timer: GenericTimer;
+  /** Interrupts taken since power-on, by INTID (the IAR value seen when it was taken; 1023 if none was). */
+  readonly taken = new Map<number, number>();
+  private pausedAt: bigint | null;
+  private wake: (() => void) | null = null;
+  private delivering = true;
+
+  constructor(private readonly deps: InterruptDeps) {
+    const { runState, gic, uc } = deps;
+    this.timer = new GenericTimer({
+      count: () => runState.counter,
+      setLine: (intid, level) => gic.setLine(intid, level),
+    });
+    gic.onLinesChanged = () => this.linesChanged();
+    runState.sysregCallback = uc.hooks.sysregCallback((write, key, value) => this.sysreg(write, key, value));
+    this.pausedAt = runState.nowNs(); // time stands still until the first run
+  }
+
+  /** Power-on: timers and GIC back to reset, virtual time from zero. */
+  reset(): void {
+    this.deps.gic.reset();
+    this.timer.reset();
+    const now = this.deps.runState.nowNs();
+    this.deps.runState.timeBaseNs = now;
+    if (this.pausedAt !== null) this.pausedAt = now;
+    this.taken.clear();
+    this.linesChanged();
+  }
+
+  private sysreg(write: boolean, key: number, value: bigint): bigint | boolean | null {
+    const { op0, op1, crn, crm, op2 } = sysregFields(key);
+    if (op1 === 3 && crn === 14) return write ? this.timer.writeSysreg(key, value) : this.timer.readSysreg(key);
+    const gic = this.deps.gic;
+    return write ? gic.writeSysreg(op0, op1, crn, crm, op2, value) : gic.readSysreg(op0, op1, crn, crm, op2);
+  }
+
+  private linesChanged(): void {
+    const { gic, runState } = this.deps;
+    const lines = (gic.irqLine ? IRQ_LINES.IRQ : 0n) | (gic.fiqLine ? IRQ_LINES.FIQ : 0n);
+    runState.irqLines = this.delivering ? lines : 0n;
+    if (lines !== 0n) this.wake?.();
+  }
+
+  /** Virtual time runs (the guest is running). */
+  resumeTime(): void {
+    if (this.pausedAt === null) return;
+    const rs = this.deps.runState;
+    rs.timeBaseNs += rs.nowNs() - this.pausedAt;
+    this.pausedAt = null;
+  }
+
+  /** Virtual time stands still (the debugger holds the CPU). */
+  pauseTime(): void {
+    this.pausedAt ??= this.deps.runState.nowNs();
+  }
+
+  /**
+   * Interrupts are taken (true, free running) or held pending (false: single steps, as QEMU's gdbstub steps with
+   * interrupts masked by default).
+   */
+  setDelivery(on: boolean): void {
+    this.delivering = on;
+    this.linesChanged();
+  }
+
+  /** Brings the timers up to date and tells the shim when the next one fires (before a run). */
+  poll(): void {
+    this.timer.update();
+    const next = this.timer.nextDeadline();
+    const rs = this.deps.runState;
+    rs.eventNs = next === null ? 0n : this.deadlineNs(next);
+  }
+
+  /** CLOCK_MONOTONIC ns at which the counter reaches `count`. */
+  private deadlineNs(count: bigint): bigint {
+    const ns = this.deps.runState.timeBaseNs + count * NS_PER_TICK;
+    return ns === 0n ? 1n : ns;
+  }
+
+  /**
+   * Takes the IRQ or FIQ the GIC asserts if PSTATE does not mask it (at an instruction boundary: the run has just
+   * stopped between blocks). Returns true when one was taken.
+   */
+  deliver(): boolean {
+    const { uc, gic, emit } = this.deps;
+    if (!this.delivering) return false;
+    const ps = uc.readReg(UC_ARM64_REG.PSTATE);
+    const line = gic.fiqLine && (ps & PSTATE_F) === 0n ? 'fiq' : gic.irqLine && (ps & PSTATE_I) === 0n ? 'irq' : null;
+    if (line === null) return false;
+    const pc = uc.readReg(UC_ARM64_REG.PC);
+    // The interrupt the guest will acknowledge (ICC_HPPIR0/1_EL1), for the event and the counts.
+    const hppir = line === 'irq' ? gic.readSysreg(3, 0, 12, 12, 2) : gic.readSysreg(3, 0, 12, 8, 2);
+    const intid = Number(hppir ?? 1023n);
+    const entry = enterEl1Interrupt(uc, line);
+    this.taken.set(intid, (this.taken.get(intid) ?? 0) + 1);
+    emit({ kind: 'interrupt', line, intid, pc, vector: entry.vector });
+    return true;
+  }
+
+  /**
+   * A guest in WFI waits here until an interrupt line is up (masked or not, as WFI wakes), a timer fires, `signal`
+   * resolves (a stop request, console input), or `maxMs` passes.
+   */
+  async waitForInterrupt(maxMs: number): Promise<void> {
+    const { gic } = this.deps;
+    if (gic.irqLine || gic.fiqLine) return;
+    const next = this.timer.nextDeadline();
+    let ms = maxMs;
+    if (next !== null) {
+      const rs = this.deps.runState;
+      ms = Math.min(ms, Math.max(0, Number(this.deadlineNs(next) - rs.nowNs()) / 1e6));
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
+      function done() {
+        clearTimeout(timer);
+        if (self.wake === done) self.wake = null;
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.timer.update();
+  }
+
+  /** Ends a wait in waitForInterrupt now (a stop request, console input). */
+  interruptWait(): void {
+    this.wake?.();
+  }
+}

@@ -1,0 +1,70 @@
+// Debian's arm64 kernel under the EL2 model (--policy ritm), to the busybox shell of a small initramfs, driven at a
+// pseudo-terminal as a person drives it: interrupts (the GICv3 and the virtual timer), WFI idle, PL011 interrupts
+// and PSCI SYSTEM_OFF. scripts/fetch-linux brings the kernel and builds the initramfs (quick when already there).
+import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ConsoleSession } from '../../helpers/console-session.js';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
+const LINUX = join(ROOT, '.deps', 'linux');
+/** The shell's prompt (ash asks for the cursor position first: ESC[6n, which a pty does not answer). */
+// eslint-disable-next-line no-control-regex -- the escape ash sends is part of what the console shows
+const PROMPT = /\n(?:\x1b\[6n)?\/ # (?:\x1b\[6n)?$/;
+
+/** Types a command at the shell and returns what it printed (the echo and the next prompt left out). */
+async function shell(session: ConsoleSession, line: string): Promise<string> {
+  const from = session.output.length;
+  session.type(`${line}\r`);
+  await session.waitFor(PROMPT, from);
+  const out = session.output.slice(from);
+  return out
+    .slice(out.indexOf('\n') + 1)
+    .replace(PROMPT, '')
+    .trim();
+}
+
+describe('el2dbg run --kernel (Debian 6.1 cloud-arm64 + busybox initramfs, at a terminal, under ritm)', function () {
+  this.timeout(300_000);
+
+  before(() => {
+    execFileSync(join(ROOT, 'scripts', 'fetch-linux'), { stdio: ['ignore', 'ignore', 'inherit'], timeout: 240_000 });
+  });
+
+  it('boots to the shell, answers commands, keeps time, counts timer interrupts, and powers off with exit 0', async () => {
+    const session = ConsoleSession.el2dbgAtTerminal([
+      ...['run', '--kernel', join(LINUX, 'vmlinuz'), '--initrd', join(LINUX, 'initrd.cpio.gz')],
+      ...['--append', 'console=ttyAMA0 panic=-1', '--policy', 'ritm'],
+    ]);
+    try {
+      await session.waitFor(/el2dbg initramfs: \/init running \(Linux \S+ aarch64\)/);
+      await session.waitFor(PROMPT);
+      expect(session.output).to.match(/GICv3: 224 SPIs implemented/); // as QEMU 7.2 virt,gic-version=3 reports
+      expect(session.output).to.match(/GICv3: CPU0: found redistributor 0 region 0:0x00000000080a0000/);
+      expect(session.output).to.match(/arch_timer: cp15 timer\(s\) running at 62\.50MHz \(virt\)/);
+      expect(session.output).to.match(/ttyAMA0 at MMIO 0x9000000 \(irq = \d+, base_baud = 0\) is a PL011 rev1/);
+      expect(await shell(session, 'echo $((6*7))')).to.equal('42');
+      expect(await shell(session, 'uname -m')).to.equal('aarch64');
+      // sleep sleeps on the timer interrupt: it must take about a second of the guest's time and of ours.
+      const t0 = process.hrtime.bigint();
+      const slept = await shell(
+        session,
+        'T0=$(cut -d" " -f1 /proc/uptime); sleep 1; echo $T0 $(cut -d" " -f1 /proc/uptime)',
+      );
+      const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
+      const [before, after] = slept.split('\n').pop()!.trim().split(' ').map(Number); // the echo may wrap
+      expect(after! - before!, slept).to.be.within(0.99, 1.5);
+      expect(wallS).to.be.greaterThan(0.99);
+      const interrupts = await shell(session, 'cat /proc/interrupts');
+      const timer = /^\s*\d+:\s+(\d+)\s+GICv3\s+27 Level\s+arch_timer$/m.exec(interrupts);
+      expect(timer, interrupts).to.not.equal(null);
+      expect(Number(timer![1])).to.be.greaterThan(100);
+      expect(interrupts).to.match(/GICv3\s+33 Level\s+uart-pl011/);
+      session.type('poweroff -f\r');
+      expect(await session.exited).to.equal(0);
+      expect(session.output).to.match(/reboot: Power down/);
+    } finally {
+      session.type('\x01x');
+    }
+  });
+});

@@ -155,7 +155,7 @@ export class AddressSpace {
         for (const b of backed) {
           const base = a.base > b.base ? a.base : b.base;
           const end = a.end < b.end ? a.end : b.end;
-          if (base < end) ranges.push({ base, end, memory: b.memory });
+          if (base < end) ranges.push({ base, end, memory: b.memory, ...(b.readOnly ? { readOnly: true } : {}) });
         }
       }
       for (const r of ranges) {

@@ -37,7 +37,7 @@ const PAGE = 0x1000n;
 const RAZ_WI_WINDOWS = ['gic-dist', 'gic-redist', 'pcie-mmio', 'pcie-pio'] as const;
 
 /** A physical range something answers at, [base, end); see VirtBoard.backedRanges. */
-type BackedRange = Readonly<{ base: bigint; end: bigint; memory: boolean; native: boolean }>;
+type BackedRange = Readonly<{ base: bigint; end: bigint; memory: boolean; native: boolean; readOnly?: boolean }>;
 
 /** What a device model may use of the board: the engine (fw_cfg's DMA reads and writes its memory), the config. */
 interface DeviceContext {
@@ -99,13 +99,16 @@ export class VirtBoard {
   readonly dtbAddress: bigint;
   private readonly dtb: Uint8Array;
   private readonly flash: FlashBanks;
-  /** Every physical range something answers at: RAM, the flash banks, then the devices (see backedRanges). */
-  private readonly backed: readonly BackedRange[];
+  /**
+   * Every physical range something answers at: RAM, the flash banks, then the devices (see backedRanges); one list
+   * for each state of flash bank 0 (memory, or behind its model).
+   */
+  private readonly backed: { readonly bank0Memory: readonly BackedRange[]; readonly bank0Mmio: readonly BackedRange[] };
 
   constructor(
     private readonly uc: UnicornEngine,
     private readonly config: BoardConfig,
-    private readonly memory: BoardMemory = uc,
+    private readonly memory: BoardMemory,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
     const ctx: DeviceContext = { uc, config };
@@ -114,15 +117,14 @@ export class VirtBoard {
     this.map();
     this.flash = new FlashBanks(uc, memory, config.flash1);
     const [bank0, bank1] = [this.flash.banks[0]!, this.flash.banks[1]!];
-    const range = (d: { base: bigint; size: bigint }, memory: boolean, native: boolean) => {
-      return { base: d.base, end: d.base + d.size, memory, native };
+    const range = (d: { base: bigint; size: bigint }, memory: boolean, native: boolean, readOnly = false) => {
+      return { base: d.base, end: d.base + d.size, memory, native, ...(readOnly ? { readOnly } : {}) };
     };
-    this.backed = [
-      range(this.ram, true, true),
-      range(bank0, true, false),
-      range(bank1, false, true),
-      ...this.devices.map((d) => range(d, false, true)),
-    ];
+    const rest = [range(bank1, false, true), ...this.devices.map((d) => range(d, false, true))];
+    this.backed = {
+      bank0Memory: [range(this.ram, true, true), range(bank0, true, true, true), ...rest],
+      bank0Mmio: [range(this.ram, true, true), range(bank0, false, false), ...rest],
+    };
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
     this.dtb = buildMachineDeviceTree({
       ramBase: this.ram.base,
@@ -138,12 +140,14 @@ export class VirtBoard {
   }
 
   /**
-   * Every physical range something answers at, [base, end): `memory` for RAM and flash (not a device model), `native`
-   * where the native TLB fill may answer (not flash bank 0: while it is memory it is mapped read-only, see
-   * flash-banks.ts).
+   * Every physical range something answers at, [base, end): `memory` for RAM and flash while it is memory (not a
+   * device model), `native` where the native TLB fill may answer, `readOnly` where it maps without write permission
+   * (flash bank 0 while it is memory; a write moves it behind its model, see flash-banks.ts). Bank 0 behind its model
+   * is left to the TypeScript fill (a fetch there may have to move it back). Changes only with remapFlash (and
+   * power-on), which the TLB flush that follows them re-exports.
    */
   backedRanges(): readonly BackedRange[] {
-    return this.backed;
+    return this.flash.bank0IsMemory ? this.backed.bank0Memory : this.backed.bank0Mmio;
   }
 
   /** How the TLB fill must treat an access to `pa` (flash bank 0 while it is memory: read-only, or remap first). */
@@ -167,17 +171,16 @@ export class VirtBoard {
 
   /** True if something (RAM, flash, a device) answers at physical address `pa`. */
   isBacked(pa: bigint): boolean {
-    return this.backed.some((r) => pa >= r.base && pa < r.end);
+    return this.backed.bank0Memory.some((r) => pa >= r.base && pa < r.end);
   }
 
   /**
    * RAM and flash bank 0 hold the image and the DTB and nothing else (bank 1 keeps what was saved in it, as flash
-   * does across a reset); every device is in its reset state.
+   * does across a reset); every device is in its reset state. The caller flushes the TLB and the translated blocks.
    */
   powerOnMemoryAndDevices(): void {
-    // Unmapping and mapping again gives zeroed memory at once (pages are allocated when first touched).
-    this.memory.unmapMemory(this.ram.base, this.ram.size);
-    this.memory.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
+    // Zeroed at once: the pages go back to the host and are allocated again when first touched.
+    this.memory.zeroMemory(this.ram.base, this.ram.size);
     this.flash.powerOn();
     for (const seg of this.config.image.segments) {
       if (!this.writePhysical(seg.addr, seg.data)) this.uc.writeMemory(seg.addr, seg.data); // names the address

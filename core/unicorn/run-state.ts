@@ -36,7 +36,16 @@ const SLOT = {
 export const NATIVE_FILL_MAX_RANGES = 64;
 /** Host mappings the shim made (el2dbg_run.host_maps), three slots each. */
 const HOST_MAPS = 4;
-const SLOTS = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS;
+/** ROM devices (el2dbg_run.romd: ROMD_MAX entries of ROMD_SLOTS slots; ROMD_ARRAY_MODE is the third). */
+export const ROM_DEVICE_MAX = 2;
+const ROMD_SLOTS = 8;
+const ROMD_ARRAY_MODE = 2;
+const SLOT_ROMD = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS;
+const SLOTS = SLOT_ROMD + ROMD_SLOTS * ROM_DEVICE_MAX;
+
+/** How a ROM device is mapped (el2dbg-shim.c ROMD_MAPPED_*). */
+export const ROMD_MAPPED = { NONE: 0, MEMORY: 1, MMIO: 2 } as const;
+export type RomdMapping = (typeof ROMD_MAPPED)[keyof typeof ROMD_MAPPED];
 
 /** Why the native fill leaves every fill to JS (bits of el2dbg_run.fill_off); none set: it answers what it can. */
 export const FILL_OFF = {
@@ -58,7 +67,12 @@ export interface NativeFillRange {
   readonly base: bigint;
   readonly end: bigint;
   readonly memory: boolean;
+  /** Memory the TLB maps without write permission (flash bank 0 as memory); a write is left to the JS fill. */
+  readonly readOnly?: boolean;
 }
+/** FILL_RANGE_* flags of el2dbg-shim.c. */
+const FILL_RANGE_MEMORY = 1n;
+const FILL_RANGE_READ_ONLY = 2n;
 const NONE = 0xffff_ffff_ffff_ffffn;
 
 /** The shim's per-engine state, readable and writable from JS between (and during) runs without a call. */
@@ -173,7 +187,7 @@ export class RunState {
     ranges.forEach((r, i) => {
       v[SLOT.fillRanges + 3 * i] = r.base;
       v[SLOT.fillRanges + 3 * i + 1] = r.end;
-      v[SLOT.fillRanges + 3 * i + 2] = r.memory ? 1n : 0n;
+      v[SLOT.fillRanges + 3 * i + 2] = (r.memory ? FILL_RANGE_MEMORY : 0n) | (r.readOnly ? FILL_RANGE_READ_ONLY : 0n);
     });
     v[SLOT.fillRangeCount] = BigInt(ranges.length);
     this.setFillOff(FILL_OFF.NO_TABLE, false);
@@ -214,7 +228,7 @@ export class RunState {
 
   /**
    * Maps zeroed RAM-like memory the shim allocates (uc_mem_map_ptr), so the native fill reads descriptors there
-   * directly. At most four at a time; free them with unmapHostMemory, and all with releaseHostMemory after uc_close.
+   * directly. At most four; all are freed by releaseHostMemory after uc_close.
    */
   mapHostMemory(base: bigint, size: bigint, perms: number): void {
     const { lib, handle } = this.engine;
@@ -222,14 +236,47 @@ export class RunState {
     check(lib, what, lib.shim.el2dbg_host_map(handle, this.block, base, size, perms));
   }
 
-  /** Unmaps memory mapped by mapHostMemory (its contents are gone). */
-  unmapHostMemory(base: bigint, size: bigint): void {
-    const { lib, handle } = this.engine;
-    const what = `el2dbg_host_unmap(0x${base.toString(16)}, 0x${size.toString(16)})`;
-    check(lib, what, lib.shim.el2dbg_host_unmap(handle, this.block, base, size));
+  /**
+   * Zeroes [base, base + size) inside memory mapped by mapHostMemory, leaving it mapped (its pages go back to the
+   * host); the caller flushes the TLB and the translated blocks.
+   */
+  zeroHostMemory(base: bigint, size: bigint): void {
+    const { lib } = this.engine;
+    const what = `el2dbg_host_zero(0x${base.toString(16)}, 0x${size.toString(16)})`;
+    check(lib, what, lib.shim.el2dbg_host_zero(this.block, base, size));
   }
 
-  /** Frees the memory of every host mapping: only once the engine is closed. */
+  /**
+   * Sets up ROM device `index` (el2dbg-shim.c, "ROM devices"): a zeroed array of `size` bytes in host memory, returned
+   * as a live view, and the callbacks of its model's MMIO window (EngineHooks.mmioCallbacks). Unmapped until romdMap.
+   */
+  romdInit(index: number, size: bigint, callbacks: { readCb: unknown; writeCb: unknown }): Uint8Array {
+    const { lib } = this.engine;
+    const host: [unknown] = [null];
+    const rc = lib.shim.el2dbg_romd_init(this.block, index, size, callbacks.readCb, callbacks.writeCb, host);
+    check(lib, `el2dbg_romd_init(${index}, 0x${size.toString(16)})`, rc);
+    return new Uint8Array(koffi.view(host[0], Number(size)));
+  }
+
+  /** Maps ROM device `index` at `base` as memory (with `perms`) or as its MMIO window, or unmaps it. */
+  romdMap(index: number, base: bigint, how: RomdMapping, perms: number): void {
+    const { lib, handle } = this.engine;
+    const what = `el2dbg_romd_map(${index}, 0x${base.toString(16)}, ${how})`;
+    check(lib, what, lib.shim.el2dbg_romd_map(handle, this.block, index, base, how, perms));
+  }
+
+  /** Tells the shim whether ROM device `index`'s model shows its array (its MMIO reads then come from the array). */
+  romdArrayMode(index: number, on: boolean): void {
+    this.v[SLOT_ROMD + ROMD_SLOTS * index + ROMD_ARRAY_MODE] = on ? 1n : 0n;
+  }
+
+  /** Zeroes ROM device `index`'s array; the caller flushes the TLB and the translated blocks. */
+  romdZero(index: number): void {
+    const { lib } = this.engine;
+    check(lib, `el2dbg_romd_zero(${index})`, lib.shim.el2dbg_romd_zero(this.block, index));
+  }
+
+  /** Frees the memory of every host mapping and ROM device: only once the engine is closed. */
   releaseHostMemory(): void {
     this.engine.lib.shim.el2dbg_host_release(this.block);
   }

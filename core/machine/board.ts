@@ -6,6 +6,7 @@ import { Pl011, type SerialPort } from '../devices/pl011.js';
 import { Pl031 } from '../devices/pl031.js';
 import { Pl061 } from '../devices/pl061.js';
 import { VirtioMmioSlot } from '../devices/virtio-mmio.js';
+import { fdtUsedLength } from '../fdt/fdt-builder.js';
 import type { LoadedImage } from '../loader/loaded-image.js';
 import { buildMachineDeviceTree } from '../platform/device-tree.js';
 import { VIRT_VIRTIO_MMIO_SLOT_COUNT, VIRT_VIRTIO_MMIO_SLOT_SIZE, virtRegion } from '../platform/virt-memory-map.js';
@@ -185,7 +186,8 @@ export class VirtBoard {
     for (const seg of this.config.image.segments) {
       if (!this.writePhysical(seg.addr, seg.data)) this.uc.writeMemory(seg.addr, seg.data); // names the address
     }
-    this.uc.writeMemory(this.dtbAddress, this.dtb);
+    // RAM was just zeroed: the blob's free space (nearly all of firmware's 1 MiB) needs no writing.
+    this.uc.writeMemory(this.dtbAddress, this.dtb.subarray(0, fdtUsedLength(this.dtb)));
     for (const d of this.devices) d.reset();
   }
 

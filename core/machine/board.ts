@@ -11,6 +11,7 @@ import type { LoadedImage } from '../loader/loaded-image.js';
 import { buildMachineDeviceTree } from '../platform/device-tree.js';
 import { VIRT_VIRTIO_MMIO_SLOT_COUNT, VIRT_VIRTIO_MMIO_SLOT_SIZE, virtRegion } from '../platform/virt-memory-map.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
+import type { NativeFillRange } from '../unicorn/run-state.js';
 import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
 import { FlashBanks, type BoardMemory, type FlashAccess, type FlashBackingStore } from './flash-banks.js';
 import type { GuestView } from './guest-view.js';
@@ -38,7 +39,7 @@ const PAGE = 0x1000n;
 const RAZ_WI_WINDOWS = ['gic-dist', 'gic-redist', 'pcie-mmio', 'pcie-pio'] as const;
 
 /** A physical range something answers at, [base, end); see VirtBoard.backedRanges. */
-type BackedRange = Readonly<{ base: bigint; end: bigint; memory: boolean; native: boolean; readOnly?: boolean }>;
+type BackedRange = NativeFillRange;
 
 /** What a device model may use of the board: the engine (fw_cfg's DMA reads and writes its memory), the config. */
 interface DeviceContext {
@@ -118,13 +119,13 @@ export class VirtBoard {
     this.map();
     this.flash = new FlashBanks(uc, memory, config.flash1);
     const [bank0, bank1] = [this.flash.banks[0]!, this.flash.banks[1]!];
-    const range = (d: { base: bigint; size: bigint }, memory: boolean, native: boolean, readOnly = false) => {
-      return { base: d.base, end: d.base + d.size, memory, native, ...(readOnly ? { readOnly } : {}) };
+    const range = (d: { base: bigint; size: bigint }, memory: boolean, flags: Partial<BackedRange> = {}) => {
+      return { base: d.base, end: d.base + d.size, memory, ...flags };
     };
-    const rest = [range(bank1, false, true), ...this.devices.map((d) => range(d, false, true))];
+    const rest = [range(bank1, false), ...this.devices.map((d) => range(d, false))];
     this.backed = {
-      bank0Memory: [range(this.ram, true, true), range(bank0, true, true, true), ...rest],
-      bank0Mmio: [range(this.ram, true, true), range(bank0, false, false), ...rest],
+      bank0Memory: [range(this.ram, true), range(bank0, true, { readOnly: true }), ...rest],
+      bank0Mmio: [range(this.ram, true), range(bank0, false, { noFetch: true }), ...rest],
     };
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
     this.dtb = buildMachineDeviceTree({
@@ -142,10 +143,10 @@ export class VirtBoard {
 
   /**
    * Every physical range something answers at, [base, end): `memory` for RAM and flash while it is memory (not a
-   * device model), `native` where the native TLB fill may answer, `readOnly` where it maps without write permission
-   * (flash bank 0 while it is memory; a write moves it behind its model, see flash-banks.ts). Bank 0 behind its model
-   * is left to the TypeScript fill (a fetch there may have to move it back). Changes only with remapFlash (and
-   * power-on), which the TLB flush that follows them re-exports.
+   * device model); the native TLB fill answers in all of them. Flash bank 0 as memory is `readOnly` (mapped without
+   * write permission; a write moves it behind its model), behind its model `noFetch` (a fetch may have to move it
+   * back): those accesses go to the TypeScript fill (flash-banks.ts). Changes only with remapFlash and power-on,
+   * which the TLB flush that follows them re-exports.
    */
   backedRanges(): readonly BackedRange[] {
     return this.flash.bank0IsMemory ? this.backed.bank0Memory : this.backed.bank0Mmio;

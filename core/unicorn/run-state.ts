@@ -69,10 +69,13 @@ export interface NativeFillRange {
   readonly memory: boolean;
   /** Memory the TLB maps without write permission (flash bank 0 as memory); a write is left to the JS fill. */
   readonly readOnly?: boolean;
+  /** Instruction fetches are left to the JS fill (flash bank 0 behind its model, which a fetch may map back). */
+  readonly noFetch?: boolean;
 }
 /** FILL_RANGE_* flags of el2dbg-shim.c. */
 const FILL_RANGE_MEMORY = 1n;
 const FILL_RANGE_READ_ONLY = 2n;
+const FILL_RANGE_NO_FETCH = 4n;
 const NONE = 0xffff_ffff_ffff_ffffn;
 
 /** The shim's per-engine state, readable and writable from JS between (and during) runs without a call. */
@@ -187,7 +190,12 @@ export class RunState {
     ranges.forEach((r, i) => {
       v[SLOT.fillRanges + 3 * i] = r.base;
       v[SLOT.fillRanges + 3 * i + 1] = r.end;
-      v[SLOT.fillRanges + 3 * i + 2] = (r.memory ? FILL_RANGE_MEMORY : 0n) | (r.readOnly ? FILL_RANGE_READ_ONLY : 0n);
+      const flags = [
+        r.memory && FILL_RANGE_MEMORY,
+        r.readOnly && FILL_RANGE_READ_ONLY,
+        r.noFetch && FILL_RANGE_NO_FETCH,
+      ];
+      v[SLOT.fillRanges + 3 * i + 2] = flags.reduce<bigint>((all, f) => all | (f || 0n), 0n);
     });
     v[SLOT.fillRangeCount] = BigInt(ranges.length);
     this.setFillOff(FILL_OFF.NO_TABLE, false);

@@ -93,6 +93,8 @@ enum { ROMD_MAPPED_NONE = 0, ROMD_MAPPED_MEMORY = 1, ROMD_MAPPED_MMIO = 2 };
 #define FILL_RANGE_MEMORY 1u
 /** Flash bank 0 while it is memory: mapped without write permission; a write is left to JS (it remaps the bank). */
 #define FILL_RANGE_READ_ONLY 2u
+/** Flash bank 0 behind its model: an instruction fetch is left to JS (it may map the bank back as memory). */
+#define FILL_RANGE_NO_FETCH 4u
 
 #define NO_ADDRESS UINT64_MAX
 /** Read the clock every this many blocks: a tight loop enters ~10^8 blocks a second, a clock read costs ~20 ns. */
@@ -305,6 +307,7 @@ static int fill_walk(uc_engine *uc, const el2dbg_run *r, uint64_t va, int access
   }
   const uint64_t *range = s2_range(r, ipa);
   if (!range) return 0; /* stage 2 fault, handler region, or nothing there: JS decides */
+  if ((range[2] & FILL_RANGE_NO_FETCH) && access == ACC_FETCH) return 0;
   if (range[2] & FILL_RANGE_READ_ONLY) {
     if (access == ACC_WRITE) return 0; /* JS moves the bank behind its model first */
     perms &= ~(uint64_t)UC_PROT_WRITE;

@@ -41,6 +41,11 @@ const DEVICE_MASK = 2 ** (8 * GEOMETRY.deviceWidth) - 1;
 export interface PflashOptions {
   /** False for a read-only bank (QEMU: a drive without write permission): program and erase set error bits. */
   readonly writable?: boolean;
+  /**
+   * The array's storage, `size` bytes (zeroed): memory the machine also maps as the bank's memory view (a ROM device,
+   * core/unicorn/rom-device.ts). Default: a new array.
+   */
+  readonly array?: Uint8Array;
 }
 
 /** QEMU's wcycle: how many writes of the current command sequence came before this one. */
@@ -73,7 +78,9 @@ export class PflashCfi01 implements MmioDevice {
     options: PflashOptions = {},
   ) {
     // An unbacked QEMU pflash is RAM from memory_region_init_rom_device: zero-filled.
-    this.array = new Uint8Array(Number(size));
+    if (options.array && options.array.length !== Number(size))
+      throw new RangeError(`pflash ${name}: its array holds ${options.array.length} bytes, not ${size}`);
+    this.array = options.array ?? new Uint8Array(Number(size));
     this.writable = options.writable ?? true;
     const table = buildCfiQueryTable(GEOMETRY, Math.floor(Number(size) / GEOMETRY.sectorLength));
     this.cfiTable = table.bytes;

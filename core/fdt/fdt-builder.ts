@@ -130,6 +130,12 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
+/** A DTB's length up to the end of its strings block (encodeFdt's layout): what follows is zeroed free space. */
+export function fdtUsedLength(blob: Uint8Array): number {
+  const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
+  return view.getUint32(12) + view.getUint32(32); // off_dt_strings + size_dt_strings
+}
+
 /** Serialises a tree rooted at `root` (whose name must be empty) to a DTB. */
 export function encodeFdt(root: FdtNode, options: FdtEncodeOptions = {}): Uint8Array {
   if (root.name !== '') {
@@ -164,7 +170,10 @@ export function encodeFdt(root: FdtNode, options: FdtEncodeOptions = {}): Uint8A
   ]) {
     header.u32(field);
   }
-  return concatBytes([header.bytes(), rsvmap, structBytes, stringBytes, new Uint8Array(totalSize - used)]);
+  // The free space is the zeroed tail of one allocation (a 1 MiB blob for firmware is mostly free space).
+  const out = new Uint8Array(totalSize);
+  out.set(concatBytes([header.bytes(), rsvmap, structBytes, stringBytes]));
+  return out;
 }
 
 function writeNode(node: FdtNode, out: ByteSink, strings: StringTable, isRoot: boolean): void {

@@ -69,8 +69,8 @@ export interface AddressSpaceHost {
   isBacked(pa: bigint): boolean;
   /** unicorn's TLB now holds a page of the stage-1 block [vaBase, vaBase + size) (larger than a page). */
   noteBlockMapping(vaBase: bigint, size: bigint): void;
-  /** Physical ranges something answers at (`memory`: RAM or flash; `native: false`: not for the native fill). */
-  backedRanges(): readonly (NativeFillRange & { readonly native?: boolean })[];
+  /** Physical ranges something answers at, as the native fill is to treat them (`memory`: RAM or flash). */
+  backedRanges(): readonly NativeFillRange[];
   /** Flash bank 0 as memory: map it 'read-only', or 'remap' it before this access (VirtBoard.flashAccess). */
   flashAccess(pa: bigint, access: MemAccessType): 'read-only' | 'remap' | null;
   /** Writes physical memory as a debugger does (flash: its array); false if a byte is unmapped. */
@@ -146,7 +146,7 @@ export class AddressSpace {
    * native fill leaves them (and every fault) to fill(). If a range does not translate as exported, no table at all.
    */
   private exportNativeFill(): void {
-    const backed = this.host.backedRanges().filter((b) => b.native !== false);
+    const backed = this.host.backedRanges();
     let ranges: NativeFillRange[] | null = [];
     if (!this.el2.stage2Enabled) {
       ranges = [...backed];
@@ -155,7 +155,7 @@ export class AddressSpace {
         for (const b of backed) {
           const base = a.base > b.base ? a.base : b.base;
           const end = a.end < b.end ? a.end : b.end;
-          if (base < end) ranges.push({ base, end, memory: b.memory });
+          if (base < end) ranges.push({ ...b, base, end });
         }
       }
       for (const r of ranges) {

@@ -7,10 +7,12 @@ import { Pl011, type SerialPort } from '../devices/pl011.js';
 import { Pl031 } from '../devices/pl031.js';
 import { Pl061 } from '../devices/pl061.js';
 import { VirtioMmioSlot } from '../devices/virtio-mmio.js';
+import { fdtUsedLength } from '../fdt/fdt-builder.js';
 import type { LoadedImage } from '../loader/loaded-image.js';
 import { buildMachineDeviceTree } from '../platform/device-tree.js';
 import { VIRT_VIRTIO_MMIO_SLOT_COUNT, VIRT_VIRTIO_MMIO_SLOT_SIZE, virtRegion } from '../platform/virt-memory-map.js';
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
+import type { NativeFillRange } from '../unicorn/run-state.js';
 import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
 import { FlashBanks, type BoardMemory, type FlashAccess, type FlashBackingStore } from './flash-banks.js';
 import type { GuestView } from './guest-view.js';
@@ -44,7 +46,7 @@ const UART_INTID = 33;
 const REDIST_FRAME_SIZE = 0x2_0000n;
 
 /** A physical range something answers at, [base, end); see VirtBoard.backedRanges. */
-type BackedRange = Readonly<{ base: bigint; end: bigint; memory: boolean; native: boolean }>;
+type BackedRange = NativeFillRange;
 
 /** What a device model may use of the board: the engine (fw_cfg's DMA reads and writes its memory), the config. */
 interface DeviceContext {
@@ -118,13 +120,16 @@ export class VirtBoard {
   readonly dtbAddress: bigint;
   private readonly dtb: Uint8Array;
   private readonly flash: FlashBanks;
-  /** Every physical range something answers at: RAM, the flash banks, then the devices (see backedRanges). */
-  private readonly backed: readonly BackedRange[];
+  /**
+   * Every physical range something answers at: RAM, the flash banks, then the devices (see backedRanges); one list
+   * for each state of flash bank 0 (memory, or behind its model).
+   */
+  private readonly backed: { readonly bank0Memory: readonly BackedRange[]; readonly bank0Mmio: readonly BackedRange[] };
 
   constructor(
     private readonly uc: UnicornEngine,
     private readonly config: BoardConfig,
-    private readonly memory: BoardMemory = uc,
+    private readonly memory: BoardMemory,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
     const ctx: DeviceContext = { uc, config, gic: this.gic };
@@ -133,15 +138,14 @@ export class VirtBoard {
     this.map();
     this.flash = new FlashBanks(uc, memory, config.flash1);
     const [bank0, bank1] = [this.flash.banks[0]!, this.flash.banks[1]!];
-    const range = (d: { base: bigint; size: bigint }, memory: boolean, native: boolean) => {
-      return { base: d.base, end: d.base + d.size, memory, native };
+    const range = (d: { base: bigint; size: bigint }, memory: boolean, flags: Partial<BackedRange> = {}) => {
+      return { base: d.base, end: d.base + d.size, memory, ...flags };
     };
-    this.backed = [
-      range(this.ram, true, true),
-      range(bank0, true, false),
-      range(bank1, false, true),
-      ...this.devices.map((d) => range(d, false, true)),
-    ];
+    const rest = [range(bank1, false), ...this.devices.map((d) => range(d, false))];
+    this.backed = {
+      bank0Memory: [range(this.ram, true), range(bank0, true, { readOnly: true }), ...rest],
+      bank0Mmio: [range(this.ram, true), range(bank0, false, { noFetch: true }), ...rest],
+    };
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
     const initrd = config.initrd ? { initrd: config.initrd } : {};
     this.dtb = buildMachineDeviceTree({
@@ -159,12 +163,14 @@ export class VirtBoard {
   }
 
   /**
-   * Every physical range something answers at, [base, end): `memory` for RAM and flash (not a device model), `native`
-   * where the native TLB fill may answer (not flash bank 0: while it is memory it is mapped read-only, see
-   * flash-banks.ts).
+   * Every physical range something answers at, [base, end): `memory` for RAM and flash while it is memory (not a
+   * device model); the native TLB fill answers in all of them. Flash bank 0 as memory is `readOnly` (mapped without
+   * write permission; a write moves it behind its model), behind its model `noFetch` (a fetch may have to move it
+   * back): those accesses go to the TypeScript fill (flash-banks.ts). Changes only with remapFlash and power-on,
+   * which the TLB flush that follows them re-exports.
    */
   backedRanges(): readonly BackedRange[] {
-    return this.backed;
+    return this.flash.bank0IsMemory ? this.backed.bank0Memory : this.backed.bank0Mmio;
   }
 
   /** How the TLB fill must treat an access to `pa` (flash bank 0 while it is memory: read-only, or remap first). */
@@ -188,22 +194,22 @@ export class VirtBoard {
 
   /** True if something (RAM, flash, a device) answers at physical address `pa`. */
   isBacked(pa: bigint): boolean {
-    return this.backed.some((r) => pa >= r.base && pa < r.end);
+    return this.backed.bank0Memory.some((r) => pa >= r.base && pa < r.end);
   }
 
   /**
    * RAM and flash bank 0 hold the image and the DTB and nothing else (bank 1 keeps what was saved in it, as flash
-   * does across a reset); every device is in its reset state.
+   * does across a reset); every device is in its reset state. The caller flushes the TLB and the translated blocks.
    */
   powerOnMemoryAndDevices(): void {
-    // Unmapping and mapping again gives zeroed memory at once (pages are allocated when first touched).
-    this.memory.unmapMemory(this.ram.base, this.ram.size);
-    this.memory.mapMemory(this.ram.base, this.ram.size, UC_PROT.ALL);
+    // Zeroed at once: the pages go back to the host and are allocated again when first touched.
+    this.memory.zeroMemory(this.ram.base, this.ram.size);
     this.flash.powerOn();
     for (const seg of this.config.image.segments) {
       if (!this.writePhysical(seg.addr, seg.data)) this.uc.writeMemory(seg.addr, seg.data); // names the address
     }
-    this.uc.writeMemory(this.dtbAddress, this.dtb);
+    // RAM was just zeroed: the blob's free space (nearly all of firmware's 1 MiB) needs no writing.
+    this.uc.writeMemory(this.dtbAddress, this.dtb.subarray(0, fdtUsedLength(this.dtb)));
     for (const d of this.devices) d.reset();
   }
 

@@ -1,18 +1,30 @@
 // The two CFI flash banks of QEMU's virt (bank 0: firmware, bank 1: variables) and how they are mapped. A flash
 // chip answers plain reads from its array until a command switches it to ID, query or status mode; QEMU models that
-// as a ROM device ("romd"): memory while in read-array mode, its command interface otherwise. We do the same, lazily:
-// bank 0 (where firmware executes) is host memory the TLB fill maps without write permission; the first write moves
-// it behind the pflash model (an MMIO window), and the first instruction fetch from it while the model is back in
-// read-array mode moves it back. Bank 1 is never executed from and stays behind its model.
+// as a ROM device ("romd"): memory while in read-array mode, its command interface otherwise. We do the same, lazily,
+// with each bank's array in host memory shared by both views (core/unicorn/rom-device.ts: a switch copies nothing):
+// bank 0 (where firmware executes) is memory the TLB fill maps without write permission; the first write moves it
+// behind the pflash model (an MMIO window), and the first instruction fetch from it while the model is back in
+// read-array mode moves it back. Bank 1 is never executed from and stays behind its model. Behind the model, reads in
+// read-array mode are answered by the native shim from the array without calling the model.
 import { PflashCfi01 } from '../devices/pflash-cfi01.js';
 import { VIRT_FLASH_BANK_COUNT, virtRegion } from '../platform/virt-memory-map.js';
-import { UC_PROT } from '../unicorn/constants.js';
 import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
+import type { RomDevice } from '../unicorn/rom-device.js';
 
-/** Who allocates RAM and flash: unicorn itself (uc_mem_map), or the native shim (RunState, so its fill reads them). */
+/** Who allocates RAM and flash: the native shim (RunState), so its TLB fill reads them directly. */
 export interface BoardMemory {
+  /** Maps zeroed RAM-like memory. */
   mapMemory(base: bigint, size: bigint, perms: number): void;
-  unmapMemory(base: bigint, size: bigint): void;
+  /** Zeroes memory mapped by mapMemory and leaves it mapped (the caller flushes the TLB and translated blocks). */
+  zeroMemory(base: bigint, size: bigint): void;
+  /** ROM device `index` at [base, base + size): its array in host memory, `read` and `write` for its MMIO window. */
+  romDevice(
+    index: number,
+    base: bigint,
+    size: bigint,
+    read: (offset: bigint, size: number) => bigint,
+    write: (offset: bigint, size: number, value: bigint) => void,
+  ): RomDevice;
 }
 
 /** What bank 1 starts with and where its changes go (`--flash1 FILE`). */
@@ -28,57 +40,63 @@ export type FlashAccess = 'read-only' | 'remap' | null;
 
 export class FlashBanks {
   readonly banks: readonly PflashCfi01[];
-  /** Bank 0 is host memory (true) or behind its model (false). */
-  private bank0IsMemory = true;
-  private readonly bank0Callbacks: { readCb: unknown; writeCb: unknown };
+  /** Each bank's array and its two views. */
+  private readonly roms: readonly RomDevice[];
   private readonly bankSize: bigint;
 
   constructor(
     private readonly uc: UnicornEngine,
-    private readonly memory: BoardMemory,
+    memory: BoardMemory,
     backing?: FlashBackingStore,
   ) {
     const flash = virtRegion('flash');
     this.bankSize = flash.size / BigInt(VIRT_FLASH_BANK_COUNT);
-    this.banks = Array.from(
-      { length: VIRT_FLASH_BANK_COUNT },
-      (_, i) => new PflashCfi01(`flash${i}`, flash.base + BigInt(i) * this.bankSize, this.bankSize),
-    );
-    const [bank0, bank1] = this.banks as [PflashCfi01, PflashCfi01];
-    this.bank0Callbacks = uc.hooks.mmioCallbacks(
-      (off, size) => bank0.read(off, size),
-      (off, size, value) => bank0.write(off, size, value),
-    );
+    const banks: PflashCfi01[] = [];
+    this.roms = Array.from({ length: VIRT_FLASH_BANK_COUNT }, (_, i) => {
+      const base = flash.base + BigInt(i) * this.bankSize;
+      const rom = memory.romDevice(
+        i,
+        base,
+        this.bankSize,
+        (off, size) => banks[i]!.read(off, size),
+        (off, size, value) => banks[i]!.write(off, size, value),
+      );
+      const bank = new PflashCfi01(`flash${i}`, base, this.bankSize, { array: rom.array });
+      bank.onModeChange = (readArray) => rom.setArrayMode(readArray);
+      banks.push(bank);
+      return rom;
+    });
+    this.banks = banks;
+    const bank1 = banks[1]!;
     if (backing) {
       bank1.load(backing.initial.subarray(0, Number(this.bankSize)));
       bank1.onWrite = (offset, length) => backing.changed(bank1.contents(), offset, length);
     }
-    memory.mapMemory(bank0.base, this.bankSize, UC_PROT.ALL);
-    uc.mapMmio(
-      bank1.base,
-      this.bankSize,
-      (off, size) => bank1.read(off, size),
-      (off, size, value) => bank1.write(off, size, value),
-    );
+    this.roms[0]!.map('memory');
+    this.roms[1]!.map('mmio');
+  }
+
+  /** Bank 0 is memory (true) or behind its model (false). */
+  get bank0IsMemory(): boolean {
+    return this.roms[0]!.isMemory;
   }
 
   /**
    * Power-on: bank 0 is zeroed memory again (the loader writes the image in after); bank 1 keeps its contents (flash
-   * survives a reset: `saveenv` then `reset` finds the variables); both models in read-array mode.
+   * survives a reset: `saveenv` then `reset` finds the variables); both models in read-array mode. The caller flushes
+   * the TLB and the translated blocks.
    */
   powerOn(): void {
-    const bank0 = this.banks[0]!;
-    if (this.bank0IsMemory) this.memory.unmapMemory(bank0.base, this.bankSize);
-    else this.uc.unmapMemory(bank0.base, this.bankSize);
-    this.memory.mapMemory(bank0.base, this.bankSize, UC_PROT.ALL); // zeroed
-    this.bank0IsMemory = true;
+    const rom0 = this.roms[0]!;
+    rom0.zero();
+    rom0.map('memory');
     for (const b of this.banks) b.reset();
   }
 
   /**
    * Writes `bytes` at physical `pa` the way a loader or a debugger does (QEMU's gdbstub writes a ROM device's array,
-   * not its command interface): into bank 0's memory or the models' arrays. False (nothing written) unless all of
-   * `bytes` lies in flash.
+   * not its command interface): into the banks' arrays (through unicorn while bank 0 is memory, so translated code
+   * there is dropped). False (nothing written) unless all of `bytes` lies in flash.
    */
   writeArray(pa: bigint, bytes: Uint8Array): boolean {
     const base = this.banks[0]!.base;
@@ -92,7 +110,7 @@ export class FlashBanks {
       const offset = at - bank.base;
       const n = Math.min(bytes.length - done, Number(this.bankSize - offset));
       const piece = bytes.subarray(done, done + n);
-      if (i === 0 && this.bank0IsMemory) this.uc.writeMemory(at, piece);
+      if (this.roms[i]!.isMemory) this.uc.writeMemory(at, piece);
       else bank.load(piece, Number(offset));
       done += n;
     }
@@ -109,17 +127,7 @@ export class FlashBanks {
 
   /** Moves bank 0 between memory and its model (after access() said 'remap'; the caller flushes the TLB). */
   remapBank0(): void {
-    const bank0 = this.banks[0]!;
-    if (this.bank0IsMemory) {
-      bank0.load(this.uc.readMemory(bank0.base, Number(this.bankSize)));
-      this.memory.unmapMemory(bank0.base, this.bankSize);
-      this.uc.mapMmioCallbacks(bank0.base, this.bankSize, this.bank0Callbacks);
-      this.bank0IsMemory = false;
-    } else {
-      this.uc.unmapMemory(bank0.base, this.bankSize);
-      this.memory.mapMemory(bank0.base, this.bankSize, UC_PROT.ALL);
-      this.uc.writeMemory(bank0.base, bank0.contents());
-      this.bank0IsMemory = true;
-    }
+    const rom0 = this.roms[0]!;
+    rom0.map(rom0.isMemory ? 'mmio' : 'memory');
   }
 }

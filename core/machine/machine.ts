@@ -9,6 +9,7 @@ import { buildAllowAllPolicy } from '../stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.js';
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { UnicornEngine, type MemAccessType } from '../unicorn/engine.js';
+import { RomDevice } from '../unicorn/rom-device.js';
 import { FILL_OFF, RunState } from '../unicorn/run-state.js';
 import { AddressSpace, type FullTranslation, type Watchpoint } from './address-space.js';
 import { VirtBoard } from './board.js';
@@ -82,7 +83,9 @@ export class Machine {
       { ...config, view },
       {
         mapMemory: (base, size, perms) => this.runState.mapHostMemory(base, size, perms),
-        unmapMemory: (base, size) => this.runState.unmapHostMemory(base, size),
+        zeroMemory: (base, size) => this.runState.zeroHostMemory(base, size),
+        romDevice: (index, base, size, read, write) =>
+          new RomDevice(this.runState, index, base, size, this.uc.hooks.mmioCallbacks(read, write)),
       },
     );
     this.uart = this.board.uart;

@@ -54,10 +54,19 @@ const TAIL_SLOT = {
   sysregCb: TAIL + 4,
   sysregCalls: TAIL + 5,
 } as const;
-const SLOTS = TAIL + 6;
 
 /** Bits of the interrupt lines the shim's block hook checks against PSTATE (el2dbg_run.irq_lines). */
 export const IRQ_LINES = { IRQ: 1n, FIQ: 2n } as const;
+/** ROM devices (el2dbg_run.romd: ROMD_MAX entries of ROMD_SLOTS slots; ROMD_ARRAY_MODE is the third). */
+export const ROM_DEVICE_MAX = 2;
+const ROMD_SLOTS = 8;
+const ROMD_ARRAY_MODE = 2;
+const SLOT_ROMD = TAIL + 6;
+const SLOTS = SLOT_ROMD + ROMD_SLOTS * ROM_DEVICE_MAX;
+
+/** How a ROM device is mapped (el2dbg-shim.c ROMD_MAPPED_*). */
+export const ROMD_MAPPED = { NONE: 0, MEMORY: 1, MMIO: 2 } as const;
+export type RomdMapping = (typeof ROMD_MAPPED)[keyof typeof ROMD_MAPPED];
 
 /** Why the native fill leaves every fill to JS (bits of el2dbg_run.fill_off); none set: it answers what it can. */
 export const FILL_OFF = {
@@ -79,7 +88,15 @@ export interface NativeFillRange {
   readonly base: bigint;
   readonly end: bigint;
   readonly memory: boolean;
+  /** Memory the TLB maps without write permission (flash bank 0 as memory); a write is left to the JS fill. */
+  readonly readOnly?: boolean;
+  /** Instruction fetches are left to the JS fill (flash bank 0 behind its model, which a fetch may map back). */
+  readonly noFetch?: boolean;
 }
+/** FILL_RANGE_* flags of el2dbg-shim.c. */
+const FILL_RANGE_MEMORY = 1n;
+const FILL_RANGE_READ_ONLY = 2n;
+const FILL_RANGE_NO_FETCH = 4n;
 const NONE = 0xffff_ffff_ffff_ffffn;
 
 /** The shim's per-engine state, readable and writable from JS between (and during) runs without a call. */
@@ -243,7 +260,12 @@ export class RunState {
     ranges.forEach((r, i) => {
       v[SLOT.fillRanges + 3 * i] = r.base;
       v[SLOT.fillRanges + 3 * i + 1] = r.end;
-      v[SLOT.fillRanges + 3 * i + 2] = r.memory ? 1n : 0n;
+      const flags = [
+        r.memory && FILL_RANGE_MEMORY,
+        r.readOnly && FILL_RANGE_READ_ONLY,
+        r.noFetch && FILL_RANGE_NO_FETCH,
+      ];
+      v[SLOT.fillRanges + 3 * i + 2] = flags.reduce<bigint>((all, f) => all | (f || 0n), 0n);
     });
     v[SLOT.fillRangeCount] = BigInt(ranges.length);
     this.setFillOff(FILL_OFF.NO_TABLE, false);
@@ -284,7 +306,7 @@ export class RunState {
 
   /**
    * Maps zeroed RAM-like memory the shim allocates (uc_mem_map_ptr), so the native fill reads descriptors there
-   * directly. At most four at a time; free them with unmapHostMemory, and all with releaseHostMemory after uc_close.
+   * directly. At most four; all are freed by releaseHostMemory after uc_close.
    */
   mapHostMemory(base: bigint, size: bigint, perms: number): void {
     const { lib, handle } = this.engine;
@@ -292,14 +314,47 @@ export class RunState {
     check(lib, what, lib.shim.el2dbg_host_map(handle, this.block, base, size, perms));
   }
 
-  /** Unmaps memory mapped by mapHostMemory (its contents are gone). */
-  unmapHostMemory(base: bigint, size: bigint): void {
-    const { lib, handle } = this.engine;
-    const what = `el2dbg_host_unmap(0x${base.toString(16)}, 0x${size.toString(16)})`;
-    check(lib, what, lib.shim.el2dbg_host_unmap(handle, this.block, base, size));
+  /**
+   * Zeroes [base, base + size) inside memory mapped by mapHostMemory, leaving it mapped (its pages go back to the
+   * host); the caller flushes the TLB and the translated blocks.
+   */
+  zeroHostMemory(base: bigint, size: bigint): void {
+    const { lib } = this.engine;
+    const what = `el2dbg_host_zero(0x${base.toString(16)}, 0x${size.toString(16)})`;
+    check(lib, what, lib.shim.el2dbg_host_zero(this.block, base, size));
   }
 
-  /** Frees the memory of every host mapping: only once the engine is closed. */
+  /**
+   * Sets up ROM device `index` (el2dbg-shim.c, "ROM devices"): a zeroed array of `size` bytes in host memory, returned
+   * as a live view, and the callbacks of its model's MMIO window (EngineHooks.mmioCallbacks). Unmapped until romdMap.
+   */
+  romdInit(index: number, size: bigint, callbacks: { readCb: unknown; writeCb: unknown }): Uint8Array {
+    const { lib } = this.engine;
+    const host: [unknown] = [null];
+    const rc = lib.shim.el2dbg_romd_init(this.block, index, size, callbacks.readCb, callbacks.writeCb, host);
+    check(lib, `el2dbg_romd_init(${index}, 0x${size.toString(16)})`, rc);
+    return new Uint8Array(koffi.view(host[0], Number(size)));
+  }
+
+  /** Maps ROM device `index` at `base` as memory (with `perms`) or as its MMIO window, or unmaps it. */
+  romdMap(index: number, base: bigint, how: RomdMapping, perms: number): void {
+    const { lib, handle } = this.engine;
+    const what = `el2dbg_romd_map(${index}, 0x${base.toString(16)}, ${how})`;
+    check(lib, what, lib.shim.el2dbg_romd_map(handle, this.block, index, base, how, perms));
+  }
+
+  /** Tells the shim whether ROM device `index`'s model shows its array (its MMIO reads then come from the array). */
+  romdArrayMode(index: number, on: boolean): void {
+    this.v[SLOT_ROMD + ROMD_SLOTS * index + ROMD_ARRAY_MODE] = on ? 1n : 0n;
+  }
+
+  /** Zeroes ROM device `index`'s array; the caller flushes the TLB and the translated blocks. */
+  romdZero(index: number): void {
+    const { lib } = this.engine;
+    check(lib, `el2dbg_romd_zero(${index})`, lib.shim.el2dbg_romd_zero(this.block, index));
+  }
+
+  /** Frees the memory of every host mapping and ROM device: only once the engine is closed. */
   releaseHostMemory(): void {
     this.engine.lib.shim.el2dbg_host_release(this.block);
   }

@@ -24,8 +24,11 @@ export interface ShimFunctions {
   el2dbg_now_ns(): bigint | number;
   el2dbg_breakpoint_add(uc: unknown, run: unknown, address: bigint, hook: BigUint64Array): number;
   el2dbg_host_map(uc: unknown, run: unknown, base: bigint, size: bigint, perms: number): number;
-  el2dbg_host_unmap(uc: unknown, run: unknown, base: bigint, size: bigint): number;
+  el2dbg_host_zero(run: unknown, base: bigint, size: bigint): number;
   el2dbg_host_release(run: unknown): void;
+  el2dbg_romd_init(run: unknown, index: number, size: bigint, read: unknown, write: unknown, host: [unknown]): number;
+  el2dbg_romd_map(uc: unknown, run: unknown, index: number, base: bigint, how: number, perms: number): number;
+  el2dbg_romd_zero(run: unknown, index: number): number;
   /** The native fill's answer for one VA without a run (tests): 1 and [pa, perms, block size] in out, or 0. */
   el2dbg_fill_probe(
     uc: unknown,
@@ -64,10 +67,17 @@ export function loadShim(root: string, libunicornPath: string): ShimFunctions {
     ),
     el2dbg_breakpoint_add: lib.func('int el2dbg_breakpoint_add(void *uc, void *run, uint64_t a, _Out_ uint64_t *h)'),
     el2dbg_host_map: lib.func('int el2dbg_host_map(void *uc, void *run, uint64_t base, uint64_t size, uint32_t perms)'),
-    el2dbg_host_unmap: lib.func('int el2dbg_host_unmap(void *uc, void *run, uint64_t base, uint64_t size)'),
+    el2dbg_host_zero: lib.func('int el2dbg_host_zero(void *run, uint64_t base, uint64_t size)'),
     el2dbg_host_release: lib.func('void el2dbg_host_release(void *run)'),
     el2dbg_counter: lib.func('uint64_t el2dbg_counter(void *run)'),
     el2dbg_now_ns: lib.func('uint64_t el2dbg_now_ns()'),
+    el2dbg_romd_init: lib.func(
+      'int el2dbg_romd_init(void *run, uint32_t index, uint64_t size, void *read, void *write, _Out_ void **host)',
+    ),
+    el2dbg_romd_map: lib.func(
+      'int el2dbg_romd_map(void *uc, void *run, uint32_t index, uint64_t base, uint32_t how, uint32_t perms)',
+    ),
+    el2dbg_romd_zero: lib.func('int el2dbg_romd_zero(void *run, uint32_t index)'),
     el2dbg_fill_probe: lib.func(
       'int el2dbg_fill_probe(void *uc, void *run, uint64_t va, uint32_t type, uint32_t el, const uint64_t *regs, _Out_ uint64_t *out)',
     ),

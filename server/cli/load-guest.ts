@@ -7,9 +7,7 @@ import { UC_ERR } from '../../core/unicorn/constants.js';
 import { UnicornError, UnicornLoadError } from '../../core/unicorn/errors.js';
 import { loadUnicorn, type UnicornLibrary } from '../../core/unicorn/library.js';
 import { CliError, EXIT } from './cli-error.js';
-
-/** Default load address of raw images: the arm64 Image convention (RAM base + 0x80000). */
-export const DEFAULT_LOAD_ADDR = 0x4008_0000n;
+import { DEFAULT_LOAD_ADDR } from './defaults.js';
 
 /**
  * Loads a guest image for a machine with `ramSize` bytes of RAM; a bad image is a CliError with the loader's sentence.

@@ -6,15 +6,9 @@ import { Stage2PolicyError } from '../../core/stage2/stage2-errors.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../../core/stage2/stage2-policy.js';
 import type { UnicornLibrary } from '../../core/unicorn/library.js';
 import { CliError, EXIT } from './cli-error.js';
-import { HostedPolicySource } from './policy-host.js';
-import { importPolicyFunction, ModulePolicySource, type PolicySource } from './policy-module.js';
+import type { PolicySource } from './policy-module.js';
 
 export type { PolicyModuleContext, PolicySource } from './policy-module.js';
-/** Parses --inject. */
-export function parseInjectMode(text: string): InjectMode {
-  if (text === 'ritm' || text === 'architectural') return text;
-  throw new CliError(EXIT.BAD_ARGUMENTS, `--inject: '${text}' is not an injection mode (ritm or architectural)`);
-}
 
 /**
  * Loads --policy: a built-in name or a .mjs/.js/.ts module exporting `default (builder, ctx) => void`. A module's
@@ -23,8 +17,11 @@ export function parseInjectMode(text: string): InjectMode {
 export async function loadPolicy(spec: string, ramSize: bigint, handlerTimeoutMs = 0): Promise<PolicySource> {
   const builtin = BUILTIN_POLICIES.get(spec); // a Map: no inherited names like 'constructor'
   if (!builtin) {
+    // Loaded only for a policy module (most runs use a built-in policy).
+    const { importPolicyFunction, ModulePolicySource } = await import('./policy-module.js');
     if (handlerTimeoutMs > 0) {
       await importPolicyFunction(spec, 0); // a missing file or a bad module is a usage error here, before the worker
+      const { HostedPolicySource } = await import('./policy-host.js');
       return HostedPolicySource.load(spec, ramSize, handlerTimeoutMs);
     }
     return ModulePolicySource.load(spec, ramSize);

@@ -1,15 +1,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { closeSync, openSync } from 'node:fs';
 import { CliError, EXIT } from './cli-error.js';
-import { doctorCommand } from './doctor-command.js';
-import { esrDecodeCommand } from './esr-command.js';
-import { parseInjectMode } from './machine-options.js';
+import { DEFAULT_PORT, DEMO_IMAGE } from './defaults.js';
 import { closeLogger, createLogger, LOG_LEVELS, type LogLevel } from './logger.js';
-import { parseLoadAddress, parseMilliseconds, parsePort, parseSize } from './parse-options.js';
+import { parseInjectMode, parseLoadAddress, parseMilliseconds, parsePort, parseSize } from './parse-options.js';
 import { addMachineOptions, addRunCommand, addTraceCommand, bootFlags } from './run-trace-commands.js';
-import { DEFAULT_PORT, DEMO_IMAGE, serveCommand } from './serve-command.js';
 import { EL2DBG_VERSION } from '../../core/version.js';
-import { CatchRuleSyntaxError, parseCatchDefault, type CatchDefault } from '../debug/catch-rules.js';
+import type { CatchDefault } from '../debug/catch-rules.js';
 
 /** A --log-file that cannot be opened for appending is a usage error (winston would drop every line silently). */
 function checkLogFile(file: string): void {
@@ -21,14 +18,17 @@ function checkLogFile(file: string): void {
   }
 }
 
-/** Parses one --catch SPEC (a usage error if it is not one). */
-function parseCatchFlag(spec: string): CatchDefault {
-  try {
-    return parseCatchDefault(spec);
-  } catch (e) {
-    if (e instanceof CatchRuleSyntaxError) throw new CliError(EXIT.BAD_ARGUMENTS, `--catch '${spec}': ${e.message}`);
-    throw e;
-  }
+/** Parses the --catch SPECs (a usage error for one that is not a spec). */
+async function parseCatchFlags(specs: readonly string[]): Promise<CatchDefault[]> {
+  const { CatchRuleSyntaxError, parseCatchDefault } = await import('../debug/catch-rules.js');
+  return specs.map((spec) => {
+    try {
+      return parseCatchDefault(spec);
+    } catch (e) {
+      if (e instanceof CatchRuleSyntaxError) throw new CliError(EXIT.BAD_ARGUMENTS, `--catch '${spec}': ${e.message}`);
+      throw e;
+    }
+  });
 }
 
 /** Builds the commander program; actions store their exit code in `result`. */
@@ -69,7 +69,8 @@ function buildProgram(result: { code: number }): Command {
       'after',
       '\nExample:\n  $ el2dbg esr decode 0x93c08007\n  ESR 0x93c08007: EC 0x24 Data Abort from a lower Exception level, IL 1 ...',
     )
-    .action((hex: string) => {
+    .action(async (hex: string) => {
+      const { esrDecodeCommand } = await import('./esr-command.js');
       result.code = esrDecodeCommand(hex);
     });
 
@@ -83,7 +84,8 @@ function buildProgram(result: { code: number }): Command {
       'after',
       '\nExample:\n  $ el2dbg doctor\n  OK      libunicorn             2.1.4      /path/.deps/unicorn/lib/libunicorn.so.2 [...]',
     )
-    .action((o: { json?: boolean }) => {
+    .action(async (o: { json?: boolean }) => {
+      const { doctorCommand } = await import('./doctor-command.js');
       result.code = doctorCommand(o.json === true);
     });
 
@@ -153,24 +155,23 @@ Examples:
       ) => {
         const log = logger();
         try {
-          result.code = await serveCommand(
-            {
-              ...bootFlags(o, command, DEMO_IMAGE),
-              memory: parseSize(o.memory, '--memory'),
-              loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
-              policy: o.policy,
-              inject: parseInjectMode(o.inject),
-              handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
-              port: parsePort(o.port, '--port'),
-              host: o.host,
-              allowRemote: o.allowRemote === true,
-              stdio: o.stdio === true,
-              once: o.once === true,
-              catchDefaults: o.catch.map(parseCatchFlag),
-              ...(o.traceDir === undefined ? {} : { traceDir: o.traceDir }),
-            },
-            log,
-          );
+          const opts = {
+            ...bootFlags(o, command, DEMO_IMAGE),
+            memory: parseSize(o.memory, '--memory'),
+            loadAddr: parseLoadAddress(o.loadAddr, '--load-addr'),
+            policy: o.policy,
+            inject: parseInjectMode(o.inject),
+            handlerTimeoutMs: parseMilliseconds(o.handlerTimeout, '--handler-timeout'),
+            port: parsePort(o.port, '--port'),
+            host: o.host,
+            allowRemote: o.allowRemote === true,
+            stdio: o.stdio === true,
+            once: o.once === true,
+            catchDefaults: await parseCatchFlags(o.catch),
+            ...(o.traceDir === undefined ? {} : { traceDir: o.traceDir }),
+          };
+          const { serveCommand } = await import('./serve-command.js'); // the gdb server: only serve loads it
+          result.code = await serveCommand(opts, log);
         } finally {
           await closeLogger(log);
         }

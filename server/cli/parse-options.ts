@@ -1,3 +1,4 @@
+import type { InjectMode } from '../../core/el2/el2-state.js';
 import { CliError, EXIT } from './cli-error.js';
 
 const SIZE_UNITS: Record<string, bigint> = { '': 1n, K: 1n << 10n, M: 1n << 20n, G: 1n << 30n };
@@ -65,4 +66,10 @@ export function parsePort(text: string, flag: string): number {
   if (!/^\d+$/.test(text.trim()) || v > 65535)
     throw new CliError(EXIT.BAD_ARGUMENTS, `${flag}: '${text}' is not a TCP port (0 to 65535)`);
   return v;
+}
+
+/** Parses --inject. */
+export function parseInjectMode(text: string): InjectMode {
+  if (text === 'ritm' || text === 'architectural') return text;
+  throw new CliError(EXIT.BAD_ARGUMENTS, `--inject: '${text}' is not an injection mode (ritm or architectural)`);
 }

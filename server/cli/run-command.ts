@@ -1,12 +1,11 @@
-import type winston from 'winston';
 import type { InjectMode } from '../../core/el2/el2-state.js';
 import type { HaltReason } from '../../core/el2/events.js';
-import { JsonlTraceWriter } from '../../core/trace/jsonl-trace-writer.js';
-import { PerfettoTraceWriter } from '../../core/trace/perfetto-writer.js';
-import { TraceRecorder } from '../../core/trace/trace-recorder.js';
+import type { JsonlTraceWriter } from '../../core/trace/jsonl-trace-writer.js';
+import type { PerfettoTraceWriter } from '../../core/trace/perfetto-writer.js';
 import type { TraceEventType } from '../../core/trace/trace-events.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
 import { CliError, EXIT } from './cli-error.js';
+import type { CliLogger } from './logger.js';
 import { ConsoleSink } from './console-sink.js';
 import { attachConsoleInput } from './console-input.js';
 import { loadBootImage } from './firmware.js';
@@ -61,8 +60,22 @@ function formatBytes(n: number): string {
 
 /** The version written into trace headers. */
 
+/** The modules a recording run needs. */
+async function importTraceModules() {
+  const [jsonl, perfetto, recorder] = await Promise.all([
+    import('../../core/trace/jsonl-trace-writer.js'),
+    import('../../core/trace/perfetto-writer.js'),
+    import('../../core/trace/trace-recorder.js'),
+  ]);
+  return {
+    JsonlTraceWriter: jsonl.JsonlTraceWriter,
+    PerfettoTraceWriter: perfetto.PerfettoTraceWriter,
+    TraceRecorder: recorder.TraceRecorder,
+  };
+}
+
 /** `el2dbg run`: boots the image with the guest console on stdout and returns the process exit code. */
-export async function runCommand(opts: RunOptions, logger: winston.Logger): Promise<number> {
+export async function runCommand(opts: RunOptions, logger: CliLogger): Promise<number> {
   const ramSize = checkRamSize(opts.memory);
   const lib = loadEngineLibrary();
   const boot = await loadBootImage(opts, ramSize);
@@ -86,9 +99,11 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
   });
   let jsonl: JsonlTraceWriter | null;
   let perfetto: PerfettoTraceWriter | null;
+  // The trace writers are loaded only for a run that records.
+  const traced = opts.trace || opts.perfetto ? await importTraceModules() : null;
   try {
     jsonl = opts.trace
-      ? new JsonlTraceWriter(opts.trace, {
+      ? new traced!.JsonlTraceWriter(opts.trace, {
           tool: 'el2dbg',
           version: EL2DBG_VERSION,
           image: boot.path,
@@ -96,14 +111,14 @@ export async function runCommand(opts: RunOptions, logger: winston.Logger): Prom
           inject: opts.inject,
         })
       : null;
-    perfetto = opts.perfetto ? new PerfettoTraceWriter(opts.perfetto) : null;
+    perfetto = opts.perfetto ? new traced!.PerfettoTraceWriter(opts.perfetto) : null;
   } catch (e) {
     await machine.close();
     await setup.closePolicy();
     throw new CliError(EXIT.BAD_ARGUMENTS, `cannot write the trace: ${(e as Error).message}`, { cause: e });
   }
   const sinks = [jsonl, perfetto].filter((x): x is NonNullable<typeof x> => x !== null);
-  const trace = sinks.length > 0 ? new TraceRecorder(sinks, opts.traceEvents ?? null) : null;
+  const trace = sinks.length > 0 ? new traced!.TraceRecorder(sinks, opts.traceEvents ?? null) : null;
   trace?.attach(machine);
   // A stop the run asked for itself (timeout, trace size) ends with exit 3; any other request is an interrupt.
   let limitWhy: string | null = null;

@@ -1,21 +1,25 @@
 // `el2dbg run` and `el2dbg trace` (the two commands that boot a guest headless), as commander commands.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import type winston from 'winston';
-import { CPU_MODELS, type CpuModel } from '../../core/machine/machine.js';
+import { CPU_MODELS, type CpuModel } from '../../core/machine/cpu-model.js';
 import type { BootFlags } from './firmware.js';
 import { CliError, EXIT } from './cli-error.js';
-import { DEFAULT_LOAD_ADDR } from './load-guest.js';
-import { closeLogger } from './logger.js';
-import { parseInjectMode } from './machine-options.js';
-import { parseCount, parseLoadAddress, parseMilliseconds, parseSeconds, parseSize } from './parse-options.js';
-import { runCommand, type RunOptions } from './run-command.js';
-import { traceConvertCommand } from './trace-command.js';
+import { DEFAULT_LOAD_ADDR } from './defaults.js';
+import { closeLogger, type CliLogger } from './logger.js';
+import {
+  parseCount,
+  parseInjectMode,
+  parseLoadAddress,
+  parseMilliseconds,
+  parseSeconds,
+  parseSize,
+} from './parse-options.js';
+import type { RunOptions } from './run-command.js';
 import { parseTraceEvents } from './trace-options.js';
 
 /** What a command action needs from the program: where its exit code goes, and the process logger. */
 type CommandResult = { code: number };
-type MakeLogger = () => winston.Logger;
+type MakeLogger = () => CliLogger;
 
 /** The flags `run` and `trace` share, as commander gives them. */
 interface RunFlags {
@@ -207,6 +211,7 @@ Examples:
         throw new CliError(EXIT.BAD_ARGUMENTS, '--max-size limits what --trace FILE records: give --trace too');
       const log = logger();
       try {
+        const { runCommand } = await import('./run-command.js');
         result.code = await runCommand({ ...parsed, ...(o.trace !== undefined ? { trace: o.trace } : {}) }, log);
       } finally {
         await closeLogger(log);
@@ -253,6 +258,7 @@ Examples:
       ) => {
         if (mode === 'convert') {
           if (!input) throw new CliError(EXIT.BAD_ARGUMENTS, 'trace convert: give the JSON Lines trace to convert');
+          const { traceConvertCommand } = await import('./trace-command.js');
           result.code = await traceConvertCommand(input, o.perfetto);
           return;
         }
@@ -278,6 +284,7 @@ Examples:
         }
         const log = logger();
         try {
+          const { runCommand } = await import('./run-command.js');
           result.code = await runCommand(
             {
               ...runFlags,

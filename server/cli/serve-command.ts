@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import type winston from 'winston';
 import type { InjectMode } from '../../core/el2/el2-state.js';
 import { projectRoot } from '../../core/unicorn/library.js';
 import { DebugTarget } from '../debug-target.js';
@@ -8,14 +7,13 @@ import { CatchRuleSyntaxError, parseStage2CatchRule, type CatchDefault } from '.
 import { GdbServer } from '../gdb-server.js';
 import { listenTcp, socketConnection, stdioConnection } from '../transport.js';
 import { CliError, EXIT } from './cli-error.js';
+import { DEMO_IMAGE } from './defaults.js';
+import type { CliLogger } from './logger.js';
 import { ConsoleSink } from './console-sink.js';
 import { attachConsoleInput } from './console-input.js';
 import { loadBootImage } from './firmware.js';
 import { checkRamSize, loadEngineLibrary, openMachine } from './load-guest.js';
 import { buildMachineConfigFromOptions } from './machine-options.js';
-
-/** The image `el2dbg serve` debugs when no --image is given, relative to the project folder. */
-export const DEMO_IMAGE = 'guests/build/demo.elf';
 
 /** Where --image points: the demo guest is found in the project folder whatever the current directory. */
 function imageLocation(image: string): string {
@@ -34,7 +32,6 @@ function displayPath(path: string): string {
   const rel = relative(process.cwd(), path);
   return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
-export const DEFAULT_PORT = 1234;
 
 /** Options of `el2dbg serve`, already parsed. */
 export interface ServeOptions {
@@ -78,7 +75,7 @@ export function gdbAttachCommand(host: string, port: number, image: string): str
  * `el2dbg serve`: the guest halted at its entry, served to gdb over TCP (or stdio) until interrupted, or after one
  * session with --once.
  */
-export async function serveCommand(opts: ServeOptions, logger: winston.Logger): Promise<number> {
+export async function serveCommand(opts: ServeOptions, logger: CliLogger): Promise<number> {
   if (!isLoopbackHost(opts.host) && !opts.allowRemote) {
     throw new CliError(
       EXIT.BAD_ARGUMENTS,

@@ -216,8 +216,11 @@ describe('core/loader/image-loader: errors', () => {
   });
 
   describe('ImageOutsideRam', () => {
+    /** The guest linked above 4 GiB (each test links it, so one run alone, as under --grep, finds it too). */
+    const linkHigh = () => linkAarch64(w, 'guest', ['-Ttext=0x100000000'], 'high.elf');
+
     it('for an ELF linked above 4 GiB, giving the segment and RAM ranges', () => {
-      const high = linkAarch64(w, 'guest', ['-Ttext=0x100000000'], 'high.elf');
+      const high = linkHigh();
       const [first] = readelfLoadSegments(high);
       const err = expectProblem(readBytes(high), 'guests/high.elf', {
         code: 'ImageOutsideRam',
@@ -247,7 +250,7 @@ describe('core/loader/image-loader: errors', () => {
     });
 
     it('names flash as well when a flash region is given', () => {
-      const high = readBytes(w.path('high.elf'));
+      const high = readBytes(linkHigh());
       const err = loadError(() => parseImage(high, { ...options('guests/high.elf'), flash: FLASH }));
       expect(err.problem).to.deep.include({ code: 'ImageOutsideRam', flash: FLASH });
       expect(err.message).to.include('flash (0x0-0x7ffffff)');

@@ -16,8 +16,6 @@ import { guestMachine, POWER_OFF } from '../../helpers/machine.js';
 
 const GiB = 1n << 30n;
 const MiB = 1n << 20n;
-/** End of flash bank 0, which the native fill leaves to TypeScript by design (core/machine/flash-banks.ts). */
-const FLASH_BANK0_END = 0x0400_0000n;
 const PAGE = 0x1000n;
 const RAM_BASE = 0x4000_0000n;
 const RAM_END = RAM_BASE + GiB;
@@ -245,11 +243,7 @@ describe('native TLB fill', function () {
                 const ts = m.space.fill(va, access);
                 const native = m.probeNativeFill(va, access, el, regs);
                 const what = `seed ${seed} config ${config}: ${access} at EL${el} of 0x${va.toString(16)}`;
-                if ('paddr' in ts && ts.paddr < FLASH_BANK0_END) {
-                  // Flash bank 0 is the TypeScript fill's alone (it maps it read-only while it is memory).
-                  expect(native, `${what}: in flash bank 0`).to.equal(null);
-                  passed++;
-                } else if ('paddr' in ts) {
+                if ('paddr' in ts) {
                   const t = m.space.translate(va, access, el, [regs[0], regs[1], regs[2], regs[3]]);
                   const blockSize = t.kind === 'ok' && t.stage1.stage1 === 'enabled' ? t.stage1.blockSize : 0n;
                   expect(native, what).to.deep.equal({ pa: ts.paddr, perms: ts.perms, blockSize });

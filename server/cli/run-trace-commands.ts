@@ -62,15 +62,7 @@ function parseRunFlags(o: RunFlags, command: Command): RunOptions {
  * --kernel), --flash1 and --cpu. A usage error otherwise.
  */
 export function bootFlags(
-  o: {
-    image?: string;
-    firmware?: string;
-    flash1?: string;
-    kernel?: string;
-    initrd?: string;
-    append?: string;
-    cpu?: string;
-  },
+  o: Pick<RunFlags, 'image' | 'firmware' | 'flash1' | 'kernel' | 'initrd' | 'append' | 'cpu'>,
   command: Command,
   defaultImage?: string,
 ): BootFlags {

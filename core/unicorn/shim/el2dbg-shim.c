@@ -55,7 +55,7 @@ enum {
 };
 
 /**
- * The JS side's system register handler (core/machine/sysreg-handler.ts): `write` 0 for MRS, 1 for MSR; `key` is
+ * The JS side's system register handler (EngineHooks.sysregCallback, used by core/machine/interrupts.ts): `write` 0 for MRS, 1 for MSR; `key` is
  * SYSREG_KEY(op0, op1, crn, crm, op2); `value` is the value written, or receives the value read. Returns 1 when it
  * emulated the access.
  */

@@ -11,6 +11,28 @@ import { runEl2dbg } from '../../helpers/cli.js';
 
 const irqGuest = () => readFileSync(guestPath('irq'));
 
+/**
+ * Assembly: redistributor awake, SGIs/PPIs in group 1, PPI 27 (the virtual timer) enabled, GICD_CTLR = ARE |
+ * EnableGrp1, ICC_PMR_EL1 = 0xf0, ICC_IGRPEN1_EL1 = 1; leaves x2 = 1 (16 instructions).
+ */
+const GIC_TIMER_ON = `
+      mov x1, #0x080a0000
+      ldr w2, [x1, #0x14]
+      bic w2, w2, #2
+      str w2, [x1, #0x14]
+      add x3, x1, #0x10000
+      mov w2, #-1
+      str w2, [x3, #0x80]
+      mov w2, #(1 << 27)
+      str w2, [x3, #0x100]
+      mov x1, #0x08000000
+      mov w2, #0x12
+      str w2, [x1]
+      mov x2, #0xf0
+      msr S3_0_C4_C6_0, x2
+      mov x2, #1
+      msr S3_0_C12_C12_7, x2`;
+
 describe('interrupts: GICv3, generic timer, WFI and virtual time', function () {
   this.timeout(30_000);
 
@@ -41,22 +63,7 @@ describe('interrupts: GICv3, generic timer, WFI and virtual time', function () {
     // Arm the virtual timer 50 ms ahead with the interrupt masked at the CPU but enabled in the GIC, WFI (which wakes
     // on a pending interrupt even when PSTATE.I masks it), then power off.
     const code = assemble(`
-      mov x1, #0x080a0000
-      ldr w2, [x1, #0x14]
-      bic w2, w2, #2
-      str w2, [x1, #0x14]
-      add x3, x1, #0x10000
-      mov w2, #-1
-      str w2, [x3, #0x80]
-      mov w2, #(1 << 27)
-      str w2, [x3, #0x100]
-      mov x1, #0x08000000
-      mov w2, #0x12
-      str w2, [x1]
-      mov x2, #0xf0
-      msr S3_0_C4_C6_0, x2
-      mov x2, #1
-      msr S3_0_C12_C12_7, x2
+      ${GIC_TIMER_ON}
       mrs x2, cntfrq_el0
       mov x4, #20
       udiv x2, x2, x4
@@ -108,22 +115,7 @@ describe('interrupts: GICv3, generic timer, WFI and virtual time', function () {
     const code = assemble(`
       adr x0, vectors
       msr vbar_el1, x0
-      mov x1, #0x080a0000
-      ldr w2, [x1, #0x14]
-      bic w2, w2, #2
-      str w2, [x1, #0x14]
-      add x3, x1, #0x10000
-      mov w2, #-1
-      str w2, [x3, #0x80]
-      mov w2, #(1 << 27)
-      str w2, [x3, #0x100]
-      mov x1, #0x08000000
-      mov w2, #0x12
-      str w2, [x1]
-      mov x2, #0xf0
-      msr S3_0_C4_C6_0, x2
-      mov x2, #1
-      msr S3_0_C12_C12_7, x2
+      ${GIC_TIMER_ON}
       msr cntv_cval_el0, xzr
       msr cntv_ctl_el0, x2
       msr daifclr, #2

@@ -132,7 +132,7 @@ export async function benchTlbFills(lib: UnicornLibrary, native = true): Promise
   for (let i = 0; i < 3; i++) {
     const m = new Machine({ lib, image, ramSize: RAM.size, console: quiet });
     try {
-      m.setNativeFill(native);
+      m.nativeFill.set(native);
       const t0 = performance.now();
       const halt = await m.run();
       if (halt.kind !== 'power-off') throw new Error(`fill guest ended with ${halt.kind}`);

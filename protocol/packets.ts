@@ -70,6 +70,8 @@ export type Packet =
   | { kind: 'continue'; signal?: number; addr?: bigint }
   /** `s [addr]` or `S sig[;addr]` */
   | { kind: 'step'; signal?: number; addr?: bigint }
+  /** `bs` / `bc`: reverse step, reverse continue (gdb's reverse execution) */
+  | { kind: 'reverse'; action: 'step' | 'continue' }
   /** `vCont?` */
   | { kind: 'vContQuery' }
   /** `vCont;action[:thread-id]...` */
@@ -196,6 +198,7 @@ export const packetSyntax: { readonly [K in PacketKind]: PacketSyntax<K> } = {
   },
   continue: { names: ['c', 'C'], parse: (rest, { name }) => ({ kind: 'continue', ...readResume(rest, name === 'C') }) },
   step: { names: ['s', 'S'], parse: (rest, { name }) => ({ kind: 'step', ...readResume(rest, name === 'S') }) },
+  reverse: { names: ['b'], parse: parseReverse },
   vContQuery: { names: ['vCont?'], parse: noArguments('vContQuery') },
   vCont: { names: ['vCont'], parse: (rest) => ({ kind: 'vCont', actions: readVContActions(rest) }) },
   insertBreakpoint: { names: ['Z'], parse: (rest) => ({ kind: 'insertBreakpoint', ...readBreakpoint(rest) }) },
@@ -289,6 +292,12 @@ function parseQXfer(rest: string): PacketOf<'qXfer'> | UnknownPacket {
     offset: readNumber(offset, 'offset'),
     length: readNumber(length, 'length'),
   };
+}
+
+function parseReverse(rest: string): PacketOf<'reverse'> {
+  if (rest === 's') return { kind: 'reverse', action: 'step' };
+  if (rest === 'c') return { kind: 'reverse', action: 'continue' };
+  throw new MalformedField(rest === '' ? 'MissingField' : 'BadValue', 'action');
 }
 
 function parseSetThread(rest: string): PacketOf<'setThread'> {

@@ -5,7 +5,11 @@ import { encodeThreadId, type ThreadId } from './thread-id.js';
 
 /** Only send a reason gdb offered in its qSupported (`swbreak+`, `hwbreak+`); watch reasons are always understood. */
 export type StopReason =
-  { kind: 'swbreak' } | { kind: 'hwbreak' } | { kind: 'watch' | 'rwatch' | 'awatch'; addr: bigint };
+  | { kind: 'swbreak' }
+  | { kind: 'hwbreak' }
+  | { kind: 'watch' | 'rwatch' | 'awatch'; addr: bigint }
+  /** Reverse execution reached the beginning or the end of the recording. */
+  | { kind: 'replaylog'; at: 'begin' | 'end' };
 
 /** A register sent along with the stop so gdb need not ask for it; `value` is in target byte order. */
 export interface ExpeditedRegister {
@@ -73,6 +77,8 @@ function stopReasonText(reason: StopReason): string {
     case 'rwatch':
     case 'awatch':
       return `${reason.kind}:${formatHexNumber(BigInt.asUintN(64, reason.addr))};`;
+    case 'replaylog':
+      return `replaylog:${reason.at};`;
     default: {
       const never: never = reason;
       return never;

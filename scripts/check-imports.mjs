@@ -30,6 +30,7 @@ const RANKS = [
   ['core/devices/', 3],
   ['core/platform/', 3],
   ['core/el2/', 4],
+  ['core/replay/', 4],
   ['core/machine/', 5],
   ['core/trace/', 6],
   ['core/', 7], // guest.ts, index.ts: the package API

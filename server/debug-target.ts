@@ -5,6 +5,7 @@ import { EL2_REGISTER_NAMES } from '../core/el2/el2-state.js';
 import type { Stage2TrapEvent } from '../core/el2/events.js';
 import type { AddressKind, FullTranslation, RangeRead, RangeWrite } from '../core/machine/address-space.js';
 import type { Machine } from '../core/machine/machine.js';
+import type { TimeTravel } from '../core/machine/time-travel.js';
 import { pstateEl, SCTLR_EL1_M, SYSREG } from '../core/arch/sysregs.js';
 import { xRegisterId } from '../core/unicorn/registers.js';
 import { UC_ARM64_REG } from '../core/unicorn/constants.js';
@@ -70,9 +71,24 @@ export class DebugTarget {
     return this.machine.space.readRange(this.memspace, addr, length);
   }
 
+  /** Recording and reverse execution (monitor record, bs/bc). */
+  get timeTravel(): TimeTravel {
+    return this.machine.timeTravel;
+  }
+
   /** Writes guest memory in the current memory space, up to the first byte that does not translate. */
   writeMemory(addr: bigint, data: Uint8Array): RangeWrite {
-    return this.machine.space.writeRange(this.memspace, addr, data);
+    const written = this.machine.space.writeRange(this.memspace, addr, data);
+    this.noteChange();
+    return written;
+  }
+
+  /**
+   * The debugger changed the machine (registers, memory, a decision): a recording keeps the new state as a
+   * checkpoint (before its end, the rest of the recording is forgotten).
+   */
+  noteChange(): void {
+    this.machine.timeTravel.noteExternalChange();
   }
 
   /** Reads guest virtual memory as EL1 sees it (whatever the memory space); null if any byte does not translate. */
@@ -94,6 +110,7 @@ export class DebugTarget {
   /** Moves the guest's program counter (`c ADDR`, `s ADDR`, `jump`). */
   setPc(addr: bigint): void {
     this.machine.uc.writeReg(UC_ARM64_REG.PC, addr);
+    this.noteChange();
   }
 
   /** The stage-2 trap the guest is stopped before (a `catch before` rule), if any. */

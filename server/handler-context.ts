@@ -25,4 +25,6 @@ export interface HandlerContext {
   restartGuest(): void;
   /** The next single step reports a stop where the guest is, without executing (monitor gdb_sync). */
   syncNextStep(): void;
+  /** The next step or continue goes to instruction count `icount` of the recording instead (monitor record goto). */
+  seekOnNextResume(icount: bigint): void;
 }

@@ -3,12 +3,18 @@
 import type { HaltReason } from '../core/el2/events.js';
 import type { Machine } from '../core/machine/machine.js';
 import type { BreakpointSet } from './breakpoint-set.js';
+import { ReverseExecution, type CatchStops } from './reverse-execution.js';
 
 export type ResumeAction =
   | { kind: 'continue' }
   | { kind: 'step' }
   /** vCont `r`: step while start <= pc < end (gdb's `next`/`step` over a source line). */
-  | { kind: 'rangeStep'; start: bigint; end: bigint };
+  | { kind: 'rangeStep'; start: bigint; end: bigint }
+  /** `bs`, `bc` (a recording is on). */
+  | { kind: 'reverseStep' }
+  | { kind: 'reverseContinue' }
+  /** `monitor record goto`: to an instruction count of the recording. */
+  | { kind: 'seek'; icount: bigint };
 
 /** How the machine stopped, plus anything worth telling the person at gdb about the run. */
 export interface ResumeOutcome {
@@ -27,11 +33,18 @@ export class RunControl {
   private active = false;
   /** `monitor gdb_sync`: the next single step reports a stop without executing. */
   private syncPending = false;
+  /** `monitor record goto`: the next step or continue goes to this instruction count instead. */
+  private pendingSeek: bigint | null = null;
+
+  private readonly reverse: ReverseExecution;
 
   constructor(
     private readonly machine: Machine,
     private readonly breakpoints: BreakpointSet,
-  ) {}
+    catches: CatchStops,
+  ) {
+    this.reverse = new ReverseExecution(machine, catches);
+  }
 
   /** True while a resume is in progress. */
   get running(): boolean {
@@ -54,11 +67,20 @@ export class RunControl {
     this.syncPending = true;
   }
 
+  /** Makes the next step or continue go to instruction count `icount` of the recording and stop there. */
+  seekOnNextResume(icount: bigint): void {
+    this.pendingSeek = icount;
+  }
+
   /** Resumes and resolves when the machine stops. */
   async resume(action: ResumeAction): Promise<ResumeOutcome> {
     const sync = this.syncPending;
     this.syncPending = false;
     if (sync && action.kind === 'step') return { halt: { kind: 'step-done' }, notes: [] };
+    const seek = this.pendingSeek;
+    this.pendingSeek = null;
+    if (seek !== null && (action.kind === 'step' || action.kind === 'continue'))
+      action = { kind: 'seek', icount: seek };
     this.active = true;
     this.interruptRequested = false;
     const notes: string[] = [];
@@ -77,6 +99,12 @@ export class RunControl {
         return this.machine.step();
       case 'rangeStep':
         return this.rangeStep(action.start, action.end);
+      case 'reverseStep':
+        return this.reverse.step();
+      case 'reverseContinue':
+        return this.reverse.continue(() => this.interruptRequested);
+      case 'seek':
+        return this.reverse.seek(action.icount);
       default: {
         const never: never = action;
         throw new Error(`unknown resume ${JSON.stringify(never)}`);

@@ -65,7 +65,7 @@ export class Session implements HandlerContext {
     this.closedPromise = new Promise((resolve) => (this.resolveClosed = resolve));
     this.logPackets = logger.isDebugEnabled();
     this.breakpoints = new BreakpointSet(target.machine, () => target.memspace);
-    this.runControl = new RunControl(target.machine, this.breakpoints);
+    this.runControl = new RunControl(target.machine, this.breakpoints, target.debug);
     this.channel = new PacketChannel(
       conn,
       options.packetSize,
@@ -120,6 +120,11 @@ export class Session implements HandlerContext {
   /** The next single step reports a stop where the guest is, without executing (monitor gdb_sync). */
   syncNextStep(): void {
     this.runControl.syncNextStep();
+  }
+
+  /** The next step or continue goes to instruction count `icount` of the recording (monitor record goto). */
+  seekOnNextResume(icount: bigint): void {
+    this.runControl.seekOnNextResume(icount);
   }
 
   /** Ends the session from our side (detach, kill): pending replies are sent first. */

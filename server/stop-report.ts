@@ -68,6 +68,8 @@ export function reportHalt(
       return signal(GDB_SIGNAL.TRAP, { reason: { kind: watchStopKey(halt.watch), addr: halt.addr } });
     case 'stop-requested':
       return signal(GDB_SIGNAL.INT);
+    case 'replay-end':
+      return signal(GDB_SIGNAL.TRAP, { reason: { kind: 'replaylog', at: halt.at } });
     case 'trap-stop':
       return signal(GDB_SIGNAL.TRAP, {
         message: `el2dbg: stopped ${halt.when} stage-2 trap #${halt.trap.seq} at pc ${hex(halt.trap.pc)}: IPA ${hex(halt.trap.ipa)}, ESR_EL2 ${hex(halt.trap.esrEl2)}\n`,

@@ -17,6 +17,10 @@ export function supportedFeatures(
     ...qXferObjects.map((o): [string, SupportedFeature] => [`qXfer:${o.object}:read`, '+']),
     ...IF_OFFERED.filter((name) => offered.get(name) === '+').map((name): [string, SupportedFeature] => [name, '+']),
     ['vContSupported', '+'],
+    // Reverse execution works while a recording is on (monitor record start, serve --record); without one, bs and bc
+    // get an error that says how to start it.
+    ['ReverseStep', '+'],
+    ['ReverseContinue', '+'],
     ['QThreadEvents', '+'],
   ];
 }

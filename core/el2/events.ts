@@ -11,6 +11,8 @@ export type HaltReason =
   /** requestStop() was called (Ctrl-C, a debugger interrupt, a timeout). */
   | { kind: 'stop-requested'; why: string }
   | { kind: 'insn-limit'; executed: bigint }
+  /** A replay reached the end of the recording, or going back reached its beginning (gdb's `replaylog`). */
+  | { kind: 'replay-end'; at: 'begin' | 'end' }
   /** step() executed one instruction (or took the exception it raised). */
   | { kind: 'step-done' }
   /** PC reached a breakpoint; the instruction there has not executed. */

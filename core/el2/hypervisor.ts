@@ -82,6 +82,11 @@ export class Hypervisor {
   /** A trap stopped "before" its decision: resuming applies it first. */
   private held: { trap: Stage2TrapEvent; override?: DecisionOverride } | null = null;
   stopRules: TrapStopRules | null = null;
+  /**
+   * A recording's log of decisions (core/machine/time-travel.ts): a replay takes the decision made the first time
+   * instead of calling the handler again (it may keep state of its own); a live one is noted.
+   */
+  decisionLog: { replayed(): Decision | undefined; note(d: Decision): void } | null = null;
   /** Regions whose handler returned a value wider than the access (logged once each). */
   private readonly wideValueRegions = new Set<string>();
 
@@ -250,11 +255,10 @@ export class Hypervisor {
   ): HaltReason | null {
     const syn = syndrome ?? abortSyndrome(trap.esrEl2);
     const t0 = performance.now(); // no bigint allocation on the trap path
-    const decision = decideDataAbort(
-      this.policy,
-      { ipa: trap.ipa, syn, frame: trap.frame },
-      { override, known: match },
-    );
+    const replayed = this.decisionLog?.replayed();
+    const decision =
+      replayed ?? decideDataAbort(this.policy, { ipa: trap.ipa, syn, frame: trap.frame }, { override, known: match });
+    if (!replayed) this.decisionLog?.note(decision);
     const handlerNs = Math.round((performance.now() - t0) * 1e6);
     if (decision.why === 'handler-threw' || decision.why === 'handler-invalid' || decision.why === 'handler-timeout') {
       this.logger.warn('MMIO handler failed; treated as Fault', {

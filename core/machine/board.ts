@@ -178,6 +178,16 @@ export class VirtBoard {
     return this.flash.access(pa, access);
   }
 
+  /** The flash banks' models (their arrays are guest memory), and whether bank 0 is mapped as memory. */
+  get flashState(): { readonly banks: readonly object[]; readonly bank0Memory: boolean } {
+    return { banks: this.flash.banks, bank0Memory: this.flash.bank0IsMemory };
+  }
+
+  /** Maps flash as its models say after they were put back to an earlier state (the caller flushes the TLB). */
+  resyncFlash(bank0Memory: boolean): void {
+    this.flash.resync(bank0Memory);
+  }
+
   /** Moves flash bank 0 between memory and its command interface (the caller flushes the TLB). */
   remapFlash(): void {
     this.flash.remapBank0();

@@ -125,6 +125,15 @@ export class FlashBanks {
     return access === 'fetch' && bank0.readArrayMode ? 'remap' : null;
   }
 
+  /**
+   * After a recording put the bank models back (core/replay): maps bank 0 as it was then and tells the shim which
+   * banks show their array. The caller flushes the TLB.
+   */
+  resync(bank0Memory: boolean): void {
+    this.roms[0]!.map(bank0Memory ? 'memory' : 'mmio');
+    this.banks.forEach((b, i) => this.roms[i]!.setArrayMode(b.readArrayMode));
+  }
+
   /** Moves bank 0 between memory and its model (after access() said 'remap'; the caller flushes the TLB). */
   remapBank0(): void {
     const rom0 = this.roms[0]!;

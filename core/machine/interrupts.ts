@@ -39,6 +39,8 @@ export class Interrupts {
   private pausedAt: bigint | null;
   private wake: (() => void) | null = null;
   private delivering = true;
+  /** A recording is replaying: interrupts are taken where the log says, not where blocks happen to end. */
+  private replayHold = false;
 
   constructor(private readonly deps: InterruptDeps) {
     const { runState, gic, uc } = deps;
@@ -72,8 +74,68 @@ export class Interrupts {
   private linesChanged(): void {
     const { gic, runState } = this.deps;
     const lines = (gic.irqLine ? IRQ_LINES.IRQ : 0n) | (gic.fiqLine ? IRQ_LINES.FIQ : 0n);
-    runState.irqLines = this.delivering ? lines : 0n;
+    runState.irqLines = this.delivering && !this.replayHold ? lines : 0n;
     if (lines !== 0n) this.wake?.();
+  }
+
+  /** The shim's view of the interrupt lines again (after a recording restored the GIC's state). */
+  resync(): void {
+    this.linesChanged();
+  }
+
+  /**
+   * Counts virtual time in instructions (`nsPerInsn` per instruction, a recording) or by the host clock again (null),
+   * without a jump in the time the guest sees.
+   */
+  useInstructionClock(nsPerInsn: bigint | null): void {
+    const rs = this.deps.runState;
+    const vt = this.virtualNs();
+    if (nsPerInsn === null) {
+      rs.instructionClock = null;
+      rs.timeBaseNs = (this.pausedAt ?? rs.nowNs()) - vt;
+    } else {
+      rs.instructionClock = { nsPerInsn, origin: rs.executed, time0: vt };
+    }
+  }
+
+  /** Virtual time now (between runs), in ns. */
+  private virtualNs(): bigint {
+    const rs = this.deps.runState;
+    const c = rs.instructionClock;
+    if (c) return c.time0 + (rs.executed - c.origin) * c.nsPerInsn;
+    return (this.pausedAt ?? rs.nowNs()) - rs.timeBaseNs;
+  }
+
+  /**
+   * With the instruction clock: the instruction count at which the next timer fires (the run must stop there), or
+   * null (none pending, or host time, where the shim's event deadline does it).
+   */
+  nextEventIcount(): bigint | null {
+    const rs = this.deps.runState;
+    const c = rs.instructionClock;
+    const next = c ? this.timer.nextDeadline() : null;
+    if (c === null || next === null) return null;
+    const ns = next * NS_PER_TICK - c.time0;
+    const at = c.origin + (ns <= 0n ? 0n : (ns + c.nsPerInsn - 1n) / c.nsPerInsn);
+    return at > rs.executed ? at : null;
+  }
+
+  /** While replaying, interrupts are taken only through deliverRecorded (see replayHold). */
+  setReplayHold(on: boolean): void {
+    if (on === this.replayHold) return;
+    this.replayHold = on;
+    this.linesChanged();
+  }
+
+  /** Takes the interrupt a recording says was taken here; false if the GIC does not assert one (a divergence). */
+  deliverRecorded(): boolean {
+    const hold = this.replayHold;
+    this.replayHold = false;
+    try {
+      return this.deliver();
+    } finally {
+      this.replayHold = hold;
+    }
   }
 
   /** Virtual time runs (the guest is running). */
@@ -103,7 +165,7 @@ export class Interrupts {
     this.timer.update();
     const next = this.timer.nextDeadline();
     const rs = this.deps.runState;
-    rs.eventNs = next === null ? 0n : this.deadlineNs(next);
+    rs.eventNs = next === null || rs.instructionClock ? 0n : this.deadlineNs(next);
   }
 
   /** CLOCK_MONOTONIC ns at which the counter reaches `count`. */
@@ -118,7 +180,7 @@ export class Interrupts {
    */
   deliver(): boolean {
     const { uc, gic, emit } = this.deps;
-    if (!this.delivering) return false;
+    if (!this.delivering || this.replayHold) return false;
     const ps = uc.readReg(UC_ARM64_REG.PSTATE);
     const line = gic.fiqLine && (ps & PSTATE_F) === 0n ? 'fiq' : gic.irqLine && (ps & PSTATE_I) === 0n ? 'irq' : null;
     if (line === null) return false;
@@ -140,6 +202,14 @@ export class Interrupts {
     const { gic } = this.deps;
     if (gic.irqLine || gic.fiqLine) return;
     const next = this.timer.nextDeadline();
+    const clock = this.deps.runState.instructionClock;
+    if (clock && next !== null) {
+      // Counted time: the wait ends at the deadline at once (the same jump on every replay).
+      const jump = next * NS_PER_TICK - this.virtualNs();
+      if (jump > 0n) this.deps.runState.instructionClock = { ...clock, time0: clock.time0 + jump };
+      this.timer.update();
+      return;
+    }
     let ms = maxMs;
     if (next !== null) {
       const rs = this.deps.runState;

@@ -10,7 +10,8 @@ import { Stage2PolicyBuilder, type Stage2Policy } from '../stage2/stage2-policy.
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import { UnicornEngine, type MemAccessType } from '../unicorn/engine.js';
 import { RomDevice } from '../unicorn/rom-device.js';
-import { FILL_OFF, RunState } from '../unicorn/run-state.js';
+import { RunState } from '../unicorn/run-state.js';
+import { NativeFillControl } from './native-fill-control.js';
 import { AddressSpace, type FullTranslation, type Watchpoint } from './address-space.js';
 import { VirtBoard } from './board.js';
 import { BreakpointHooks } from './breakpoint-hooks.js';
@@ -19,6 +20,8 @@ import { EngineStarts, type StartOutcome } from './engine-starts.js';
 import { GuestExceptions } from './guest-exceptions.js';
 import { Interrupts } from './interrupts.js';
 import { UC_CPU_OF } from './cpu-model.js';
+import { machineTimeTravel, type TimeTravel } from './time-travel.js';
+import { MachineEvents } from './machine-events.js';
 
 export { CPU_MODELS, type CpuModel } from './cpu-model.js';
 export type { MachineConfig } from './machine-config.js';
@@ -50,13 +53,17 @@ export class Machine {
   readonly hypervisor: Hypervisor;
   /** The generic timers, virtual time and interrupt delivery. */
   readonly interrupts: Interrupts;
+  /** Recording and replay (reverse execution). */
+  readonly timeTravel: TimeTravel;
+  /** The native TLB fill, for tests and measurements. */
+  readonly nativeFill: NativeFillControl;
   private readonly runState: RunState;
   private readonly exceptions: GuestExceptions;
   private readonly breakpoints: BreakpointHooks;
   private readonly board: VirtBoard;
   private readonly logger: CoreLogger;
   private readonly sliceNs: bigint;
-  private readonly listeners = new Set<(e: MachineEvent) => void>();
+  private readonly events: MachineEvents;
   private readonly makePolicy: () => Stage2Policy;
   private readonly starts: EngineStarts;
   private stopRequest: string | null = null;
@@ -65,22 +72,29 @@ export class Machine {
   private activeRun: Promise<HaltReason> | null = null;
   private closing = false;
   private closed = false;
+  private watchList: readonly Watchpoint[] = [];
 
   constructor(config: MachineConfig) {
     this.logger = config.logger ?? SILENT_LOGGER;
+    this.events = new MachineEvents(this.logger, (e) => {
+      if (e.kind === 'stage2-trap' && !this.events.silent) this.timeTravel.noteTrap(e);
+    });
     this.sliceNs = BigInt(Math.round((config.sliceMs ?? 1) * 1e6));
     this.uc = UnicornEngine.open(config.lib, UC_CPU_OF[config.cpu ?? 'max']);
     this.uc.setTlbType('virtual');
     this.runState = new RunState(this.uc);
+    this.nativeFill = new NativeFillControl(this.runState);
     const policy = config.policy;
     this.makePolicy = typeof policy === 'function' ? policy : () => policy ?? defaultPolicy(config.ramSize);
     const firstPolicy = this.makePolicy();
     // RAM and flash come from the shim, so its TLB fill reads descriptors without calling into unicorn. The device
     // tree describes what stage 2 lets the guest reach (a reset rebuilds the policy with the same layout).
     const view = guestView(firstPolicy, virtRegion('ram').base, config.ramSize);
+    // What a replay prints was printed the first time: the console hears it once.
+    const console = { write: (b: Uint8Array) => this.timeTravel.replaying || config.console.write(b) };
     this.board = new VirtBoard(
       this.uc,
-      { ...config, view },
+      { ...config, view, console },
       {
         mapMemory: (base, size, perms) => this.runState.mapHostMemory(base, size, perms),
         zeroMemory: (base, size) => this.runState.zeroHostMemory(base, size),
@@ -109,7 +123,7 @@ export class Machine {
       policyName: config.policyName ?? 'allow-all',
       instructions: this.space,
       injectMode: config.injectMode ?? 'ritm',
-      emit: (e) => this.emit(e),
+      emit: (e) => this.events.emit(e),
       logger: this.logger,
     });
     this.exceptions = new GuestExceptions({
@@ -117,7 +131,7 @@ export class Machine {
       space: this.space,
       el2: this.el2,
       hypervisor: this.hypervisor,
-      emit: (e) => this.emit(e),
+      emit: (e) => this.events.emit(e),
       logger: this.logger,
     });
     this.el2.onTranslationChange = () => this.flushTlb();
@@ -125,7 +139,17 @@ export class Machine {
       uc: this.uc,
       runState: this.runState,
       gic: this.board.gic,
-      emit: (e) => this.emit(e),
+      emit: (e) => this.events.emit(e),
+    });
+    const { uc, runState, board, el2, interrupts, hypervisor, events, breakpoints } = this;
+    this.timeTravel = machineTimeTravel({
+      ...{ uc, runState, board, el2, interrupts, hypervisor, events, breakpoints, config },
+      watchpoints: { get: () => this.watchList, set: (list) => this.setWatchpoints(list) },
+      flushAll: () => {
+        this.flushTlb();
+        this.uc.flushTranslationBlocks();
+        this.halted = null;
+      },
     });
     this.starts = new EngineStarts({
       uc: this.uc,
@@ -135,27 +159,25 @@ export class Machine {
       isBreakpoint: (pc) => this.breakpoints.has(pc),
       flushTlb: () => this.flushTlb(),
       remapFlash: () => this.board.remapFlash(),
-      interrupts: this.interrupts,
+      interrupts: { deliver: () => this.timeTravel.deliverInterrupt(), poll: () => this.interrupts.poll() },
     });
+    this.hypervisor.decisionLog = this.timeTravel.decisionLog;
     this.powerOn(firstPolicy);
   }
 
   /** Subscribes to machine events; returns the unsubscribe function. */
   on(listener: (e: MachineEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.events.on(listener);
   }
 
-  private emit(e: MachineEvent): void {
-    // An observer (trace writer, debugger, script) that throws must not leave a trap half-applied.
-    for (const l of this.listeners) {
-      try {
-        l(e);
-      } catch (err) {
-        const error = err instanceof Error ? err.message : String(err);
-        this.logger.warn('machine event listener failed', { event: e.kind, error });
-      }
-    }
+  /** Console input for the guest's UART (a recording logs it; while replaying it waits for the end). */
+  consoleInput(bytes: Uint8Array): void {
+    this.timeTravel.consoleInput(bytes);
+  }
+
+  /** True while a recording replays (observers that keep a log of events should not log them twice). */
+  get replaying(): boolean {
+    return this.events.silent || this.timeTravel.replaying;
   }
 
   /**
@@ -164,6 +186,7 @@ export class Machine {
    * watchpoints stay.
    */
   reset(): void {
+    this.timeTravel.stop(); // instruction counts start again at zero: a recording cannot span a reset
     this.powerOn(this.makePolicy());
   }
 
@@ -216,29 +239,6 @@ export class Machine {
     return this.runState.tlbiFlushes;
   }
 
-  /**
-   * Turns the native TLB fill on or off by hand (it is on by default; off, every fill goes through the TypeScript
-   * walker, as before it existed). For measurements and tests.
-   */
-  setNativeFill(on: boolean): void {
-    this.runState.setFillOff(FILL_OFF.MANUAL, !on);
-  }
-
-  /** The native fill's state: its FILL_OFF reasons (0n: on), fills it answered, fills it left to TypeScript. */
-  get nativeFill(): { off: bigint; native: bigint; passed: bigint } {
-    return { off: this.runState.fillOff, ...this.runState.fillCounts };
-  }
-
-  /** The native fill's answer for one page VA with the given registers, without a run (the differential test). */
-  probeNativeFill(
-    va: bigint,
-    access: MemAccessType,
-    el: 0 | 1,
-    regs: readonly [sctlr: bigint, tcr: bigint, ttbr0: bigint, ttbr1: bigint],
-  ): { pa: bigint; perms: number; blockSize: bigint } | null {
-    return this.runState.probeFill(va, access, el, regs);
-  }
-
   /** Asks a run in progress to stop at its next slice boundary (within one slice, 1 ms by default). */
   requestStop(why: string): void {
     this.stopRequest ??= why;
@@ -262,6 +262,7 @@ export class Machine {
 
   /** Sets the watchpoints (guest virtual ranges): a run stops before an instruction that accesses one. */
   setWatchpoints(list: readonly Watchpoint[]): void {
+    this.watchList = [...list];
     this.space.setWatchpoints(list);
     this.flushTlb();
   }
@@ -289,6 +290,7 @@ export class Machine {
     const limit = maxInsns === null ? null : this.runState.executed + maxInsns;
     const t0 = process.hrtime.bigint();
     this.interrupts.resumeTime();
+    this.timeTravel.runStarting();
     try {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
@@ -304,6 +306,7 @@ export class Machine {
       }
     } finally {
       this.interrupts.pauseTime();
+      this.timeTravel.afterRun();
       this.runNs += process.hrtime.bigint() - t0;
     }
   }
@@ -317,6 +320,8 @@ export class Machine {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
       if (resumed.appliedHeldAccess) return (this.halted = { kind: 'step-done' }); // that was the step
+      this.timeTravel.runStarting();
+      this.timeTravel.beforeStart(null); // a replay applies what was recorded here
       // A step executes the instruction, not an interrupt handler (QEMU's gdbstub steps with interrupts held too).
       this.interrupts.setDelivery(false);
       let outcome: StartOutcome;
@@ -328,6 +333,7 @@ export class Machine {
       const done = outcome === null || outcome === 'slice-over' || outcome === 'wfi';
       return (this.halted = done ? { kind: 'step-done' } : (outcome as HaltReason));
     } finally {
+      this.timeTravel.afterRun();
       this.runNs += process.hrtime.bigint() - t0;
     }
   }
@@ -361,9 +367,13 @@ export class Machine {
     for (;;) {
       if (this.stopRequest !== null) return { kind: 'stop-requested', why: this.stopRequest };
       this.interrupts.poll();
-      const outcome = this.starts.start(0, limit, deadline);
+      const next = this.timeTravel.beforeStart(limit);
+      if (next.halt) return next.halt;
+      const outcome = this.starts.start(0, next.stopAt, deadline);
       if (outcome === 'slice-over') return null;
-      if (outcome === 'wfi') return this.interrupts.deliver() ? null : 'wfi';
+      if (outcome === 'wfi') return this.timeTravel.deliverInterrupt() ? null : 'wfi';
+      // A stop the recording or a timer asked for (not the caller's limit): go on from there.
+      if (outcome?.kind === 'insn-limit' && (limit === null || outcome.executed < limit)) continue;
       if (outcome) return outcome;
       if (process.hrtime.bigint() >= deadline) return null;
     }
@@ -376,6 +386,7 @@ export class Machine {
     this.interrupts.interruptWait();
     await this.activeRun?.catch(() => undefined);
     this.closed = true;
+    this.timeTravel.close();
     this.uc.close();
     this.runState.releaseHostMemory();
   }

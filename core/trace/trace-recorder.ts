@@ -21,6 +21,7 @@ export class TraceRecorder {
   /** Starts recording the machine's events (`icount` is its exact instruction count). */
   attach(machine: Machine): void {
     this.unsubscribe = machine.on((e) => {
+      if (machine.replaying) return; // a replay of a recording: these were traced the first time
       const tUs = Number(process.hrtime.bigint() - this.startNs) / 1000;
       for (const r of traceRecords(e, machine.instructionsExecuted, tUs)) {
         if (this.events !== null && !recordSelected(r, this.events)) continue;

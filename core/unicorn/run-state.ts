@@ -4,6 +4,7 @@
 import koffi from 'koffi';
 import { UC_MEM } from './constants.js';
 import { check, type UnicornEngine } from './engine.js';
+import type { HostRegion, InstructionClock } from './host-memory.js';
 
 /** Why a shim hook stopped the run (el2dbg-shim.c STOP_*). */
 export const RUN_STOP = {
@@ -62,7 +63,9 @@ export const ROM_DEVICE_MAX = 2;
 const ROMD_SLOTS = 8;
 const ROMD_ARRAY_MODE = 2;
 const SLOT_ROMD = TAIL + 6;
-const SLOTS = SLOT_ROMD + ROMD_SLOTS * ROM_DEVICE_MAX;
+/** el2dbg_run.icount_ns, icount_origin, icount_time0, icount_now: the instruction clock of a recording. */
+const SLOT_ICOUNT = SLOT_ROMD + ROMD_SLOTS * ROM_DEVICE_MAX;
+const SLOTS = SLOT_ICOUNT + 4;
 
 /** How a ROM device is mapped (el2dbg-shim.c ROMD_MAPPED_*). */
 export const ROMD_MAPPED = { NONE: 0, MEMORY: 1, MMIO: 2 } as const;
@@ -112,14 +115,10 @@ export class RunState {
     this.v[SLOT.skipPc] = NONE;
     this.clearBlockRange();
     this.v[SLOT.fillOff] = FILL_OFF.NO_TABLE;
-    const blockHook = new BigUint64Array(1);
-    const sysHook = new BigUint64Array(1);
-    const fillHook = new BigUint64Array(1);
-    const msrHook = new BigUint64Array(1);
-    const mrsHook = new BigUint64Array(1);
+    this.v[SLOT_ICOUNT + 3] = NONE;
     const { lib, handle } = engine;
-    const hooks = [blockHook, sysHook, fillHook, msrHook, mrsHook] as const;
-    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, ...hooks));
+    const id = () => new BigUint64Array(1); // the block, TLBI, fill, MSR and MRS hooks' ids (not kept)
+    check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, id(), id(), id(), id(), id()));
   }
 
   /** CLOCK_MONOTONIC now, in ns: the clock of `timeBaseNs` and `eventNs`. */
@@ -137,6 +136,36 @@ export class RunState {
 
   set timeBaseNs(ns: bigint) {
     this.v[TAIL_SLOT.timeBaseNs] = ns;
+  }
+
+  /**
+   * The instruction clock of a recording: virtual ns = time0 + (executed - origin) * nsPerInsn, so a replay reads the
+   * same time at the same instruction. null: virtual time follows the host clock (timeBaseNs).
+   */
+  get instructionClock(): InstructionClock | null {
+    const v = this.v;
+    const ns = v[SLOT_ICOUNT]!;
+    return ns === 0n ? null : { nsPerInsn: ns, origin: v[SLOT_ICOUNT + 1]!, time0: v[SLOT_ICOUNT + 2]! };
+  }
+
+  set instructionClock(c: InstructionClock | null) {
+    this.v[SLOT_ICOUNT + 1] = c?.origin ?? 0n;
+    this.v[SLOT_ICOUNT + 2] = c?.time0 ?? 0n;
+    this.v[SLOT_ICOUNT] = c?.nsPerInsn ?? 0n;
+  }
+
+  /** Guest memory the shim allocated (RAM, then the flash arrays), as live views: what a snapshot keeps. */
+  hostRegions(): HostRegion[] {
+    const out: HostRegion[] = [];
+    const add = (slot: number, size: bigint) => {
+      if (size === 0n) return;
+      const ptr = koffi.decode(this.block, slot * 8, 'void *') as unknown;
+      out.push({ ptr, bytes: new Uint8Array(koffi.view(ptr, Number(size))) });
+    };
+    const maps = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES;
+    for (let i = 0; i < HOST_MAPS; i++) add(maps + 3 * i + 2, this.v[maps + 3 * i + 1]!);
+    for (let i = 0; i < ROM_DEVICE_MAX; i++) add(SLOT_ROMD + ROMD_SLOTS * i, this.v[SLOT_ROMD + ROMD_SLOTS * i + 1]!);
+    return out;
   }
 
   /** The generic timer's physical count now (CNTPCT_EL0). */

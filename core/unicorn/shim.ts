@@ -29,6 +29,9 @@ export interface ShimFunctions {
   el2dbg_romd_init(run: unknown, index: number, size: bigint, read: unknown, write: unknown, host: [unknown]): number;
   el2dbg_romd_map(uc: unknown, run: unknown, index: number, base: bigint, how: number, perms: number): number;
   el2dbg_romd_zero(run: unknown, index: number): number;
+  el2dbg_shadow_alloc(size: bigint): unknown;
+  el2dbg_shadow_free(p: unknown, size: bigint): void;
+  el2dbg_pages_diff(cur: unknown, shadow: unknown, pages: bigint, out: Uint32Array, max: bigint): bigint | number;
   /** The native fill's answer for one VA without a run (tests): 1 and [pa, perms, block size] in out, or 0. */
   el2dbg_fill_probe(
     uc: unknown,
@@ -78,6 +81,11 @@ export function loadShim(root: string, libunicornPath: string): ShimFunctions {
       'int el2dbg_romd_map(void *uc, void *run, uint32_t index, uint64_t base, uint32_t how, uint32_t perms)',
     ),
     el2dbg_romd_zero: lib.func('int el2dbg_romd_zero(void *run, uint32_t index)'),
+    el2dbg_shadow_alloc: lib.func('void *el2dbg_shadow_alloc(uint64_t size)'),
+    el2dbg_shadow_free: lib.func('void el2dbg_shadow_free(void *p, uint64_t size)'),
+    el2dbg_pages_diff: lib.func(
+      'uint64_t el2dbg_pages_diff(const void *cur, const void *shadow, uint64_t pages, _Out_ uint32_t *out, uint64_t max)',
+    ),
     el2dbg_fill_probe: lib.func(
       'int el2dbg_fill_probe(void *uc, void *run, uint64_t va, uint32_t type, uint32_t el, const uint64_t *regs, _Out_ uint64_t *out)',
     ),

@@ -32,6 +32,14 @@ async function parseCatchFlags(specs: readonly string[]): Promise<CatchDefault[]
 }
 
 /** Builds the commander program; actions store their exit code in `result`. */
+/** --record [budget]: the checkpoint budget in bytes (default 512M, at least 1M). */
+function recordBudget(value: string | boolean): number {
+  if (value === true) return 512 * 1024 * 1024;
+  const bytes = Number(parseSize(String(value), '--record'));
+  if (bytes < 1024 * 1024) throw new CliError(EXIT.BAD_ARGUMENTS, `--record: ${value} is less than the 1M minimum`);
+  return bytes;
+}
+
 function buildProgram(result: { code: number }): Command {
   const program = new Command('el2dbg')
     .description(
@@ -114,6 +122,11 @@ function buildProgram(result: { code: number }): Command {
       '--trace-dir <dir>',
       "the only directory (and below) where a client's 'monitor trace start FILE' may write (default: the working directory)",
     )
+    .option(
+      '--record [budget]',
+      'record from the entry for reverse execution (reverse-stepi, reverse-continue); checkpoint memory budget, ' +
+        'default 512M (also: monitor record start)',
+    )
     .addHelpText(
       'after',
       `
@@ -150,6 +163,7 @@ Examples:
           handlerTimeout: string;
           catch: string[];
           traceDir?: string;
+          record?: string | boolean;
         },
         command: Command,
       ) => {
@@ -169,6 +183,7 @@ Examples:
             once: o.once === true,
             catchDefaults: await parseCatchFlags(o.catch),
             ...(o.traceDir === undefined ? {} : { traceDir: o.traceDir }),
+            ...(o.record === undefined ? {} : { recordBudget: recordBudget(o.record) }),
           };
           const { serveCommand } = await import('./serve-command.js'); // the gdb server: only serve loads it
           result.code = await serveCommand(opts, log);

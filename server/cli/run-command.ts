@@ -161,7 +161,7 @@ export async function runCommand(opts: RunOptions, logger: CliLogger): Promise<n
     : undefined;
   const detachInput = attachConsoleInput(
     process.stdin,
-    { push: (b) => machine.uart.pushInput(b), quit: () => machine.requestStop(QUIT_WHY) },
+    { push: (b) => machine.consoleInput(b), quit: () => machine.requestStop(QUIT_WHY) },
     process.stderr,
   );
   try {
@@ -219,6 +219,7 @@ function reportHalt(halt: HaltReason, pc: bigint, limitWhy: string | null): numb
     case 'breakpoint':
     case 'watchpoint':
     case 'trap-stop':
+    case 'replay-end':
       // Only a debugger sets these up; `run` never does.
       process.stderr.write(`el2dbg: unexpected debugger stop (${halt.kind})\n`);
       return EXIT.EMULATOR_ERROR;

@@ -56,6 +56,8 @@ export interface ServeOptions {
   catchDefaults?: readonly CatchDefault[];
   /** The directory `monitor trace start FILE` may write below (--trace-dir; default the working directory). */
   traceDir?: string;
+  /** Record from the entry with this checkpoint budget in bytes (--record). */
+  recordBudget?: number;
 }
 
 /** Hosts that only this machine can reach. */
@@ -114,6 +116,7 @@ export async function serveCommand(opts: ServeOptions, logger: CliLogger): Promi
     await setup.closePolicy();
     throw new CliError(EXIT.BAD_ARGUMENTS, regionError);
   }
+  if (opts.recordBudget !== undefined) machine.timeTravel.start({ budgetBytes: opts.recordBudget });
   const server = new GdbServer({
     target: new DebugTarget(machine, imagePath, ramSize, { catchDefaults: opts.catchDefaults ?? [], traceDir }),
     logger: logger.child({ component: 'server' }),
@@ -155,7 +158,7 @@ async function serveTcp(server: GdbServer, opts: ServeOptions, image: string): P
   // otherwise the terminal stays cooked and Ctrl-C stops the server, as the help says.
   const detachInput = attachConsoleInput(
     process.stdin,
-    { push: (b) => server.target.machine.uart.pushInput(b), quit: () => stop() },
+    { push: (b) => server.target.machine.consoleInput(b), quit: () => stop() },
     process.stderr,
     { raw: opts.firmware !== undefined },
   );

@@ -57,9 +57,12 @@ export class DebugObserver {
   }
 
   private observe(e: MachineEvent): void {
-    this.stats.observe(e);
-    if (e.kind === 'stage2-trap') this.log.record(e);
-    else if (e.kind === 'decision') this.log.decide(e.seq, e.decision);
+    // A replay of a recording (reverse execution) counts and logs nothing twice; its catches still stop it.
+    if (!this.machine.replaying) {
+      this.stats.observe(e);
+      if (e.kind === 'stage2-trap') this.log.record(e);
+      else if (e.kind === 'decision') this.log.decide(e.seq, e.decision);
+    }
     const kind = eventCatchKinds(e).find((k) => this.eventCatches.has(k));
     if (kind && this.stop === null) {
       this.stop = { kind: 'event', message: describeEventStop(e), keys: eventKeys(e) };
@@ -78,6 +81,11 @@ export class DebugObserver {
       keys: trapKeys(trap, when),
     };
     return true;
+  }
+
+  /** True if the last stop was a catch's (takeCatchStop would return it). */
+  get catchStopPending(): boolean {
+    return this.stop !== null;
   }
 
   /** Takes (and clears) the reason of the last catch stop, if the last stop was one. */

@@ -21,7 +21,7 @@ import { qMemoryRegionInfo, readMemory, writeMemory } from './memory-handlers.js
 import { monitor } from './monitor-handler.js';
 import { detach, kill, restart, vKill, vRun } from './process-handlers.js';
 import { readRegister, readRegisters, writeRegister, writeRegisters } from './register-handlers.js';
-import { continueHandler, haltReason, step, vCont, vContQuery } from './run-handlers.js';
+import { continueHandler, haltReason, reverse, step, vCont, vContQuery } from './run-handlers.js';
 import {
   qAttached,
   qC,
@@ -59,6 +59,7 @@ export const handlers: Handlers = {
   writeMemory,
   continue: continueHandler,
   step,
+  reverse,
   vContQuery,
   vCont,
   insertBreakpoint,

@@ -11,6 +11,7 @@ export const readRegisters = (_p: P<'readRegisters'>, s: HandlerContext): Handle
 
 export function writeRegisters(p: P<'writeRegisters'>, s: HandlerContext): HandlerResult {
   s.target.registers.writeAll(p.bytes);
+  s.target.noteChange();
   return ok();
 }
 
@@ -19,5 +20,6 @@ export const readRegister = (p: P<'readRegister'>, s: HandlerContext): HandlerRe
 
 export function writeRegister(p: P<'writeRegister'>, s: HandlerContext): HandlerResult {
   s.target.registers.write(p.regnum, p.value);
+  s.target.noteChange();
   return ok();
 }

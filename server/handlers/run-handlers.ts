@@ -1,6 +1,6 @@
 // ?, c/C, s/S, vCont? and vCont: resuming the guest (the stop reply comes from the session when it stops).
 import type { Packet, VContAction } from '../../protocol/packets.js';
-import { encodeStopReply, encodeVContSupportedReply } from '../../protocol/replies.js';
+import { encodeErrorReply, encodeStopReply, encodeVContSupportedReply } from '../../protocol/replies.js';
 import { reply, type HandlerResult } from '../handler-result.js';
 import type { ResumeAction } from '../run-control.js';
 import { SessionError } from '../session-error.js';
@@ -28,6 +28,18 @@ function resumeAt(s: HandlerContext, addr: bigint | undefined, action: ResumeAct
 export const continueHandler = (p: P<'continue'>, s: HandlerContext): HandlerResult =>
   resumeAt(s, p.addr, { kind: 'continue' });
 export const step = (p: P<'step'>, s: HandlerContext): HandlerResult => resumeAt(s, p.addr, { kind: 'step' });
+
+/** `bs`, `bc`: back one instruction, or back to the last breakpoint, watchpoint or catch hit (needs a recording). */
+export function reverse(p: P<'reverse'>, s: HandlerContext): HandlerResult {
+  // gdb 13 shows only "E01" for an error reply to bs/bc: the reason goes first as console text.
+  if (!s.target.timeTravel.recording)
+    return {
+      kind: 'output',
+      text: 'el2dbg: reverse execution needs a recording: monitor record start (or el2dbg serve --record)\n',
+      reply: encodeErrorReply(1),
+    };
+  return { kind: 'resume', action: { kind: p.action === 'step' ? 'reverseStep' : 'reverseContinue' } };
+}
 
 export const vContQuery = (): HandlerResult => reply(encodeVContSupportedReply(['c', 'C', 's', 'S', 'r']));
 

@@ -2,6 +2,7 @@
 // Monitor commands only arrive while the guest is halted (gdb's all-stop mode), so none of them runs it.
 import { el2MonitorCommands } from './monitor-el2.js';
 import { ubootMonitorCommands } from './monitor-uboot.js';
+import { recordMonitorCommands } from './monitor-record.js';
 import type { HandlerContext } from '../handler-context.js';
 import type { MonitorCommand } from './monitor-command.js';
 import { hex } from '../../core/text/hex.js';
@@ -45,6 +46,7 @@ export const monitorCommands: readonly MonitorCommand[] = [
   },
   ...el2MonitorCommands,
   ...ubootMonitorCommands,
+  ...recordMonitorCommands,
 ];
 
 const HELP_COLUMNS = 100;

@@ -69,6 +69,7 @@ function stage2Decide(args: string, s: HandlerContext): string {
   else return fail(usage);
   const held = s.target.heldTrap;
   const r = s.target.debug.decide(o);
+  if (r === 'ok') s.target.noteChange();
   if (r === 'no-trap' || !held)
     fail('no trap is held: decide works while stopped by a "monitor stage2 catch before" rule');
   if (r === 'no-syndrome')

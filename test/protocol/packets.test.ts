@@ -123,6 +123,8 @@ describe('protocol/packets: every packet kind', () => {
     ],
     ['qXfer:features:write:target.xml:0:abc', { kind: 'unknown', name: 'qXfer:features:write' }],
     ['qC', { kind: 'qC' }],
+    ['bs', { kind: 'reverse', action: 'step' }],
+    ['bc', { kind: 'reverse', action: 'continue' }],
     ['qAttached', { kind: 'qAttached' }],
     ['Hg1f', { kind: 'setThread', op: 'g', thread: { tid: 0x1f } }],
     ['Hgp2', { kind: 'setThread', op: 'g', thread: { pid: 2, tid: 'all' } }],
@@ -200,7 +202,7 @@ describe('protocol/packets: unknown and malformed', () => {
     ['QNonStop:0', 'QNonStop'],
     ['vFile:setfs:0', 'vFile'],
     ['qXfer:auxv:write::0:', 'qXfer:auxv:write'],
-    ['bc', 'b'],
+    ['B40080000,S', 'B'],
     ['\x00\xff', '\x00'],
   ];
   for (const [text, name] of unknown) {
@@ -209,6 +211,8 @@ describe('protocol/packets: unknown and malformed', () => {
 
   const malformed: [string, string, string, string][] = [
     ['m10000000000000000,4', 'm', 'NumberTooLarge', 'addr'],
+    ['b', 'b', 'MissingField', 'action'],
+    ['bx', 'b', 'BadValue', 'action'],
     ['Z0,1ffffffffffffffff,4', 'Z', 'NumberTooLarge', 'addr'],
     ['vCont;r0,10000000000000000', 'vCont', 'NumberTooLarge', 'end'],
     ['m40080000,100000000', 'm', 'NumberTooLarge', 'length'],

@@ -52,4 +52,7 @@ describe('README: the gdb transcripts match what gdb really prints', function ()
     check('`npx el2dbg serve` starts the demo guest'));
 
   it('"Stage-2 traps in gdb": catch before, decide, catch after, stage2 last', () => check('### Stage-2 traps in gdb'));
+
+  it('"Going backwards": record, reverse-continue to a breakpoint and to the traps before it, forward to the end', () =>
+    check('### Going backwards: reverse execution'));
 });

@@ -28,7 +28,7 @@ describe('server: the session at the protocol level (raw socket)', function () {
     const features = await client.nextPacket();
     client.sendRaw('+');
     expect(features).to.match(
-      /^PacketSize=20000;QStartNoAckMode\+;qXfer:features:read\+;qXfer:memory-map:read\+;qXfer:threads:read\+;qXfer:exec-file:read\+;swbreak\+;hwbreak\+;vContSupported\+;QThreadEvents\+$/,
+      /^PacketSize=20000;QStartNoAckMode\+;qXfer:features:read\+;qXfer:memory-map:read\+;qXfer:threads:read\+;qXfer:exec-file:read\+;swbreak\+;hwbreak\+;vContSupported\+;ReverseStep\+;ReverseContinue\+;QThreadEvents\+$/,
     );
     expect(await client.request('QStartNoAckMode')).to.equal('OK');
     const before = client.received.length;

@@ -103,6 +103,14 @@ typedef struct {
   uint64_t sysreg_calls; /* accesses handed to sysreg_cb */
   /* ROM devices (the flash banks), ROMD_SLOTS each: see el2dbg_romd_init. */
   uint64_t romd[8 * 2];
+  /* The instruction clock of a recording (core/replay): with icount_ns non-zero, virtual time is counted in
+     instructions, so a replay reads the same counter values at the same instructions: guest ns = icount_time0 +
+     (icount - icount_origin) * icount_ns, icount being the exact count before the reading instruction. icount_now
+     holds it while JS emulates an MRS/MSR (NO_ADDRESS otherwise: then `executed`, exact between runs, counts). */
+  uint64_t icount_ns;
+  uint64_t icount_origin;
+  uint64_t icount_time0;
+  uint64_t icount_now;
 } el2dbg_run;
 
 #define IRQ_LINE 1u
@@ -465,18 +473,39 @@ static void skip_undefined(uc_engine *uc) {
   reg_write(uc, UC_ARM64_REG_PC, &pc);
 }
 
+/**
+ * The exact instruction count before the instruction being executed (inside an instruction hook): the block hook
+ * counted its whole block already. Between runs `executed` is exact.
+ */
+static uint64_t exact_count(uc_engine *uc, const el2dbg_run *r) {
+  uint64_t pc;
+  if (r->tb_start == NO_ADDRESS || reg_read(uc, UC_ARM64_REG_PC, &pc) != UC_ERR_OK) return r->executed;
+  return pc >= r->tb_start && pc < r->tb_end ? r->tb_base + (pc - r->tb_start) / 4 : r->executed;
+}
+
 /** Hands an emulated register to JS; returns 1 (skip unicorn's own handling) when JS emulated it. */
 static uint32_t emulate_sysreg(uc_engine *uc, el2dbg_run *r, const uc_arm64_cp_reg *cp, uint32_t write,
                                uint64_t *value) {
   if (!r->sysreg_cb) return 0;
   r->sysreg_calls++;
-  if (!((sysreg_cb_fn)(uintptr_t)r->sysreg_cb)(write, key_of(cp), value)) return 0;
+  if (r->icount_ns) r->icount_now = exact_count(uc, r); /* what JS reads the clock as */
+  int done = ((sysreg_cb_fn)(uintptr_t)r->sysreg_cb)(write, key_of(cp), value);
+  r->icount_now = NO_ADDRESS;
+  if (!done) return 0;
   if (is_gic_cpuif(cp)) skip_undefined(uc);
   return 1;
 }
 
-/** The counters in virtual time (the debugger's pauses left out); unicorn would count host time. */
-static uint64_t counter_now(const el2dbg_run *r) { return (now_ns() - r->time_base_ns) / TIMER_NS_PER_TICK; }
+/** Virtual time in ns: host time less the debugger's pauses, or the instruction clock of a recording. */
+static uint64_t virtual_ns(const el2dbg_run *r, uint64_t icount) {
+  if (!r->icount_ns) return now_ns() - r->time_base_ns;
+  return r->icount_time0 + (icount - r->icount_origin) * r->icount_ns;
+}
+
+/** The counters in virtual time; unicorn would count host time. */
+static uint64_t counter_now(const el2dbg_run *r) {
+  return virtual_ns(r, r->icount_now != NO_ADDRESS ? r->icount_now : r->executed) / TIMER_NS_PER_TICK;
+}
 
 /** MRS of the counters (answered here: firmware polls them ~10^5 times a second), timers and GIC registers. */
 static uint32_t on_mrs(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *cp, void *user) {
@@ -484,7 +513,8 @@ static uint32_t on_mrs(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *c
   uint64_t v;
   uint32_t key = key_of(cp);
   if (r->sysreg_cb && (key == KEY_CNTPCT_EL0 || key == KEY_CNTVCT_EL0)) {
-    v = counter_now(r) - (key == KEY_CNTVCT_EL0 ? r->cntvoff : 0);
+    uint64_t count = r->icount_ns ? virtual_ns(r, exact_count(uc, r)) / TIMER_NS_PER_TICK : counter_now(r);
+    v = count - (key == KEY_CNTVCT_EL0 ? r->cntvoff : 0);
   } else if (is_timer(cp) || is_gic_cpuif(cp)) {
     v = 0;
     if (!emulate_sysreg(uc, r, cp, 0, &v)) return 0;
@@ -555,6 +585,7 @@ int el2dbg_attach(uc_engine *uc, el2dbg_run *run, uint64_t *block_hook, uint64_t
   if (err != UC_ERR_OK) return err;
   *mrs_hook = hh;
   run->time_base_ns = now_ns();
+  run->icount_now = NO_ADDRESS;
   return UC_ERR_OK;
 }
 
@@ -701,4 +732,52 @@ int el2dbg_breakpoint_add(uc_engine *uc, el2dbg_run *run, uint64_t address, uint
   uc_err err = hook_add(uc, &hh, UC_HOOK_CODE, (void *)on_breakpoint, run, address, address);
   if (err == UC_ERR_OK) *hook = hh;
   return err;
+}
+
+/*
+ * Snapshots of guest memory (core/replay): pages of host memory that differ from a shadow copy. The shadow is
+ * anonymous memory like the guest's own, so pages that stay zero in both cost nothing.
+ */
+#define SNAP_PAGE 4096u
+
+/** Zeroed anonymous memory for a shadow copy of `size` bytes (NULL if the host has none); free it with munmap. */
+void *el2dbg_shadow_alloc(uint64_t size) {
+  void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  return p == MAP_FAILED ? NULL : p;
+}
+
+/** Frees a shadow from el2dbg_shadow_alloc. */
+void el2dbg_shadow_free(void *p, uint64_t size) {
+  if (p) munmap(p, size);
+}
+
+static int page_is_zero(const uint8_t *p) {
+  static const uint8_t zero[SNAP_PAGE];
+  return memcmp(p, zero, SNAP_PAGE) == 0;
+}
+
+/**
+ * Writes the index of each of the `pages` pages where `cur` and `shadow` differ into out (at most `max` of them) and
+ * returns how many differ (more than `max`: call again with room for all). Pages the host never backed (mincore: not
+ * resident) read as zero: they are not read at all, so a scan costs what the guest touched, not the size of its RAM.
+ */
+uint64_t el2dbg_pages_diff(const uint8_t *cur, const uint8_t *shadow, uint64_t pages, uint32_t *out, uint64_t max) {
+  enum { CHUNK = 16384 };
+  static unsigned char in_cur[CHUNK], in_shadow[CHUNK];
+  uint64_t n = 0;
+  for (uint64_t base = 0; base < pages; base += CHUNK) {
+    uint64_t count = pages - base < CHUNK ? pages - base : CHUNK;
+    size_t len = count * SNAP_PAGE;
+    int known = mincore((void *)(cur + base * SNAP_PAGE), len, in_cur) == 0 &&
+                mincore((void *)(shadow + base * SNAP_PAGE), len, in_shadow) == 0;
+    for (uint64_t i = 0; i < count; i++) {
+      const uint8_t *c = cur + (base + i) * SNAP_PAGE, *sh = shadow + (base + i) * SNAP_PAGE;
+      int cr = !known || (in_cur[i] & 1), sr = !known || (in_shadow[i] & 1);
+      int same = cr && sr ? memcmp(c, sh, SNAP_PAGE) == 0 : cr ? page_is_zero(c) : sr ? page_is_zero(sh) : 1;
+      if (same) continue;
+      if (n < max) out[n] = (uint32_t)(base + i);
+      n++;
+    }
+  }
+  return n;
 }

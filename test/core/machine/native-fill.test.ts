@@ -217,7 +217,7 @@ describe('native TLB fill', function () {
       const { machine: m } = guestMachine(assemble('b .'), { policy: randomPolicy(r) });
       try {
         if (r.chance(0.2)) m.el2.write('HCR_EL2', RITM_HCR_EL2 & ~HCR_EL2_VM); // stage 2 off
-        expect(m.nativeFill.off).to.equal(0n);
+        expect(m.nativeFill.state.off).to.equal(0n);
         const b = new TableBuilder(m, r);
         for (let config = 0; config < 6; config++) {
           const tcr = randomTcr(r);
@@ -241,7 +241,7 @@ describe('native TLB fill', function () {
               m.uc.writeReg(UC_ARM64_REG.PSTATE, el === 0 ? 0x3c0n : 0x3c5n);
               for (const access of ACCESSES) {
                 const ts = m.space.fill(va, access);
-                const native = m.probeNativeFill(va, access, el, regs);
+                const native = m.nativeFill.probe(va, access, el, regs);
                 const what = `seed ${seed} config ${config}: ${access} at EL${el} of 0x${va.toString(16)}`;
                 if ('paddr' in ts) {
                   const t = m.space.translate(va, access, el, [regs[0], regs[1], regs[2], regs[3]]);
@@ -316,12 +316,12 @@ describe('native TLB fill', function () {
     for (const on of [true, false]) {
       const { machine: m } = guestMachine(touchPages(300, 3));
       try {
-        m.setNativeFill(on);
-        const before = m.nativeFill.native;
+        m.nativeFill.set(on);
+        const before = m.nativeFill.state.native;
         const halt = await m.run();
         expect(halt.kind).to.equal('power-off');
         results.push({ insns: m.instructionsExecuted, x7: m.uc.readReg(UC_ARM64_REG.X7) });
-        const native = m.nativeFill.native - before;
+        const native = m.nativeFill.state.native - before;
         if (on) expect(Number(native)).to.be.greaterThan(900);
         else expect(native).to.equal(0n);
       } finally {
@@ -336,22 +336,22 @@ describe('native TLB fill', function () {
     const { machine: m } = guestMachine(assemble('b .'), { policy: b.build() });
     try {
       const regs = [SCTLR_EL1_ENTRY, 0n, 0n, 0n] as const; // MMU off: VA = IPA
-      expect(m.probeNativeFill(RAM_BASE + 0x1000n, 'read', 1, regs)?.pa).to.equal(RAM_BASE + 0x1000n);
-      expect(m.probeNativeFill(RAM_BASE + 128n * MiB, 'read', 1, regs)).to.equal(null); // stage-2 fault
+      expect(m.nativeFill.probe(RAM_BASE + 0x1000n, 'read', 1, regs)?.pa).to.equal(RAM_BASE + 0x1000n);
+      expect(m.nativeFill.probe(RAM_BASE + 128n * MiB, 'read', 1, regs)).to.equal(null); // stage-2 fault
       m.el2.write('HCR_EL2', RITM_HCR_EL2 & ~HCR_EL2_VM);
-      expect(m.probeNativeFill(RAM_BASE + 128n * MiB, 'read', 1, regs)?.pa).to.equal(RAM_BASE + 128n * MiB);
-      expect(m.probeNativeFill(RAM_END, 'read', 1, regs)).to.equal(null); // nothing there: external abort
+      expect(m.nativeFill.probe(RAM_BASE + 128n * MiB, 'read', 1, regs)?.pa).to.equal(RAM_BASE + 128n * MiB);
+      expect(m.nativeFill.probe(RAM_END, 'read', 1, regs)).to.equal(null); // nothing there: external abort
       m.el2.write('HCR_EL2', RITM_HCR_EL2);
-      expect(m.probeNativeFill(RAM_BASE + 128n * MiB, 'read', 1, regs)).to.equal(null);
+      expect(m.nativeFill.probe(RAM_BASE + 128n * MiB, 'read', 1, regs)).to.equal(null);
 
       m.setWatchpoints([{ addr: RAM_BASE, length: 8, kind: 'write' }]);
-      expect(m.nativeFill.off & FILL_OFF.WATCHPOINTS).to.equal(FILL_OFF.WATCHPOINTS);
+      expect(m.nativeFill.state.off & FILL_OFF.WATCHPOINTS).to.equal(FILL_OFF.WATCHPOINTS);
       m.setWatchpoints([]);
-      expect(m.nativeFill.off).to.equal(0n);
+      expect(m.nativeFill.state.off).to.equal(0n);
       m.space.probing = true;
-      expect(m.nativeFill.off).to.equal(FILL_OFF.PROBING);
+      expect(m.nativeFill.state.off).to.equal(FILL_OFF.PROBING);
       m.space.probing = false;
-      expect(m.nativeFill.off).to.equal(0n);
+      expect(m.nativeFill.state.off).to.equal(0n);
     } finally {
       void m.close();
     }

@@ -10,6 +10,7 @@ import { qemuTrapRate } from './qemu-trap-rate.js';
 import { benchCtrlC, benchDisconnectCycles, benchFuzz } from './server-figures.js';
 import { formatTable, writeResults, type BenchRow } from './table.js';
 import { benchTrapRate } from './trap-rate.js';
+import { benchTimeTravel } from './time-travel.js';
 import { benchUbootBoot } from './uboot-boot.js';
 
 const quick = process.argv.includes('--quick');
@@ -149,6 +150,33 @@ higher({
   reference: ref('no breakpoints', stubs.el2dbg.mipsNoBreakpoints),
   goal: 'ratio >= 0.9',
   met: stubs.el2dbg.mips16Breakpoints >= 0.9 * stubs.el2dbg.mipsNoBreakpoints,
+});
+
+say('time travel (recording, reverse steps) ...');
+const travel = await benchTimeTravel(lib);
+lower({
+  metric: 'recording, trap-heavy demo guest',
+  unit: 's/M insns',
+  el2dbg: travel.recordSeconds,
+  reference: ref('not recording', travel.plainSeconds),
+  goal: 'ratio <= 1.5',
+  met: travel.recordSeconds <= 1.5 * travel.plainSeconds,
+});
+lower({
+  metric: 'reverse-stepi, median / worst of 25',
+  unit: 'ms',
+  el2dbg: travel.reverseStepMedianMs,
+  reference: ref('worst', travel.reverseStepMaxMs),
+  goal: 'worst < 50 ms',
+  met: travel.reverseStepMaxMs < 50,
+});
+lower({
+  metric: 'recording memory',
+  unit: 'MiB/M insns',
+  el2dbg: travel.mibPerMillion,
+  reference: null,
+  goal: 'report',
+  met: null,
 });
 
 if (!quick) {

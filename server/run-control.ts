@@ -85,7 +85,16 @@ export class RunControl {
     this.interruptRequested = false;
     const notes: string[] = [];
     try {
-      return { halt: await this.perform(action, notes), notes };
+      const halt = await this.perform(action, notes);
+      const st = this.machine.timeTravel.status();
+      if (halt.kind === 'replay-end' && halt.at === 'begin' && st && st.droppedCheckpoints > 0) {
+        notes.push(
+          `el2dbg: this is the oldest point still recorded (instruction ${st.from}): ${st.droppedCheckpoints} older ` +
+            `checkpoints were dropped to stay within the ${Math.round(st.budgetBytes / 2 ** 20)} MiB budget ` +
+            '(monitor record start SIZE, serve --record-budget SIZE)',
+        );
+      }
+      return { halt, notes };
     } finally {
       this.active = false;
     }

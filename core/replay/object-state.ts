@@ -22,7 +22,8 @@ type Saved =
   | { readonly kind: 'array'; readonly obj: unknown[]; readonly items: unknown[] }
   | { readonly kind: 'map'; readonly obj: Map<unknown, unknown>; readonly entries: [unknown, unknown][] }
   | { readonly kind: 'set'; readonly obj: Set<unknown>; readonly values: unknown[] }
-  | { readonly kind: 'bytes'; readonly obj: Uint8Array; readonly copy: Uint8Array };
+  /** `obj` is the typed array itself (the key for sharing copies), `view` its bytes. */
+  | { readonly kind: 'bytes'; readonly obj: object; readonly view: Uint8Array; readonly copy: Uint8Array };
 
 /** A root and, optionally, the only properties of it that are state (the rest is wiring). */
 export interface StateRoot {
@@ -35,10 +36,17 @@ const MAX_COPIED_BYTES = 1 << 20;
 
 /** The captured state of an object graph. */
 export class ObjectState {
+  /** Bytes copied for this capture (typed arrays unchanged since the capture before share its copy). */
+  private copied = 0;
+  private readonly copies = new Map<object, Uint8Array>();
+
   private constructor(private readonly saved: readonly Saved[]) {}
 
-  /** Captures every object reachable from `roots`, not descending into what `isBoundary` names. */
-  static capture(roots: readonly StateRoot[], isBoundary: (o: object) => boolean): ObjectState {
+  /**
+   * Captures every object reachable from `roots`, not descending into what `isBoundary` names. Typed arrays equal
+   * to their copy in `previous` share it (a device's buffers rarely change between checkpoints).
+   */
+  static capture(roots: readonly StateRoot[], isBoundary: (o: object) => boolean, previous?: ObjectState): ObjectState {
     const seen = new Set<object>();
     const saved: Saved[] = [];
     const pending: unknown[] = [];
@@ -60,13 +68,23 @@ export class ObjectState {
       saved.push({ kind: 'object', obj, props, partial: true });
       for (const [, v] of props) visit(v);
     }
+    let copied = 0;
+    const copy = (obj: object, view: Uint8Array): Uint8Array => {
+      const before = previous?.copies.get(obj);
+      if (before && Buffer.compare(before, view) === 0) return before;
+      copied += view.length;
+      return view.slice();
+    };
     while (pending.length > 0) {
-      const s = saveOne(pending.pop() as object);
+      const s = saveOne(pending.pop() as object, copy);
       if (s === null) continue;
       saved.push(s);
       forEachChild(s, visit);
     }
-    return new ObjectState(saved);
+    const state = new ObjectState(saved);
+    state.copied = copied;
+    for (const s of saved) if (s.kind === 'bytes') state.copies.set(s.obj, s.copy);
+    return state;
   }
 
   /** Puts every captured object back as it was. */
@@ -74,11 +92,11 @@ export class ObjectState {
     for (const s of this.saved) restoreOne(s);
   }
 
-  /** Roughly how many bytes the capture holds (for the recording's budget). */
+  /** Roughly how many bytes the capture holds beyond what it shares with the capture before (the budget's count). */
   get size(): number {
-    let n = 0;
+    let n = this.copied;
     for (const s of this.saved) {
-      if (s.kind === 'bytes') n += s.copy.length;
+      if (s.kind === 'bytes') continue;
       else if (s.kind === 'object') n += 16 * s.props.length;
       else if (s.kind === 'array') n += 8 * s.items.length;
       else if (s.kind === 'map') n += 16 * s.entries.length;
@@ -97,10 +115,10 @@ function walkable(v: object): boolean {
   return true;
 }
 
-function saveOne(obj: object): Saved | null {
+function saveOne(obj: object, copy: (obj: object, view: Uint8Array) => Uint8Array): Saved | null {
   if (ArrayBuffer.isView(obj)) {
-    const bytes = new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength);
-    return bytes.length > MAX_COPIED_BYTES ? null : { kind: 'bytes', obj: bytes, copy: bytes.slice() };
+    const view = new Uint8Array(obj.buffer, obj.byteOffset, obj.byteLength);
+    return view.length > MAX_COPIED_BYTES ? null : { kind: 'bytes', obj, view, copy: copy(obj, view) };
   }
   if (Array.isArray(obj)) return { kind: 'array', obj, items: obj.slice() };
   if (obj instanceof Map) return { kind: 'map', obj, entries: [...obj.entries()] };
@@ -168,7 +186,7 @@ function restoreOne(s: Saved): void {
       for (const v of s.values) s.obj.add(v);
       return;
     case 'bytes':
-      s.obj.set(s.copy);
+      s.view.set(s.copy);
       return;
   }
 }

@@ -13,6 +13,7 @@
 import type { Decision } from '../el2/decision.js';
 import type { SavedContext, UnicornEngine } from '../unicorn/engine.js';
 import { MemoryShadow, type HostRegion, type PageUndo } from '../unicorn/host-memory.js';
+import { IcountLog } from './icount-log.js';
 import { ObjectState, type StateRoot } from './object-state.js';
 
 /** What a recording needs from the machine. */
@@ -67,11 +68,10 @@ export interface RecordingStatus {
 
 export class Recording {
   private readonly checkpoints: Checkpoint[] = [];
-  private readonly inputs: { icount: bigint; input: RecordedInput }[] = [];
-  /** Index in `inputs` of the first input not yet applied at the current position. */
-  private nextInput = 0;
-  private readonly decisions = new Map<bigint, Decision>();
-  private readonly trapIcounts = new Map<number, bigint>();
+  private readonly inputs = new IcountLog<RecordedInput>();
+  private readonly decisions = new IcountLog<Decision>();
+  /** Stage-2 trap numbers (Stage2TrapEvent.seq) by where they happened. */
+  private readonly traps = new IcountLog<number>();
   private readonly memory: MemoryShadow;
   private bytes = 0;
   private dropped = 0;
@@ -125,7 +125,8 @@ export class Recording {
     const { uc, executed } = this.deps;
     this.runMsSinceCheckpoint = 0;
     const undo = this.memory.take();
-    const objects = ObjectState.capture(this.deps.roots(), this.deps.isBoundary);
+    const previous = this.checkpoints[this.checkpoints.length - 1]?.objects;
+    const objects = ObjectState.capture(this.deps.roots(), this.deps.isBoundary, previous);
     const cp: Checkpoint = {
       icount: executed,
       ctx: uc.saveContext(),
@@ -149,10 +150,7 @@ export class Recording {
     next.bytes -= undoBytes(next.undo);
     next.undo = [];
     this.dropped++;
-    while (this.inputs.length > 0 && this.inputs[0]!.icount < next.icount) {
-      this.inputs.shift();
-      this.nextInput = Math.max(0, this.nextInput - 1);
-    }
+    for (const log of [this.inputs, this.decisions, this.traps]) log.dropBefore(next.icount);
   }
 
   /**
@@ -167,9 +165,7 @@ export class Recording {
   private truncate(): void {
     const here = this.deps.executed;
     this.end = here;
-    this.inputs.length = this.nextInput;
-    for (const icount of [...this.decisions.keys()]) if (icount >= here) this.decisions.delete(icount);
-    for (const [seq, icount] of [...this.trapIcounts]) if (icount >= here) this.trapIcounts.delete(seq);
+    for (const log of [this.inputs, this.decisions, this.traps]) log.truncateFrom(here);
     while (this.checkpoints.length > 1 && this.checkpoints[this.checkpoints.length - 1]!.icount > here) {
       const cp = this.checkpoints.pop()!;
       this.memory.apply(cp.undo, 'shadow'); // the shadow is the newest checkpoint's memory
@@ -180,20 +176,12 @@ export class Recording {
 
   /** Logs an input that happened live now. */
   noteInput(input: RecordedInput): void {
-    if (this.replaying) return;
-    this.inputs.push({ icount: this.deps.executed, input });
-    this.nextInput = this.inputs.length;
+    if (!this.replaying) this.inputs.append(this.deps.executed, input);
   }
 
   /** While replaying: the inputs recorded at the current position that were not applied yet, in order. */
   takeDueInputs(): RecordedInput[] {
-    const here = this.deps.executed;
-    const out: RecordedInput[] = [];
-    while (this.nextInput < this.inputs.length && this.inputs[this.nextInput]!.icount <= here) {
-      const e = this.inputs[this.nextInput++]!;
-      if (e.icount === here) out.push(e.input);
-    }
-    return out;
+    return this.inputs.take(this.deps.executed);
   }
 
   /**
@@ -204,8 +192,8 @@ export class Recording {
     if (!this.replaying) return null;
     const here = this.deps.executed;
     let stop = this.end;
-    const input = this.inputs[this.nextInput];
-    if (input && input.icount > here && input.icount < stop) stop = input.icount;
+    const input = this.inputs.nextAfter(here);
+    if (input !== null && input < stop) stop = input;
     for (const cp of this.checkpoints) if (cp.barrier && cp.icount > here && cp.icount < stop) stop = cp.icount;
     return stop;
   }
@@ -221,23 +209,22 @@ export class Recording {
 
   /** A policy decision made live at the current position. */
   noteDecision(d: Decision): void {
-    if (!this.replaying) this.decisions.set(this.deps.executed, d);
+    if (!this.replaying && d.handler !== null) this.decisions.append(this.deps.executed, d);
   }
 
   /** While replaying: the decision made at the current position the first time. */
   replayedDecision(): Decision | undefined {
-    return this.replaying ? this.decisions.get(this.deps.executed) : undefined;
+    return this.replaying ? this.decisions.take(this.deps.executed)[0] : undefined;
   }
 
   /** Remembers where stage-2 trap `seq` happened (monitor record goto). */
   noteTrap(seq: number): void {
-    if (!this.replaying) this.trapIcounts.set(seq, this.deps.executed);
+    if (!this.replaying) this.traps.append(this.deps.executed, seq);
   }
 
   /** Where trap `seq` happened, if it is in the recording. */
   trapIcount(seq: number): bigint | undefined {
-    const at = this.trapIcounts.get(seq);
-    return at !== undefined && at >= this.startIcount ? at : undefined;
+    return this.traps.countOf(seq, (s) => s);
   }
 
   /** Puts the machine back at the newest checkpoint at or before `icount`; returns its position. */
@@ -261,8 +248,7 @@ export class Recording {
     cp.objects.restore();
     this.deps.executed = cp.icount;
     this.deps.restoreNative(cp.native);
-    this.nextInput = this.inputs.findIndex((e) => e.icount >= cp.icount);
-    if (this.nextInput < 0) this.nextInput = this.inputs.length;
+    for (const log of [this.inputs, this.decisions, this.traps]) log.rewind(cp.icount);
   }
 
   status(): RecordingStatus {

@@ -32,12 +32,16 @@ async function parseCatchFlags(specs: readonly string[]): Promise<CatchDefault[]
 }
 
 /** Builds the commander program; actions store their exit code in `result`. */
-/** --record [budget]: the checkpoint budget in bytes (default 512M, at least 1M). */
-function recordBudget(value: string | boolean): number {
-  if (value === true) return 512 * 1024 * 1024;
-  const bytes = Number(parseSize(String(value), '--record'));
-  if (bytes < 1024 * 1024) throw new CliError(EXIT.BAD_ARGUMENTS, `--record: ${value} is less than the 1M minimum`);
-  return bytes;
+/** --record and --record-budget: the checkpoint budget in bytes (at least 1M) when recording. */
+function recordFlags(o: { record?: boolean; recordBudget: string }, command: Command): { recordBudget?: number } {
+  if (o.record !== true) {
+    if (command.getOptionValueSource('recordBudget') === 'cli')
+      throw new CliError(EXIT.BAD_ARGUMENTS, '--record-budget only applies with --record');
+    return {};
+  }
+  const bytes = Number(parseSize(o.recordBudget, '--record-budget'));
+  if (bytes < 1024 * 1024) throw new CliError(EXIT.BAD_ARGUMENTS, `--record-budget: ${o.recordBudget} is less than 1M`);
+  return { recordBudget: bytes };
 }
 
 function buildProgram(result: { code: number }): Command {
@@ -123,10 +127,10 @@ function buildProgram(result: { code: number }): Command {
       "the only directory (and below) where a client's 'monitor trace start FILE' may write (default: the working directory)",
     )
     .option(
-      '--record [budget]',
-      'record from the entry for reverse execution (reverse-stepi, reverse-continue); checkpoint memory budget, ' +
-        'default 512M (also: monitor record start)',
+      '--record',
+      'record from the entry for reverse execution: reverse-stepi, reverse-continue... (or: monitor record start)',
     )
+    .option('--record-budget <size>', 'memory the recording keeps checkpoints in; oldest dropped first', '512M')
     .addHelpText(
       'after',
       `
@@ -163,7 +167,8 @@ Examples:
           handlerTimeout: string;
           catch: string[];
           traceDir?: string;
-          record?: string | boolean;
+          record?: boolean;
+          recordBudget: string;
         },
         command: Command,
       ) => {
@@ -183,7 +188,7 @@ Examples:
             once: o.once === true,
             catchDefaults: await parseCatchFlags(o.catch),
             ...(o.traceDir === undefined ? {} : { traceDir: o.traceDir }),
-            ...(o.record === undefined ? {} : { recordBudget: recordBudget(o.record) }),
+            ...recordFlags(o, command),
           };
           const { serveCommand } = await import('./serve-command.js'); // the gdb server: only serve loads it
           result.code = await serveCommand(opts, log);

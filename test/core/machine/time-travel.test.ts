@@ -202,7 +202,7 @@ describe('time travel: recording and replay', function () {
   it('drops the oldest checkpoints beyond the budget and goes back no further than the oldest kept', async () => {
     const { machine: m } = guestMachine(readFileSync(guestPath('hash')));
     try {
-      m.timeTravel.start({ intervalInsns: 20_000n, budgetBytes: 2 * 1024 * 1024 });
+      m.timeTravel.start({ intervalInsns: 20_000n, budgetBytes: 512 * 1024 });
       await runTo(m, 3_000_000n);
       const st = m.timeTravel.status()!;
       expect(st.droppedCheckpoints).to.be.greaterThan(0);

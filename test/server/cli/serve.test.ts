@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { projectRoot } from '../../../core/unicorn/library.js';
 import { runEl2dbg } from '../../helpers/cli.js';
 import { guestPath } from '../../helpers/guests.js';
-import { spawnGdb } from '../gdb-harness.js';
+import { runGdb, spawnGdb } from '../gdb-harness.js';
 import { trackProcess } from '../../helpers/processes.js';
 
 const BIN = join(projectRoot(), 'bin/el2dbg.js');
@@ -160,11 +160,39 @@ describe('el2dbg serve (the real CLI, in a child process)', function () {
     );
   });
 
+  it('refuses --record-budget without --record and a budget under 1M (exit 2)', async () => {
+    const alone = await runEl2dbg(['serve', '--port', '0', '--record-budget', '2G']);
+    expect(alone.code).to.equal(2);
+    expect(alone.stderr).to.equal('el2dbg: --record-budget only applies with --record\n');
+    const small = await runEl2dbg(['serve', '--port', '0', '--record', '--record-budget', '10K']);
+    expect(small.code).to.equal(2);
+    expect(small.stderr).to.equal('el2dbg: --record-budget: 10K is less than 1M\n');
+  });
+
+  it('--record records from the entry: gdb can reverse-stepi back to it', async () => {
+    const serve = spawnServe(['--port', '0', '--record', '--record-budget', '64M']);
+    children.push(serve.child);
+    const [, port] = await serve.line(/^Listening on port (\d+)$/m);
+    const out = await runGdb(Number(port), [
+      'stepi',
+      'stepi',
+      'reverse-stepi',
+      'reverse-stepi',
+      'p/x $pc',
+      'reverse-stepi',
+    ]);
+    expect(out).to.match(/\$1 = 0x40080000/);
+    expect(out).to.include('No more reverse-execution history.');
+    serve.child.kill('SIGTERM');
+    expect(await serve.exited).to.equal(0);
+  });
+
   it('--help describes the options with an example', async () => {
     const r = await runEl2dbg(['serve', '--help']);
     expect(r.code).to.equal(0);
     const flags = ['--image', '--policy', '--inject', '--port', '--host', '--allow-remote', '--stdio', '--once'];
-    for (const flag of [...flags, '--catch', '--handler-timeout', '--trace-dir']) expect(r.stdout).to.include(flag);
+    for (const flag of [...flags, '--catch', '--handler-timeout', '--trace-dir', '--record', '--record-budget'])
+      expect(r.stdout).to.include(flag);
     expect(r.stdout).to.match(/Examples:\n\s+\$ el2dbg serve\n\s+Listening on port 1234/);
   });
 });

@@ -76,6 +76,8 @@ export class Recording {
   private bytes = 0;
   private dropped = 0;
   private runMsSinceCheckpoint = 0;
+  /** What the last checkpoint took. */
+  private lastCostMs = 0;
   /** The furthest instruction count the guest ran to live. */
   private end: bigint;
 
@@ -117,12 +119,16 @@ export class Recording {
     const executed = this.deps.executed;
     if (executed <= last.icount) return;
     this.runMsSinceCheckpoint += runMs;
-    if (executed >= last.icount + this.options.intervalInsns || this.runMsSinceCheckpoint >= this.options.intervalMs)
-      this.checkpoint(false);
+    const ran = this.runMsSinceCheckpoint;
+    const due = executed >= last.icount + this.options.intervalInsns || ran >= this.options.intervalMs;
+    // A guest that touched much memory makes checkpoints dear (over 2 ms): then they come at most every ten times
+    // their cost, so recording never costs more than a tenth on top.
+    if (due && (this.lastCostMs <= 2 || ran >= 10 * this.lastCostMs)) this.checkpoint(false);
   }
 
   private checkpoint(barrier: boolean): void {
     const { uc, executed } = this.deps;
+    const t0 = performance.now();
     this.runMsSinceCheckpoint = 0;
     const undo = this.memory.take();
     const previous = this.checkpoints[this.checkpoints.length - 1]?.objects;
@@ -139,6 +145,7 @@ export class Recording {
     cp.bytes = undoBytes(undo) + objects.size + 4096;
     this.checkpoints.push(cp);
     this.bytes += cp.bytes;
+    this.lastCostMs = performance.now() - t0;
     while (this.bytes > this.options.budgetBytes && this.checkpoints.length > 1) this.dropOldest();
   }
 

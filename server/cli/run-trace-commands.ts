@@ -228,7 +228,7 @@ export function addTraceCommand(program: Command, result: CommandResult, logger:
     .option('--timeout <seconds>', 'stop the guest after this many seconds of wall time (exit 3)')
     .option(
       '--events <list>',
-      'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort',
+      'only these event types: stage2-abort,inject,hvc,smc,psci,guest-exception,instruction-abort,interrupt',
     )
     .option('--max-size <size>', MAX_SIZE_HELP, '1G')
     .addHelpText(
@@ -259,10 +259,11 @@ Examples:
             EXIT.BAD_ARGUMENTS,
             `trace: unknown mode '${mode}' (only 'convert'; to record, give --image)`,
           );
-        if (!o.image && !o.firmware)
+        if (!o.image && !o.firmware && !o.kernel)
           throw new CliError(
             EXIT.BAD_ARGUMENTS,
-            "trace: --image FILE or --firmware u-boot|FILE is required (or 'trace convert IN.jsonl --perfetto OUT.json')",
+            'trace: --image FILE, --firmware u-boot|FILE or --kernel Image is required ' +
+              "(or 'trace convert IN.jsonl --perfetto OUT.json')",
           );
         const runFlags = parseRunFlags(o, command);
         if (o.out === undefined && o.perfetto === undefined) {

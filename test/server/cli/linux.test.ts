@@ -3,7 +3,10 @@
 // and PSCI SYSTEM_OFF. scripts/fetch-linux brings the kernel and builds the initramfs (quick when already there).
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runEl2dbg } from '../../helpers/cli.js';
 import { ConsoleSession } from '../../helpers/console-session.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
@@ -65,6 +68,28 @@ describe('el2dbg run --kernel (Debian 6.1 cloud-arm64 + busybox initramfs, at a 
       expect(session.output).to.match(/reboot: Power down/);
     } finally {
       session.type('\x01x');
+    }
+  });
+
+  it('el2dbg trace --kernel records the boot: PSCI calls over HVC, interrupts, and no stage-2 trap under ritm', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'el2dbg-linux-trace-'));
+    try {
+      const out = join(dir, 'boot.jsonl');
+      const r = await runEl2dbg([
+        ...['trace', '--kernel', join(LINUX, 'vmlinuz'), '--initrd', join(LINUX, 'initrd.cpio.gz')],
+        ...['--append', 'console=ttyAMA0', '--policy', 'ritm', '--max-insns', '150000000', '--out', out],
+      ]);
+      expect(r.code, r.stderr).to.equal(3); // --max-insns reached
+      const records = readFileSync(out, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; family?: string; name?: string; function_id?: string });
+      const psci = records.filter((x) => x.type === 'hvc' && x.family === 'psci').map((x) => x.name);
+      expect(psci.slice(0, 3)).to.deep.equal(['VERSION', 'MIGRATE_INFO_TYPE', 'FEATURES']);
+      expect(records.some((x) => x.type === 'interrupt')).to.equal(true);
+      expect(records.filter((x) => x.type === 'stage2-abort')).to.deep.equal([]); // RITM's window is not in its memory
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -100,7 +100,9 @@ describe('el2dbg trace (headless capture) and trace convert', () => {
     ]);
     expect(missing.code).to.equal(2);
     expect(missing.stderr).to.match(/^el2dbg: trace convert: cannot read .*missing\.jsonl: it does not exist\n$/);
-    expect((await runEl2dbg(['trace'])).stderr).to.match(/--image FILE, --firmware u-boot\|FILE or --kernel Image is required/);
+    expect((await runEl2dbg(['trace'])).stderr).to.match(
+      /--image FILE, --firmware u-boot\|FILE or --kernel Image is required/,
+    );
   });
 
   it('never writes over its input, and a failed conversion leaves an existing output as it was', async () => {

@@ -14,6 +14,12 @@ import { benchTimeTravel } from './time-travel.js';
 import { benchUbootBoot } from './uboot-boot.js';
 
 const quick = process.argv.includes('--quick');
+// `--only=trap,gdb`: only the named sections (guest, debug, store, trap, fills, ctrlc, uboot, gdb, travel, long).
+const only = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const want = (section: string): boolean => !only || only.includes(section);
 const lib = loadUnicorn();
 const rows: BenchRow[] = [];
 const say = (s: string) => process.stderr.write(`${s}\n`);
@@ -22,164 +28,182 @@ const higher = (r: RowFields): void => void rows.push({ ...r, better: 'higher' }
 const lower = (r: RowFields): void => void rows.push({ ...r, better: 'lower' });
 const ref = (name: string, value: number) => ({ name, value });
 
-say('guest MIPS, tight loop ...');
-const loop = await benchGuestMips(lib);
-higher({
-  metric: 'tight loop (4 insns/block)',
-  unit: 'MIPS',
-  el2dbg: loop.el2dbgMips,
-  reference: ref('raw unicorn', loop.rawMips),
-  goal: 'ratio >= 0.9',
-  met: loop.ratio >= 0.9,
-});
+if (want('guest')) {
+  say('guest MIPS, tight loop ...');
+  const loop = await benchGuestMips(lib);
+  higher({
+    metric: 'tight loop (4 insns/block)',
+    unit: 'MIPS',
+    el2dbg: loop.el2dbgMips,
+    reference: ref('raw unicorn', loop.rawMips),
+    goal: 'ratio >= 0.9',
+    met: loop.ratio >= 0.9,
+  });
+}
 
-say('breakpoints and watchpoints armed ...');
-const debug = await benchDebugOverhead(lib);
-higher({
-  metric: 'tight loop, 16 bp + 4 wp set',
-  unit: 'MIPS',
-  el2dbg: debug.armed,
-  reference: ref('none set', debug.plain),
-  goal: 'ratio >= 0.97',
-  met: debug.armed / debug.plain >= 0.97,
-});
+if (want('debug')) {
+  say('breakpoints and watchpoints armed ...');
+  const debug = await benchDebugOverhead(lib);
+  higher({
+    metric: 'tight loop, 16 bp + 4 wp set',
+    unit: 'MIPS',
+    el2dbg: debug.armed,
+    reference: ref('none set', debug.plain),
+    goal: 'ratio >= 0.97',
+    met: debug.armed / debug.plain >= 0.97,
+  });
+}
 
-say('store-heavy guest (hash) ...');
-const store = await benchStoreHeavy(lib);
-higher({
-  metric: 'store-heavy guest (hash)',
-  unit: 'MIPS',
-  el2dbg: store.el2dbg,
-  reference: ref('QEMU 7.2', store.qemu),
-  goal: 'report',
-  met: null,
-});
+if (want('store')) {
+  say('store-heavy guest (hash) ...');
+  const store = await benchStoreHeavy(lib);
+  higher({
+    metric: 'store-heavy guest (hash)',
+    unit: 'MIPS',
+    el2dbg: store.el2dbg,
+    reference: ref('QEMU 7.2', store.qemu),
+    goal: 'report',
+    met: null,
+  });
+}
 
-say('trapped MMIO ...');
-const traps = await benchTrapRate(lib);
-const qemuTraps = qemuTrapRate();
-higher({
-  metric: 'trapped + emulated MMIO reads',
-  unit: 'k/s',
-  el2dbg: traps.el2dbgPerSecond / 1e3,
-  reference: ref('QEMU 7.2 EL2 loop', qemuTraps / 1e3),
-  goal: 'ratio >= 1 (goal 2)',
-  met: traps.el2dbgPerSecond >= qemuTraps,
-});
+if (want('trap')) {
+  say('trapped MMIO ...');
+  const traps = await benchTrapRate(lib);
+  const qemuTraps = qemuTrapRate();
+  higher({
+    metric: 'trapped + emulated MMIO reads',
+    unit: 'k/s',
+    el2dbg: traps.el2dbgPerSecond / 1e3,
+    reference: ref('QEMU 7.2 EL2 loop', qemuTraps / 1e3),
+    goal: 'ratio >= 1 (goal 2)',
+    met: traps.el2dbgPerSecond >= qemuTraps,
+  });
+}
 
-say('TLB fills ...');
-const fills = await benchTlbFills(lib);
-const tsFills = await benchTlbFills(lib, false);
-higher({
-  metric: 'TLB fills (MMU + stage 2 on)',
-  unit: 'k/s',
-  el2dbg: fills / 1e3,
-  reference: ref('TypeScript fill alone', tsFills / 1e3),
-  goal: '>= 3000 k/s (goal 10000)',
-  met: fills >= 3e6,
-});
+if (want('fills')) {
+  say('TLB fills ...');
+  const fills = await benchTlbFills(lib);
+  const tsFills = await benchTlbFills(lib, false);
+  higher({
+    metric: 'TLB fills (MMU + stage 2 on)',
+    unit: 'k/s',
+    el2dbg: fills / 1e3,
+    reference: ref('TypeScript fill alone', tsFills / 1e3),
+    goal: '>= 3000 k/s (goal 10000)',
+    met: fills >= 3e6,
+  });
+}
 
-say('Ctrl-C latency (1000 stops each) ...');
-const ctrlC = await benchCtrlC(quick ? 200 : 1000);
-lower({
-  metric: 'Ctrl-C latency p50',
-  unit: 'ms',
-  el2dbg: ctrlC.el2dbg.p50,
-  reference: ref('QEMU 7.2', ctrlC.qemu.p50),
-  goal: 'report',
-  met: null,
-});
-lower({
-  metric: 'Ctrl-C latency p99',
-  unit: 'ms',
-  el2dbg: ctrlC.el2dbg.p99,
-  reference: ref('QEMU 7.2', ctrlC.qemu.p99),
-  goal: '<= 5 ms (goal 1)',
-  met: ctrlC.el2dbg.p99 <= 5,
-});
-lower({
-  metric: 'Ctrl-C latency max',
-  unit: 'ms',
-  el2dbg: ctrlC.el2dbg.max,
-  reference: ref('QEMU 7.2', ctrlC.qemu.max),
-  goal: '<= 10 ms',
-  met: ctrlC.el2dbg.max <= 10,
-});
+if (want('ctrlc')) {
+  say('Ctrl-C latency (1000 stops each) ...');
+  const ctrlC = await benchCtrlC(quick ? 200 : 1000);
+  lower({
+    metric: 'Ctrl-C latency p50',
+    unit: 'ms',
+    el2dbg: ctrlC.el2dbg.p50,
+    reference: ref('QEMU 7.2', ctrlC.qemu.p50),
+    goal: 'report',
+    met: null,
+  });
+  lower({
+    metric: 'Ctrl-C latency p99',
+    unit: 'ms',
+    el2dbg: ctrlC.el2dbg.p99,
+    reference: ref('QEMU 7.2', ctrlC.qemu.p99),
+    goal: '<= 5 ms (goal 1)',
+    met: ctrlC.el2dbg.p99 <= 5,
+  });
+  lower({
+    metric: 'Ctrl-C latency max',
+    unit: 'ms',
+    el2dbg: ctrlC.el2dbg.max,
+    reference: ref('QEMU 7.2', ctrlC.qemu.max),
+    goal: '<= 10 ms',
+    met: ctrlC.el2dbg.max <= 10,
+  });
+}
 
-say('Debian U-Boot to its autoboot line ...');
-const uboot = await benchUbootBoot();
-lower({
-  metric: 'U-Boot to "Hit any key"',
-  unit: 's',
-  el2dbg: uboot.el2dbg,
-  reference: ref('QEMU 7.2', uboot.qemu),
-  goal: '<= 2x QEMU (goal 1x)',
-  met: uboot.el2dbg <= 2 * uboot.qemu,
-});
+if (want('uboot')) {
+  say('Debian U-Boot to its autoboot line ...');
+  const uboot = await benchUbootBoot();
+  lower({
+    metric: 'U-Boot to "Hit any key"',
+    unit: 's',
+    el2dbg: uboot.el2dbg,
+    reference: ref('QEMU 7.2', uboot.qemu),
+    goal: '<= 2x QEMU (goal 1x)',
+    met: uboot.el2dbg <= 2 * uboot.qemu,
+  });
+}
 
-say('gdb against el2dbg serve and QEMU -gdb ...');
-const stubs = await benchGdbStubs();
-higher({
-  metric: 'stepi through gdb',
-  unit: '/s',
-  el2dbg: stubs.el2dbg.stepiPerSecond,
-  reference: ref('QEMU 7.2', stubs.qemu.stepiPerSecond),
-  goal: 'ratio >= 1 (goal 1.3)',
-  met: stubs.el2dbg.stepiPerSecond >= stubs.qemu.stepiPerSecond,
-});
-higher({
-  metric: 'info registers, cache flushed',
-  unit: '/s',
-  el2dbg: stubs.el2dbg.infoRegistersPerSecond,
-  reference: ref('QEMU 7.2', stubs.qemu.infoRegistersPerSecond),
-  goal: 'ratio >= 5',
-  met: stubs.el2dbg.infoRegistersPerSecond >= 5 * stubs.qemu.infoRegistersPerSecond,
-});
-higher({
-  metric: 'dump 16 MiB of random bytes',
-  unit: 'MiB/s',
-  el2dbg: stubs.el2dbg.dumpMiBPerSecond,
-  reference: ref('QEMU 7.2', stubs.qemu.dumpMiBPerSecond),
-  goal: 'ratio >= 4 (goal 8)',
-  met: stubs.el2dbg.dumpMiBPerSecond >= 4 * stubs.qemu.dumpMiBPerSecond,
-});
-higher({
-  metric: 'free-run MIPS, 16 breakpoints',
-  unit: 'MIPS',
-  el2dbg: stubs.el2dbg.mips16Breakpoints,
-  reference: ref('no breakpoints', stubs.el2dbg.mipsNoBreakpoints),
-  goal: 'ratio >= 0.9',
-  met: stubs.el2dbg.mips16Breakpoints >= 0.9 * stubs.el2dbg.mipsNoBreakpoints,
-});
+if (want('gdb')) {
+  say('gdb against el2dbg serve and QEMU -gdb ...');
+  const stubs = await benchGdbStubs();
+  higher({
+    metric: 'stepi through gdb',
+    unit: '/s',
+    el2dbg: stubs.el2dbg.stepiPerSecond,
+    reference: ref('QEMU 7.2', stubs.qemu.stepiPerSecond),
+    goal: 'ratio >= 1 (goal 1.3)',
+    met: stubs.el2dbg.stepiPerSecond >= stubs.qemu.stepiPerSecond,
+  });
+  higher({
+    metric: 'info registers, cache flushed',
+    unit: '/s',
+    el2dbg: stubs.el2dbg.infoRegistersPerSecond,
+    reference: ref('QEMU 7.2', stubs.qemu.infoRegistersPerSecond),
+    goal: 'ratio >= 5',
+    met: stubs.el2dbg.infoRegistersPerSecond >= 5 * stubs.qemu.infoRegistersPerSecond,
+  });
+  higher({
+    metric: 'dump 16 MiB of random bytes',
+    unit: 'MiB/s',
+    el2dbg: stubs.el2dbg.dumpMiBPerSecond,
+    reference: ref('QEMU 7.2', stubs.qemu.dumpMiBPerSecond),
+    goal: 'ratio >= 4 (goal 8)',
+    met: stubs.el2dbg.dumpMiBPerSecond >= 4 * stubs.qemu.dumpMiBPerSecond,
+  });
+  higher({
+    metric: 'free-run MIPS, 16 breakpoints',
+    unit: 'MIPS',
+    el2dbg: stubs.el2dbg.mips16Breakpoints,
+    reference: ref('no breakpoints', stubs.el2dbg.mipsNoBreakpoints),
+    goal: 'ratio >= 0.9',
+    met: stubs.el2dbg.mips16Breakpoints >= 0.9 * stubs.el2dbg.mipsNoBreakpoints,
+  });
+}
 
-say('time travel (recording, reverse steps) ...');
-const travel = await benchTimeTravel(lib);
-lower({
-  metric: 'recording, trap-heavy demo guest',
-  unit: 's/M insns',
-  el2dbg: travel.recordSeconds,
-  reference: ref('not recording', travel.plainSeconds),
-  goal: 'ratio <= 1.5',
-  met: travel.recordSeconds <= 1.5 * travel.plainSeconds,
-});
-lower({
-  metric: 'reverse-stepi, median / worst of 25',
-  unit: 'ms',
-  el2dbg: travel.reverseStepMedianMs,
-  reference: ref('worst', travel.reverseStepMaxMs),
-  goal: 'worst < 50 ms',
-  met: travel.reverseStepMaxMs < 50,
-});
-lower({
-  metric: 'recording memory',
-  unit: 'MiB/M insns',
-  el2dbg: travel.mibPerMillion,
-  reference: null,
-  goal: 'report',
-  met: null,
-});
+if (want('travel')) {
+  say('time travel (recording, reverse steps) ...');
+  const travel = await benchTimeTravel(lib);
+  lower({
+    metric: 'recording, trap-heavy demo guest',
+    unit: 's/M insns',
+    el2dbg: travel.recordSeconds,
+    reference: ref('not recording', travel.plainSeconds),
+    goal: 'ratio <= 1.5',
+    met: travel.recordSeconds <= 1.5 * travel.plainSeconds,
+  });
+  lower({
+    metric: 'reverse-stepi, median / worst of 25',
+    unit: 'ms',
+    el2dbg: travel.reverseStepMedianMs,
+    reference: ref('worst', travel.reverseStepMaxMs),
+    goal: 'worst < 50 ms',
+    met: travel.reverseStepMaxMs < 50,
+  });
+  lower({
+    metric: 'recording memory',
+    unit: 'MiB/M insns',
+    el2dbg: travel.mibPerMillion,
+    reference: null,
+    goal: 'report',
+    met: null,
+  });
+}
 
-if (!quick) {
+if (!quick && want('long')) {
   say('3000 connect-disconnect cycles ...');
   const rss = await benchDisconnectCycles(3000);
   lower({

@@ -56,8 +56,21 @@ export interface AbortSyndrome {
   readonly write: boolean;
 }
 
-/** Extracts the dispatch fields from ESR_EL2. */
+/** abortSyndrome's answers by ESR (a trap loop sees a handful of values); cleared when it grows past its bound. */
+const syndromes = new Map<bigint, AbortSyndrome>();
+const SYNDROMES_KEPT = 4096;
+
+/** Extracts the dispatch fields from ESR_EL2 (the same object for the same ESR: callers never change it). */
 export function abortSyndrome(esr: bigint): AbortSyndrome {
+  let syn = syndromes.get(esr);
+  if (syn === undefined) {
+    if (syndromes.size >= SYNDROMES_KEPT) syndromes.clear();
+    syndromes.set(esr, (syn = decodeAbortSyndrome(esr)));
+  }
+  return syn;
+}
+
+function decodeAbortSyndrome(esr: bigint): AbortSyndrome {
   const iss = Number(bits(esr, ...ESR_ISS)); // ISS fits a number: the field tests are plain integer ops on the hot path
   return {
     isv: issFlag(iss, ESR_ISS_ISV),

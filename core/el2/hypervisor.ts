@@ -154,9 +154,7 @@ export class Hypervisor {
 
   /** Reads x0-x30, SP, SP_EL1 and PSTATE in one batch; the copy stays valid after the next read. */
   private readFrameRegisters(): BigUint64Array {
-    const copy = new BigUint64Array(34);
-    copy.set(this.frameBatch.read());
-    return copy;
+    return this.frameBatch.readCopy();
   }
 
   private captureFrame(regs: BigUint64Array, pc: bigint, esrEl2: bigint, farEl2: bigint, hpfarEl2: bigint): TrapFrame {

@@ -89,7 +89,7 @@ export class EngineStarts {
       const description = `internal error while running the guest: ${(failure as Error).message}`;
       return { kind: 'emulator-error', pc: end, description };
     }
-    if (pending) return this.handlePending(pending);
+    if (pending) return this.handlePending(pending, end);
     if (result?.kind === 'error') {
       return {
         kind: 'emulator-error',
@@ -125,8 +125,8 @@ export class EngineStarts {
     return { kind: 'insn-limit', executed: this.deps.runState.executed };
   }
 
-  private handlePending(p: PendingStop): HaltReason | null {
-    const pc = this.pc();
+  /** `pc`: where the start ended (the engine's PC, read once by start()). */
+  private handlePending(p: PendingStop, pc: bigint): HaltReason | null {
     let halt: HaltReason | null;
     switch (p.kind) {
       case 'unmapped':

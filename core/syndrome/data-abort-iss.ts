@@ -136,8 +136,10 @@ export function farForAccess(access: MemoryAccess, faultingPage?: bigint): bigin
 
 // HPFAR_EL2.FIPA holds IPA[51:12] in bits [43:4] (bits [47:4] with FEAT_LPA2's wider IPA).
 const HPFAR_EL2_FIPA: BitField = [47, 4];
+const FIPA_MASK = (1n << BigInt(HPFAR_EL2_FIPA[0] - HPFAR_EL2_FIPA[1] + 1)) - 1n;
+const FIPA_SHIFT = BigInt(HPFAR_EL2_FIPA[1]);
 
 /** Returns HPFAR_EL2 for a stage-2 fault at `ipa`: FIPA = ipa >> 12, NS = 0. */
 export function hpfarFor(ipa: bigint): bigint {
-  return fieldValue(HPFAR_EL2_FIPA, ipa >> 12n);
+  return ((ipa >> 12n) & FIPA_MASK) << FIPA_SHIFT; // fieldValue(HPFAR_EL2_FIPA, ipa >> 12n), masks built once
 }

@@ -29,8 +29,12 @@ export const DEFAULT_RECORD_BUDGET = 512 * 1024 * 1024;
 export const DEFAULT_CHECKPOINT_INTERVAL = 2_000_000n;
 /** ...or this many milliseconds of running (a trap-heavy guest runs far fewer instructions in that time). */
 const DEFAULT_CHECKPOINT_MS = 20;
-/** Virtual ns per instruction while recording (1 GHz-like: a guest's delays take about as many instructions). */
-const NS_PER_INSN = 1n;
+/**
+ * Virtual ns per instruction while recording: a 100 MIPS machine, about what el2dbg runs real firmware at (40-800
+ * MIPS), so a guest's busy-wait delays take about as long as without recording (U-Boot's autoboot countdown polls the
+ * counter at ~40 MIPS: 2 s of it is ~5 s of recording; at 1 ns an instruction it was 14 s).
+ */
+const NS_PER_INSN = 10n;
 
 /** The parts of the Machine time travel works with. */
 export interface MachineParts {

@@ -29,7 +29,7 @@ function start(args: string, s: HandlerContext): string {
   return (
     `Recording from instruction ${here} (checkpoint budget ${Math.round(budget! / MiB)} MiB). ` +
     `reverse-stepi, reverse-continue and the other reverse commands now work back to here.\n` +
-    `While recording, virtual time counts instructions (1 ns each) and a guest's idle waits end at once.\n`
+    `While recording, virtual time counts instructions (10 ns each) and a guest's idle waits end at once.\n`
   );
 }
 

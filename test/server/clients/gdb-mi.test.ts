@@ -144,6 +144,30 @@ describe('VS Code through gdb/MI: the command sequences of cpptools (MIEngine) a
     expect(output).to.match(/Breakpoint 1, compute \(\)/);
   });
 
+  it("cppdbg's step back: gdb reports the reverse feature, and with a recording steps and continues backwards", async () => {
+    // MIEngine offers Step Back and Reverse Continue when -list-target-features names "reverse".
+    const gdb = MiGdb.start(launchConfiguration(CPPDBG, '').miDebuggerPath as string);
+    await gdb.command('-gdb-set mi-async on');
+    await gdb.command(`-file-exec-and-symbols ${server.imagePath}`);
+    await gdb.command(`-target-select remote 127.0.0.1:${server.port}`);
+    await gdb.waitForAsync('exec', 'stopped');
+    expect(miList((await gdb.command('-list-target-features')).results.features)).to.include('reverse');
+    await gdb.command('-interpreter-exec console "monitor record start"');
+    await gdb.command('-break-insert compute');
+    await gdb.command('-exec-continue');
+    const atCompute = await gdb.waitForAsync('exec', 'stopped');
+    expect(frameAddress(atCompute.results)).to.equal(symbolAddress(image, 'compute'));
+    await gdb.command('-exec-step-instruction --reverse');
+    const back = await gdb.waitForAsync('exec', 'stopped');
+    expect(back.results.reason).to.equal('end-stepping-range');
+    expect(miString(frameOf(back.results).func)).to.equal('main'); // at main's bl compute, not yet executed
+    expect(frameAddress(back.results) < symbolAddress(image, 'compute')).to.equal(true);
+    await gdb.command('-exec-continue --reverse');
+    const start = await gdb.waitForAsync('exec', 'stopped'); // the beginning of the recording
+    expect(frameAddress(start.results)).to.equal(image.entry);
+    expect(await gdb.exit()).to.equal(0);
+  });
+
   it('Cortex-Debug (servertype external): extended-remote, load, monitor reset halt, run to main, the Reset button', async () => {
     const configuration = launchConfiguration(CORTEX_DEBUG, `127.0.0.1:${server.port}`);
     const main = symbolAddress(image, 'main');

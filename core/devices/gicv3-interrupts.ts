@@ -180,12 +180,13 @@ export class GicInterruptState {
   /**
    * Recomputes highestPending (QEMU gicv3_full_update_noirqset): among the interrupts that are pending, enabled,
    * not active, of a group GICD_CTLR enables and (SPIs) routed to our CPU, the lowest priority value, ties going to
-   * the lowest INTID as QEMU's irqbetter() chooses.
+   * the lowest INTID as QEMU's irqbetter() chooses. `groups` (GICD_CTLR enable bits) says which groups count: the
+   * distributor's enables by default; a GICv2 considers both and gates the result (QEMU gic_get_best_irq).
    */
-  refreshHighestPending(): PendingInterrupt | null {
+  refreshHighestPending(groups = this.groupEnables): PendingInterrupt | null {
     let best: PendingInterrupt | null = null;
     for (let w = 0; w < this.wordCount; w++) {
-      let candidates = this.signallableWord(w);
+      let candidates = this.signallableWord(w, groups);
       while (candidates !== 0) {
         const low = candidates & -candidates;
         candidates = (candidates & ~low) >>> 0;
@@ -201,11 +202,11 @@ export class GicInterruptState {
   }
 
   /** Interrupts of word `w` that may be forwarded (QEMU gicd_int_pending / gicr_int_pending with DS = 1). */
-  private signallableWord(w: number): number {
+  private signallableWord(w: number, groups: number): number {
     const group = this.bitmaps.group[w];
     let groupMask = 0;
-    if (this.groupEnables & GICD_CTLR_ENABLE_GRP0) groupMask |= ~group;
-    if (this.groupEnables & GICD_CTLR_ENABLE_GRP1) groupMask |= group;
+    if (groups & GICD_CTLR_ENABLE_GRP0) groupMask |= ~group;
+    if (groups & GICD_CTLR_ENABLE_GRP1) groupMask |= group;
     return (this.readWord('pending', w) & this.bitmaps.enabled[w] & ~this.bitmaps.active[w] & groupMask) >>> 0;
   }
 

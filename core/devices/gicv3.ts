@@ -5,6 +5,7 @@
 // QEMU does: after every change it recomputes the highest-priority pending interrupt from scratch, which gives the
 // answer QEMU's cache is kept equal to.
 import type { MmioDevice } from './device.js';
+import type { InterruptController } from './interrupt-controller.js';
 import { GicV3CpuInterface, type CpuLines } from './gicv3-cpu-interface.js';
 import { GicV3Distributor } from './gicv3-distributor.js';
 import { findIccRegister } from './gicv3-icc-registers.js';
@@ -32,7 +33,8 @@ export interface GicV3Options {
 }
 
 /** The GICv3: distributor and redistributor frames, CPU interface registers, interrupt inputs and CPU outputs. */
-export class GicV3 {
+export class GicV3 implements InterruptController {
+  readonly version = 3;
   /** GICD_* (64 KiB). */
   readonly distributor: MmioDevice;
   /** GICR_* of the one CPU: RD_base, then SGI_base at +64 KiB (128 KiB). */
@@ -52,6 +54,15 @@ export class GicV3 {
     this.redistFrames = new GicV3Redistributor(opts.redistBase ?? GICV3_DEFAULT_REDIST_BASE, wiring);
     this.redistributor = this.redistFrames;
     this.cpuInterface = new GicV3CpuInterface(wiring);
+  }
+
+  get frames(): readonly MmioDevice[] {
+    return [this.distributor, this.redistributor];
+  }
+
+  /** ICC_HPPIR1_EL1 for IRQ (Group 1), ICC_HPPIR0_EL1 for FIQ (Group 0). */
+  pendingIntid(line: 'irq' | 'fiq'): number {
+    return Number(this.cpuInterface.highestPendingIntid(line === 'irq' ? 1 : 0));
   }
 
   /** The CPU's IRQ input as the CPU interface drives it now. */

@@ -1,7 +1,9 @@
 import { SYSREG, PSTATE_EL1H_DAIF_MASKED, SCTLR_EL1_ENTRY } from '../arch/sysregs.js';
 import { RazWiDevice, type MmioDevice } from '../devices/device.js';
 import { FwCfg } from '../devices/fw-cfg.js';
+import { GicV2 } from '../devices/gicv2.js';
 import { GicV3 } from '../devices/gicv3.js';
+import type { GicVersion, InterruptController } from '../devices/interrupt-controller.js';
 import { PcieEcamHost } from '../devices/pcie-ecam.js';
 import { Pl011, type SerialPort } from '../devices/pl011.js';
 import { Pl031 } from '../devices/pl031.js';
@@ -34,6 +36,8 @@ export interface BoardConfig {
   readonly flash1?: FlashBackingStore;
   /** What the device tree describes (the RAM and the PCIe bridge stage 2 lets the guest reach); default: all. */
   readonly view?: GuestView;
+  /** The GIC version (default 3). */
+  readonly gic?: GicVersion;
 }
 
 const MiB = 1n << 20n;
@@ -52,7 +56,7 @@ type BackedRange = NativeFillRange;
 interface DeviceContext {
   readonly uc: UnicornEngine;
   readonly config: BoardConfig;
-  readonly gic: GicV3;
+  readonly gic: InterruptController;
 }
 
 /**
@@ -62,13 +66,14 @@ interface DeviceContext {
  */
 const DEVICES: readonly ((ctx: DeviceContext) => MmioDevice | MmioDevice[])[] = [
   ({ gic }) => {
+    if (gic.version === 2) return [...gic.frames];
     const redist = virtRegion('gic-redist');
     const unused = new RazWiDevice(
       'gic-redist-unused',
       redist.base + REDIST_FRAME_SIZE,
       redist.size - REDIST_FRAME_SIZE,
     );
-    return [gic.distributor, gic.redistributor, unused];
+    return [...gic.frames, unused];
   },
   ({ config, gic }) => new Pl011(virtRegion('uart').base, config.console, (level) => gic.setLine(UART_INTID, level)),
   () => new Pl031(virtRegion('rtc').base),
@@ -89,6 +94,13 @@ const DEVICES: readonly ((ctx: DeviceContext) => MmioDevice | MmioDevice[])[] = 
   () => new PcieEcamHost('pcie-ecam', virtRegion('pcie-ecam').base, virtRegion('pcie-ecam').size),
   () => RAZ_WI_WINDOWS.map((name) => new RazWiDevice(name, virtRegion(name).base, virtRegion(name).size)),
 ];
+
+/** The GIC of `version` at QEMU virt's addresses for it. */
+function makeGic(version: GicVersion): InterruptController {
+  const dist = virtRegion('gic-dist').base;
+  if (version === 2) return new GicV2({ distBase: dist, cpuBase: virtRegion('gic-cpu').base });
+  return new GicV3({ distBase: dist, redistBase: virtRegion('gic-redist').base });
+}
 
 /** The page-aligned MMIO windows that hold the devices (devices in the same pages share a window). */
 function mmioWindows(devices: readonly MmioDevice[]): { base: bigint; size: bigint; devices: MmioDevice[] }[] {
@@ -113,8 +125,8 @@ function mmioWindows(devices: readonly MmioDevice[]): { base: bigint; size: bigi
  */
 export class VirtBoard {
   readonly uart: Pl011;
-  /** The interrupt controller (GICv3, as QEMU's virt with gic-version=3 and RITM's machine have). */
-  readonly gic = new GicV3({ distBase: virtRegion('gic-dist').base, redistBase: virtRegion('gic-redist').base });
+  /** The interrupt controller: a GICv3 (QEMU's virt with gic-version=3, RITM's machine) or a GICv2 (virt's default). */
+  readonly gic: InterruptController;
   readonly devices: readonly MmioDevice[];
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;
@@ -132,6 +144,7 @@ export class VirtBoard {
     private readonly memory: BoardMemory,
   ) {
     this.ram = { base: virtRegion('ram').base, size: config.ramSize };
+    this.gic = makeGic(config.gic ?? 3);
     const ctx: DeviceContext = { uc, config, gic: this.gic };
     this.devices = DEVICES.flatMap((make) => make(ctx));
     this.uart = this.devices.find((d): d is Pl011 => d instanceof Pl011)!;
@@ -156,6 +169,7 @@ export class VirtBoard {
       ...initrd,
       ...config.view,
       gpio: config.boot !== 'firmware',
+      gic: this.gic.version,
       // QEMU hands firmware its tree in a 1 MiB blob (free space to edit it in place); U-Boot's bdinfo shows the size.
       ...(config.boot === 'firmware' ? { size: 1 << 20 } : {}),
     });

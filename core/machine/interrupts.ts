@@ -1,6 +1,6 @@
-// Interrupts of the machine: the GICv3 (its distributor and redistributor are board devices, its CPU interface is
-// reached through MRS/MSR hooks), the EL1 generic timers, virtual time, IRQ/FIQ entry at instruction boundaries, and
-// the wait of a guest that ran WFI.
+// Interrupts of the machine: the GIC (its frames are board devices; a GICv3's CPU interface is reached through
+// MRS/MSR hooks, a GICv2's is a frame too), the EL1 generic timers, virtual time, IRQ/FIQ entry at instruction
+// boundaries, and the wait of a guest that ran WFI.
 //
 // Delivery: the shim's block hook looks at PSTATE before every block while a line is up and stops the run when the
 // line is not masked (MSR DAIFClr is invisible to hooks, so this is how a pending interrupt is noticed right after
@@ -12,7 +12,7 @@
 // machine whose hypervisor leaves them to the guest, which is what RITM does).
 import { enterEl1Interrupt } from '../arch/exception-entry.js';
 import { GenericTimer, sysregFields } from '../devices/generic-timer.js';
-import type { GicV3 } from '../devices/gicv3.js';
+import type { InterruptController } from '../devices/interrupt-controller.js';
 import type { MachineEvent } from '../el2/events.js';
 import { UC_ARM64_REG } from '../unicorn/constants.js';
 import type { UnicornEngine } from '../unicorn/engine.js';
@@ -27,7 +27,7 @@ const PSTATE_I = 1n << 7n;
 export interface InterruptDeps {
   readonly uc: UnicornEngine;
   readonly runState: RunState;
-  readonly gic: GicV3;
+  readonly gic: InterruptController;
   readonly emit: (e: MachineEvent) => void;
 }
 
@@ -185,9 +185,8 @@ export class Interrupts {
     const line = gic.fiqLine && (ps & PSTATE_F) === 0n ? 'fiq' : gic.irqLine && (ps & PSTATE_I) === 0n ? 'irq' : null;
     if (line === null) return false;
     const pc = uc.readReg(UC_ARM64_REG.PC);
-    // The interrupt the guest will acknowledge (ICC_HPPIR0/1_EL1), for the event and the counts.
-    const hppir = line === 'irq' ? gic.readSysreg(3, 0, 12, 12, 2) : gic.readSysreg(3, 0, 12, 8, 2);
-    const intid = Number(hppir ?? 1023n);
+    // The interrupt the guest will acknowledge, for the event and the counts.
+    const intid = gic.pendingIntid(line);
     const entry = enterEl1Interrupt(uc, line);
     this.taken.set(intid, (this.taken.get(intid) ?? 0) + 1);
     emit({ kind: 'interrupt', line, intid, pc, vector: entry.vector });

@@ -6,6 +6,7 @@ import type { Stage2Policy } from '../stage2/stage2-policy.js';
 import type { UnicornLibrary } from '../unicorn/library.js';
 import type { CpuModel } from './cpu-model.js';
 import type { FlashBackingStore } from './flash-banks.js';
+import type { GicVersion } from '../devices/interrupt-controller.js';
 
 /** Everything needed to build a machine around one guest image. */
 export interface MachineConfig {
@@ -35,4 +36,6 @@ export interface MachineConfig {
   readonly flash1?: FlashBackingStore;
   /** The CPU (default 'max'). */
   readonly cpu?: CpuModel;
+  /** The GIC: 3 (default) or 2, as QEMU's `-M virt,gic-version=`. */
+  readonly gic?: GicVersion;
 }

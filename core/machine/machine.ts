@@ -1,5 +1,5 @@
 import type { MmioDevice } from '../devices/device.js';
-import type { GicV3 } from '../devices/gicv3.js';
+import type { InterruptController } from '../devices/interrupt-controller.js';
 import type { Pl011 } from '../devices/pl011.js';
 import { El2State } from '../el2/el2-state.js';
 import { SILENT_LOGGER, type CoreLogger, type HaltReason, type MachineEvent } from '../el2/events.js';
@@ -43,8 +43,8 @@ const IDLE_RECHECK_MS = 100;
 export class Machine {
   readonly uc: UnicornEngine;
   readonly uart: Pl011;
-  /** The GICv3 (its distributor and redistributor are among `devices`). */
-  readonly gic: GicV3;
+  /** The GIC (its frames are among `devices`). */
+  readonly gic: InterruptController;
   readonly devices: readonly MmioDevice[];
   readonly ram: { base: bigint; size: bigint };
   readonly dtbAddress: bigint;

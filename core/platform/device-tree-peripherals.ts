@@ -124,12 +124,9 @@ export function pcieNode(phandleGic: number): FdtNode {
   ]);
 }
 
-/** The PMU (its overflow interrupt is PPI 7). */
-export function pmuNode(): FdtNode {
-  return fdtNode('pmu', [
-    fdtProp('interrupts', fdtCells(GIC_PPI, PMU_PPI, IRQ_TYPE_LEVEL_HIGH)),
-    compatible('arm,armv8-pmuv3'),
-  ]);
+/** The PMU (its overflow interrupt is PPI 7); `ppiFlags` is the third cell of a PPI (see device-tree.ts). */
+export function pmuNode(ppiFlags: number): FdtNode {
+  return fdtNode('pmu', [fdtProp('interrupts', fdtCells(GIC_PPI, PMU_PPI, ppiFlags)), compatible('arm,armv8-pmuv3')]);
 }
 
 /** The empty platform bus QEMU describes for dynamically created sysbus devices. */

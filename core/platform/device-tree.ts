@@ -1,6 +1,7 @@
-// Device tree for our machine, modelled on what QEMU 7.2 writes for `-M virt,gic-version=3`
-// (hw/arm/virt.c). Only devices we describe in VIRT_MEMORY_MAP appear; every address comes
-// from that table.
+// Device tree for our machine, modelled on what QEMU 7.2 writes for `-M virt,gic-version=3` and
+// `-M virt,gic-version=2` (hw/arm/virt.c). With a GICv2 QEMU also describes a GICv2m MSI frame (v2m@8020000, and
+// msi-map on the PCIe node); we model no GICv2m (see gicNode), so the tree has neither. Only devices we describe in
+// VIRT_MEMORY_MAP appear; every address comes from that table.
 import {
   concatBytes,
   encodeFdt,
@@ -23,6 +24,7 @@ import {
   pmuNode,
   virtioMmioNodes,
 } from './device-tree-peripherals.js';
+import type { GicVersion } from '../devices/interrupt-controller.js';
 import { VIRT_FLASH_BANK_COUNT, VIRT_GICV3_REDIST_STRIDE, virtRegion, type VirtRegion } from './virt-memory-map.js';
 
 export type MachineDeviceTreeConfig = {
@@ -43,6 +45,8 @@ export type MachineDeviceTreeConfig = {
   readonly gpio?: boolean;
   /** Total size of the blob, free space included (QEMU gives firmware 1 MiB); default: no free space. */
   readonly size?: number;
+  /** The GIC version (default 3). */
+  readonly gic?: GicVersion;
 };
 
 export type DeviceTreeConfigErrorCode = 'RamEmpty' | 'RamOutsideRegion' | 'CpuCountOutOfRange';
@@ -74,6 +78,9 @@ const PHANDLE_GPIO = 0x8003;
 const GIC_SPI = 0;
 const GIC_PPI = 1;
 const IRQ_TYPE_LEVEL_HIGH = 4;
+const GIC_PPI_CPU_SHIFT = 8;
+/** A GICv2 has eight CPU interfaces at most (GICD_ITARGETSR holds 8 bits). */
+const GICV2_MAX_CPUS = 8;
 
 // hw/arm/virt.h: SPI numbers of the devices and PPI numbers of the generic timer.
 const UART_SPI = 1;
@@ -93,6 +100,10 @@ const FLASH_BANK_WIDTH = 4;
 export function buildMachineDeviceTree(config: MachineDeviceTreeConfig): Uint8Array {
   checkConfig(config);
   const uart = virtRegion('uart');
+  const gic = config.gic ?? 3;
+  // A GICv2 PPI's flags carry the mask of CPUs it is wired to in bits [15:8] (arm,gic binding), as QEMU writes them.
+  const ppiFlags =
+    gic === 2 ? IRQ_TYPE_LEVEL_HIGH | (((1 << config.cpus) - 1) << GIC_PPI_CPU_SHIFT) : IRQ_TYPE_LEVEL_HIGH;
   const root = fdtNode(
     '',
     [
@@ -107,10 +118,10 @@ export function buildMachineDeviceTree(config: MachineDeviceTreeConfig): Uint8Ar
       memoryNode(config.ramBase, config.ramRanges ?? [{ base: config.ramBase, size: config.ramSize }]),
       cpusNode(config.cpus),
       psciNode(),
-      timerNode(),
+      timerNode(ppiFlags),
       apbPclkNode(),
-      gicNode(),
-      pmuNode(),
+      gicNode(gic),
+      pmuNode(ppiFlags),
       uartNode(uart),
       rtcNode(),
       fwCfgNode(),
@@ -134,7 +145,7 @@ function checkConfig(config: MachineDeviceTreeConfig): void {
     throw new DeviceTreeConfigError('RamOutsideRegion', { ramBase, ramSize }, 'RAM lies outside the virt RAM region');
   }
   // One redistributor frame pair per CPU must fit in the redistributor region.
-  const max = Number(virtRegion('gic-redist').size / VIRT_GICV3_REDIST_STRIDE);
+  const max = config.gic === 2 ? GICV2_MAX_CPUS : Number(virtRegion('gic-redist').size / VIRT_GICV3_REDIST_STRIDE);
   if (!Number.isInteger(cpus) || cpus < 1 || cpus > max) {
     throw new DeviceTreeConfigError('CpuCountOutOfRange', { cpus, max }, `cpus must be 1..${max}, got ${cpus}`);
   }
@@ -208,8 +219,8 @@ function psciNode(): FdtNode {
   ]);
 }
 
-function timerNode(): FdtNode {
-  const ppi = (irq: number) => [GIC_PPI, irq, IRQ_TYPE_LEVEL_HIGH] as const;
+function timerNode(ppiFlags: number): FdtNode {
+  const ppi = (irq: number) => [GIC_PPI, irq, ppiFlags] as const;
   return fdtNode('timer', [
     // Binding order: secure EL1, non-secure EL1, virtual, hypervisor (non-secure EL2).
     interrupts(
@@ -233,13 +244,19 @@ function apbPclkNode(): FdtNode {
   ]);
 }
 
-function gicNode(): FdtNode {
+/**
+ * The GIC: a GICv3 as QEMU with its=off, or a GICv2 as QEMU writes it but without the v2m@8020000 MSI frame child:
+ * a GICv2m only turns MSI writes from PCIe devices into SPIs, and our PCIe bus is empty, so nothing could use it.
+ */
+function gicNode(version: GicVersion): FdtNode {
   const dist = virtRegion('gic-dist');
+  const frames =
+    version === 2
+      ? [reg(dist, virtRegion('gic-cpu')), compatible('arm,cortex-a15-gic')]
+      : [reg(dist, virtRegion('gic-redist')), fdtProp('#redistributor-regions', fdtCells(1)), compatible('arm,gic-v3')];
   return fdtNode(unitName('intc', dist), [
     fdtProp('phandle', fdtPhandle(PHANDLE_GIC)),
-    reg(dist, virtRegion('gic-redist')),
-    fdtProp('#redistributor-regions', fdtCells(1)),
-    compatible('arm,gic-v3'),
+    ...frames,
     // As QEMU with its=off: no ITS child, but ranges and 2/2 cells all the same (the PCIe interrupt-map gives the
     // GIC a two-cell unit address).
     fdtProp('ranges', fdtEmpty()),

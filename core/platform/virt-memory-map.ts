@@ -4,6 +4,7 @@
 export type VirtRegionName =
   | 'flash'
   | 'gic-dist'
+  | 'gic-cpu'
   | 'gic-redist'
   | 'uart'
   | 'rtc'
@@ -23,6 +24,8 @@ const GiB = 1n << 30n;
 const REGIONS: { readonly [K in VirtRegionName]: { readonly base: bigint; readonly size: bigint } } = {
   flash: { base: 0x0000_0000n, size: 0x0800_0000n },
   'gic-dist': { base: 0x0800_0000n, size: 0x0001_0000n },
+  // The GICv2 CPU interface (VIRT_GIC_CPU) or the GICv3 redistributors, as gic-version says; never both.
+  'gic-cpu': { base: 0x0801_0000n, size: 0x0001_0000n },
   'gic-redist': { base: 0x080a_0000n, size: 0x00f6_0000n },
   uart: { base: 0x0900_0000n, size: 0x0000_1000n },
   rtc: { base: 0x0901_0000n, size: 0x0000_1000n },

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { KernelImageError, placeKernel } from '../../core/loader/arm64-image.js';
 import type { LoadedImage } from '../../core/loader/loaded-image.js';
 import type { FlashBackingStore } from '../../core/machine/flash-banks.js';
+import type { GicVersion } from '../../core/devices/interrupt-controller.js';
 import type { CpuModel, MachineConfig } from '../../core/machine/machine.js';
 import { VIRT_FLASH_BANK_COUNT, virtRegion } from '../../core/platform/virt-memory-map.js';
 import { CliError, EXIT } from './cli-error.js';
@@ -87,6 +88,8 @@ export interface BootFlags {
   initrd?: string;
   append?: string;
   cpu?: CpuModel;
+  /** --gic; default: 2 with --firmware (QEMU's `-M virt`), 3 otherwise (RITM's machine, our guests' ICC_* use). */
+  gic?: GicVersion;
 }
 
 /** The image a command boots: an --image, or --firmware in flash with --flash1 behind bank 1. */
@@ -97,7 +100,7 @@ export interface BootImage {
   /** An ELF with the firmware's symbols, when known (Debian's uboot.elf). */
   readonly symbols: string | null;
   /** What the machine needs to boot it (firmware entry, flash bank 1's file, a kernel's initrd and command line). */
-  readonly machine: Pick<MachineConfig, 'boot' | 'flash1' | 'initrd' | 'bootargs' | 'cpu'>;
+  readonly machine: Pick<MachineConfig, 'boot' | 'flash1' | 'initrd' | 'bootargs' | 'cpu' | 'gic'>;
 }
 
 /**
@@ -107,14 +110,23 @@ export interface BootImage {
 export async function loadBootImage(opts: BootFlags & { loadAddr: bigint }, ramSize: bigint): Promise<BootImage> {
   const flash1 = opts.flash1 !== undefined ? { flash1: openFlash1(opts.flash1) } : {};
   const cpu = opts.cpu !== undefined ? { cpu: opts.cpu } : {};
-  if (opts.kernel !== undefined) return loadKernel(opts, ramSize, { ...flash1, ...cpu });
+  const gic = { gic: opts.gic ?? defaultGicVersion(opts) };
+  if (opts.kernel !== undefined) return loadKernel(opts, ramSize, { ...flash1, ...cpu, ...gic });
   if (opts.firmware === undefined) {
     const image = await loadGuestImage(opts.image, ramSize, opts.loadAddr);
-    return { image, path: opts.image, symbols: null, machine: { ...flash1, ...cpu } };
+    return { image, path: opts.image, symbols: null, machine: { ...flash1, ...cpu, ...gic } };
   }
   const fw = resolveFirmware(opts.firmware);
   const image = await loadFirmwareImage(fw.path, ramSize);
-  return { image, path: fw.path, symbols: fw.symbols, machine: { boot: 'firmware', ...flash1, ...cpu } };
+  return { image, path: fw.path, symbols: fw.symbols, machine: { boot: 'firmware', ...flash1, ...cpu, ...gic } };
+}
+
+/**
+ * The GIC when --gic is not given: firmware gets QEMU's `-M virt` default, a GICv2; a kernel gets RITM's machine's
+ * GICv3 (gic-version=3), and so do our guests, whose interrupt code uses the ICC_* system registers.
+ */
+export function defaultGicVersion(opts: Pick<BootFlags, 'firmware'>): GicVersion {
+  return opts.firmware !== undefined ? 2 : 3;
 }
 
 /** Reads a file the user named for the boot; a usage error names it when it cannot be read. */
@@ -129,7 +141,7 @@ async function readBootFile(flag: string, path: string): Promise<Uint8Array> {
 async function loadKernel(
   opts: BootFlags,
   ramSize: bigint,
-  machine: Pick<MachineConfig, 'flash1' | 'cpu'>,
+  machine: Pick<MachineConfig, 'flash1' | 'cpu' | 'gic'>,
 ): Promise<BootImage> {
   const kernelPath = opts.kernel!;
   const kernel = { name: kernelPath, bytes: await readBootFile('--kernel', kernelPath) };

@@ -1,6 +1,7 @@
 // `el2dbg run` and `el2dbg trace` (the two commands that boot a guest headless), as commander commands.
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
+import { GIC_VERSIONS, type GicVersion } from '../../core/devices/interrupt-controller.js';
 import { CPU_MODELS, type CpuModel } from '../../core/machine/cpu-model.js';
 import type { BootFlags } from './firmware.js';
 import { CliError, EXIT } from './cli-error.js';
@@ -30,6 +31,7 @@ interface RunFlags {
   initrd?: string;
   append?: string;
   cpu?: string;
+  gic?: string;
   memory: string;
   loadAddr: string;
   timeout?: string;
@@ -62,7 +64,7 @@ function parseRunFlags(o: RunFlags, command: Command): RunOptions {
  * --kernel), --flash1 and --cpu. A usage error otherwise.
  */
 export function bootFlags(
-  o: Pick<RunFlags, 'image' | 'firmware' | 'flash1' | 'kernel' | 'initrd' | 'append' | 'cpu'>,
+  o: Pick<RunFlags, 'image' | 'firmware' | 'flash1' | 'kernel' | 'initrd' | 'append' | 'cpu' | 'gic'>,
   command: Command,
   defaultImage?: string,
 ): BootFlags {
@@ -89,6 +91,7 @@ export function bootFlags(
   const common = {
     ...(o.flash1 !== undefined ? { flash1: o.flash1 } : {}),
     ...(o.cpu !== undefined ? { cpu: parseCpuModel(o.cpu) } : {}),
+    ...(o.gic !== undefined ? { gic: parseGicVersion(o.gic) } : {}),
   };
   if (o.firmware !== undefined) return { image: o.firmware, firmware: o.firmware, ...common };
   if (o.kernel !== undefined) {
@@ -109,6 +112,13 @@ export function bootFlags(
 export function parseCpuModel(text: string): CpuModel {
   if ((CPU_MODELS as readonly string[]).includes(text)) return text as CpuModel;
   throw new CliError(EXIT.BAD_ARGUMENTS, `--cpu: '${text}' is not a CPU model (${CPU_MODELS.join(', ')})`);
+}
+
+/** Parses --gic. */
+export function parseGicVersion(text: string): GicVersion {
+  const version = GIC_VERSIONS.find((v) => String(v) === text);
+  if (version !== undefined) return version;
+  throw new CliError(EXIT.BAD_ARGUMENTS, `--gic: '${text}' is not a GIC version (${GIC_VERSIONS.join(' or ')})`);
 }
 
 /** Parses --max-size: the most a trace may grow to (both files together) before the run stops. */
@@ -146,6 +156,11 @@ export function addMachineOptions(command: Command): Command {
     .option(
       '--cpu <model>',
       `CPU model: ${CPU_MODELS.join(', ')} (default: cortex-a57 with --kernel, as RITM; max otherwise)`,
+    )
+    .option(
+      '--gic <2|3>',
+      "interrupt controller, as QEMU's -M virt,gic-version= (default: 2 with --firmware, QEMU virt's default; " +
+        "3 otherwise, RITM's machine: our guests and Linux under RITM use a GICv3)",
     )
     .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)

@@ -160,7 +160,7 @@ function trace(args: string, s: HandlerContext): string {
 export const el2MonitorCommands: readonly MonitorCommand[] = [
   {
     name: 'irq',
-    summary: 'the GICv3 (enabled, pending and active interrupts), the generic timers, and the interrupts taken',
+    summary: 'the GIC (enabled, pending and active interrupts), the generic timers, and the interrupts taken',
     run: (_a, s) => s.target.describeInterrupts(),
   },
   {

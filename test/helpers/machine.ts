@@ -1,3 +1,4 @@
+import type { GicVersion } from '../../core/devices/interrupt-controller.js';
 import { parseImage } from '../../core/loader/image-loader.js';
 import type { InjectMode } from '../../core/el2/el2-state.js';
 import type { MachineEvent } from '../../core/el2/events.js';
@@ -22,7 +23,12 @@ export function ritmPolicy(): Stage2Policy {
  */
 export function guestMachine(
   code: Uint8Array,
-  opts: { policy?: Stage2Policy | (() => Stage2Policy); inject?: InjectMode; sliceMs?: number } = {},
+  opts: {
+    policy?: Stage2Policy | (() => Stage2Policy);
+    inject?: InjectMode;
+    sliceMs?: number;
+    gic?: GicVersion;
+  } = {},
 ) {
   lib ??= loadUnicorn();
   const out: number[] = [];
@@ -36,6 +42,7 @@ export function guestMachine(
     policy: opts.policy ?? ritmPolicy(),
     injectMode: opts.inject ?? 'ritm',
     ...(opts.sliceMs !== undefined ? { sliceMs: opts.sliceMs } : {}),
+    ...(opts.gic !== undefined ? { gic: opts.gic } : {}),
   });
   machine.on((e) => events.push(e));
   return { machine, events, console: () => Buffer.from(out).toString('latin1') };

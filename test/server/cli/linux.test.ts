@@ -92,4 +92,30 @@ describe('el2dbg run --kernel (Debian 6.1 cloud-arm64 + busybox initramfs, at a 
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("with --gic 2 (QEMU virt's default GIC): the timer and the PL011 interrupts go through the GICv2", async () => {
+    const session = ConsoleSession.el2dbgAtTerminal([
+      ...['run', '--kernel', join(LINUX, 'vmlinuz'), '--initrd', join(LINUX, 'initrd.cpio.gz')],
+      ...['--append', 'console=ttyAMA0 panic=-1', '--policy', 'ritm', '--gic', '2'],
+    ]);
+    try {
+      await session.waitFor(PROMPT);
+      expect(session.output).to.not.match(/GICv3/);
+      const slept = await shell(
+        session,
+        'T0=$(cut -d" " -f1 /proc/uptime); sleep 1; echo $T0 $(cut -d" " -f1 /proc/uptime)',
+      );
+      const [before, after] = slept.split('\n').pop()!.trim().split(' ').map(Number);
+      expect(after! - before!, slept).to.be.within(0.99, 1.5);
+      const interrupts = await shell(session, 'cat /proc/interrupts');
+      const timer = /^\s*\d+:\s+(\d+)\s+GIC-0\s+27 Level\s+arch_timer$/m.exec(interrupts);
+      expect(timer, interrupts).to.not.equal(null);
+      expect(Number(timer![1])).to.be.greaterThan(100);
+      expect(interrupts).to.match(/GIC-0\s+33 Level\s+uart-pl011/);
+      session.type('poweroff -f\r');
+      expect(await session.exited).to.equal(0);
+    } finally {
+      session.type('\x01x');
+    }
+  });
 });

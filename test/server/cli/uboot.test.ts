@@ -87,6 +87,28 @@ describe('el2dbg run --firmware u-boot (Debian U-Boot at a terminal, against QEM
     expect(await again.exited).to.equal(0);
   });
 
+  it("gets a GICv2 by default, as QEMU's -M virt; with --gic 3 a GICv3 and the same answers", async () => {
+    const intc = 'fdt addr $fdtcontroladdr; fdt get value gic /intc@8000000 compatible; echo $gic';
+    for (const [args, compatible] of [
+      [[], 'arm,cortex-a15-gic'],
+      [['--gic', '3'], 'arm,gic-v3'],
+    ] as const) {
+      const session = ConsoleSession.el2dbgAtTerminal([
+        'run',
+        '--firmware',
+        'u-boot',
+        '--policy',
+        'allow-all',
+        ...args,
+      ]);
+      const answers = await transcript(session, [...MACHINE_COMMANDS, intc]);
+      MACHINE_COMMANDS.forEach((c, i) => expect(answers[i], c).to.equal(qemu.get(c)));
+      expect(answers[MACHINE_COMMANDS.length]).to.contain(compatible);
+      session.type('\x01x');
+      expect(await session.exited).to.equal(0);
+    }
+  });
+
   it('under ritm: the same answers but no PCI (stage 2 keeps the ECAM from the guest; the tree says so)', async () => {
     const session = ConsoleSession.el2dbgAtTerminal(['run', '--firmware', 'u-boot', '--policy', 'ritm']);
     const answers = await transcript(session, [...MACHINE_COMMANDS, 'pci']);

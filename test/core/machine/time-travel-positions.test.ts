@@ -1,0 +1,87 @@
+// Time travel at the edges of a position (core/replay/recording.ts, core/machine/time-travel.ts): what was applied at
+// the instruction count of a checkpoint before it was taken is not applied again when it is restored, and what the
+// debugger or the outside world did at the end of the recording is there again when a replay comes back to it.
+import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import type { Machine } from '../../../core/machine/machine.js';
+import { xRegisterId } from '../../../core/unicorn/registers.js';
+import { assemble } from '../../helpers/asm.js';
+import { guestPath } from '../../helpers/guests.js';
+import { guestMachine } from '../../helpers/machine.js';
+
+/** Echoes every received byte plus one and sums them in x4. */
+const ECHO = assemble(`
+  movz x1, #0x0900, lsl #16
+1: ldr w2, [x1, #0x18]
+  tbnz w2, #4, 1b
+  ldr w3, [x1]
+  add w3, w3, #1
+  str w3, [x1]
+  add x4, x4, x3
+  b 1b`);
+
+const runTo = (m: Machine, n: bigint) => m.run({ maxInsns: n - m.instructionsExecuted });
+const seek = (m: Machine, n: bigint) => m.timeTravel.seek(n, (maxInsns) => m.run({ maxInsns }));
+const x = (m: Machine, n: number) => m.uc.readReg(xRegisterId(n));
+
+/** Periodic checkpoints whenever one is due, whatever the last one cost (they are timed otherwise). */
+function checkpointEveryStart(m: Machine, intervalInsns: bigint): void {
+  m.timeTravel.start({ intervalInsns, intervalMs: 0 });
+  Object.defineProperty(m.timeTravel.recording!, 'lastCostMs', { get: () => 0, set: () => undefined });
+}
+
+describe('time travel: inputs and writes at checkpoint and end positions', function () {
+  this.timeout(60_000);
+
+  it('does not take an interrupt again when it restores a checkpoint made just after it was taken', async () => {
+    const { machine: m } = guestMachine(readFileSync(guestPath('irq')));
+    try {
+      checkpointEveryStart(m, 20n);
+      expect((await m.run()).kind).to.equal('power-off');
+      const rec = m.timeTravel.recording!;
+      for (const c of rec.checkpointIcounts.slice(1)) {
+        expect(await seek(m, c)).to.equal(null);
+        await m.run({ maxInsns: 1n });
+        expect(m.timeTravel.status()?.divergence, `from the checkpoint at ${c}`).to.equal(null);
+      }
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('does not push console input again when it restores a checkpoint made after it arrived', async () => {
+    const { machine: m } = guestMachine(ECHO);
+    try {
+      checkpointEveryStart(m, 1_000_000n);
+      await runTo(m, 5000n);
+      m.consoleInput(new TextEncoder().encode('a'));
+      await runTo(m, 9000n); // the first start makes a checkpoint at 5000, with 'a' in the UART
+      expect(m.timeTravel.recording!.checkpointIcounts).to.include(5000n);
+      expect(x(m, 4)).to.equal(0x62n);
+      expect(await seek(m, 5000n)).to.equal(null);
+      expect((await m.run()).kind).to.equal('replay-end');
+      expect(x(m, 4), 'the guest read the byte once').to.equal(0x62n);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('does not push console input again when a replay reaches a write made after it arrived', async () => {
+    const { machine: m } = guestMachine(ECHO);
+    try {
+      m.timeTravel.start({ intervalInsns: 1_000_000n });
+      await runTo(m, 5000n);
+      m.consoleInput(new TextEncoder().encode('a'));
+      m.uc.writeReg(xRegisterId(9), 9n);
+      m.timeTravel.noteExternalChange();
+      await runTo(m, 9000n);
+      expect(x(m, 4)).to.equal(0x62n);
+      expect(await seek(m, 4000n)).to.equal(null);
+      expect((await m.run()).kind).to.equal('replay-end');
+      expect(x(m, 4), 'the guest read the byte once').to.equal(0x62n);
+      expect(m.timeTravel.status()?.divergence).to.equal(null);
+    } finally {
+      await m.close();
+    }
+  });
+});

@@ -316,11 +316,11 @@ export class Machine {
     if (this.isTerminal()) return this.halted!;
     if (this.activeRun) throw new Error('the machine is already running');
     const t0 = process.hrtime.bigint();
+    this.timeTravel.runStarting();
     try {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
       if (resumed.appliedHeldAccess) return (this.halted = { kind: 'step-done' }); // that was the step
-      this.timeTravel.runStarting();
       this.timeTravel.beforeStart(null); // a replay applies what was recorded here
       // A step executes the instruction, not an interrupt handler (QEMU's gdbstub steps with interrupts held too).
       this.interrupts.setDelivery(false);

@@ -184,17 +184,13 @@ export class TimeTravel {
    */
   beforeStart(limit: bigint | null): { stopAt: bigint | null; halt: HaltReason | null } {
     const rec = this.rec;
-    const { interrupts, runState, board } = this.m;
+    const { interrupts, runState } = this.m;
     const timer = interrupts.nextEventIcount();
     if (!rec) return { stopAt: min(limit, timer), halt: null };
-    if (rec.replaying) {
-      rec.atBarrier();
-      for (const input of rec.takeDueInputs()) {
-        if (input.kind === 'console') board.uart.pushInput(input.bytes);
-        else if (!interrupts.deliverRecorded()) this.diverged('the interrupt it took here is not pending');
-      }
-    } else if (this.runReplays && runState.executed === rec.endIcount) {
+    if (rec.replaying) this.applyRecorded(rec);
+    else if (this.runReplays && runState.executed === rec.endIcount) {
       this.runReplays = false;
+      this.applyRecorded(rec); // what happened at the end live (a write, input typed there) happens again
       return { stopAt: null, halt: { kind: 'replay-end', at: 'end' } };
     }
     interrupts.setReplayHold(rec.replaying);
@@ -207,9 +203,25 @@ export class TimeTravel {
     return { stopAt: min(min(limit, timer), rec.nextStop()), halt: null };
   }
 
-  /** After a run or step: how far the guest got live. */
+  /**
+   * After a run or step: how far the guest got live. A replay that stopped at the end of the recording (a limit, a
+   * breakpoint there, a step onto it) applies what happened there live, as the run that goes on from there would.
+   */
   afterRun(): void {
-    this.rec?.advanceEnd();
+    const rec = this.rec;
+    if (rec && this.runReplays && this.m.runState.executed === rec.endIcount) this.applyRecorded(rec);
+    this.runReplays = false;
+    rec?.advanceEnd();
+  }
+
+  /** Restores the debugger's checkpoint at this position, if any, and applies the inputs recorded here. */
+  private applyRecorded(rec: Recording): void {
+    const { interrupts, board } = this.m;
+    rec.atBarrier();
+    for (const input of rec.takeDueInputs()) {
+      if (input.kind === 'console') board.uart.pushInput(input.bytes);
+      else if (!interrupts.deliverRecorded()) this.diverged('the interrupt it took here is not pending');
+    }
   }
 
   /** Takes a pending unmasked interrupt (the run stopped for it, or after WFI); a recording logs it. */
@@ -236,7 +248,10 @@ export class TimeTravel {
     if (!rec) throw new Error('no recording');
     rec.restoreAtOrBefore(icount);
     const executed = this.m.runState.executed;
-    if (executed >= icount) return null;
+    if (executed >= icount) {
+      if (executed === rec.endIcount) this.applyRecorded(rec); // input that came after the checkpoint at the end
+      return null;
+    }
     const halt = await this.quietly(() => run(icount - executed));
     return halt.kind === 'insn-limit' ? null : halt;
   }

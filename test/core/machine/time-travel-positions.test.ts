@@ -84,4 +84,47 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
       await m.close();
     }
   });
+
+  it("keeps a debugger's write at the end of the recording when a replay comes back to it", async () => {
+    const code = assemble(`
+    1: add x1, x1, #1
+      add x2, x2, x3
+      b 1b`);
+    const { machine: m } = guestMachine(code);
+    try {
+      m.timeTravel.start({ intervalInsns: 1_000_000n });
+      await runTo(m, 3000n);
+      m.uc.writeReg(xRegisterId(3), 7n);
+      m.timeTravel.noteExternalChange();
+      // reverse-stepi, then continue: the replay ends where the write was made, and the write is there.
+      expect(await seek(m, 2999n)).to.equal(null);
+      expect(x(m, 3)).to.equal(0n);
+      expect((await m.run()).kind).to.equal('replay-end');
+      expect(m.instructionsExecuted).to.equal(3000n);
+      expect(x(m, 3), 'the write at the end of the recording').to.equal(7n);
+      // The same with a forward stepi onto the end.
+      expect(await seek(m, 2999n)).to.equal(null);
+      expect(m.step().kind).to.equal('step-done');
+      expect(x(m, 3)).to.equal(7n);
+      await runTo(m, 3300n);
+      expect(x(m, 2)).to.equal(7n * 100n);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('keeps console input that arrived at the end of the recording when a replay comes back to it', async () => {
+    const { machine: m } = guestMachine(ECHO);
+    try {
+      m.timeTravel.start({ intervalInsns: 1_000_000n });
+      await runTo(m, 5000n);
+      m.consoleInput(new TextEncoder().encode('a')); // typed while stopped at the end
+      expect(await seek(m, 4999n)).to.equal(null);
+      expect((await m.run()).kind).to.equal('replay-end');
+      await runTo(m, 9000n);
+      expect(x(m, 4), 'the guest read the byte').to.equal(0x62n);
+    } finally {
+      await m.close();
+    }
+  });
 });

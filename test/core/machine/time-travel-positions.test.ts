@@ -127,4 +127,26 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
       await m.close();
     }
   });
+
+  it('stops a replay at an interrupt an observer stops for (catch irq), where the recorded run stopped', async () => {
+    const { machine: m } = guestMachine(readFileSync(guestPath('irq')));
+    try {
+      m.on((e) => e.kind === 'interrupt' && m.requestStop('catch irq'));
+      m.timeTravel.start({});
+      const stops = async (last: string) => {
+        const at: bigint[] = [];
+        for (let h = await m.run(); h.kind !== last; h = await m.run()) {
+          expect(h.kind).to.equal('stop-requested');
+          at.push(m.instructionsExecuted);
+        }
+        return at;
+      };
+      const live = await stops('power-off');
+      expect(live.length).to.be.greaterThan(5);
+      expect(await seek(m, 0n)).to.equal(null);
+      expect(await stops('power-off')).to.deep.equal(live);
+    } finally {
+      await m.close();
+    }
+  });
 });

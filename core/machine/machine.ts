@@ -369,8 +369,7 @@ export class Machine {
       this.interrupts.poll();
       const next = this.timeTravel.beforeStart(limit);
       if (next.halt) return next.halt;
-      // An observer stopped for an interrupt a replay took from the log (catch irq): stop there, as the run did live.
-      if (this.stopRequest !== null) return { kind: 'stop-requested', why: this.stopRequest };
+      if (this.stopRequest !== null) return { kind: 'stop-requested', why: this.stopRequest }; // catch irq, replayed
       const outcome = this.starts.start(0, next.stopAt, deadline);
       if (outcome === 'slice-over') return null;
       if (outcome === 'wfi') return this.timeTravel.deliverInterrupt() ? null : 'wfi';

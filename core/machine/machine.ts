@@ -145,6 +145,7 @@ export class Machine {
     this.timeTravel = machineTimeTravel({
       ...{ uc, runState, board, el2, interrupts, hypervisor, events, breakpoints, config },
       watchpoints: { get: () => this.watchList, set: (list) => this.setWatchpoints(list) },
+      resumeHeld: () => this.resume().halt,
       flushAll: () => {
         this.flushTlb();
         this.uc.flushTranslationBlocks();
@@ -182,8 +183,7 @@ export class Machine {
 
   /**
    * Puts the machine in its power-on state: RAM and flash hold the image and the DTB and nothing else, devices and
-   * the EL2 model are reset with a freshly built stage-2 policy, and the CPU is at the entry at EL1h. Breakpoints and
-   * watchpoints stay.
+   * the EL2 model are reset with a new stage-2 policy, the CPU is at the entry at EL1h; breakpoints, watchpoints stay.
    */
   reset(): void {
     this.timeTravel.stop(); // instruction counts start again at zero: a recording cannot span a reset
@@ -321,7 +321,7 @@ export class Machine {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
       if (resumed.appliedHeldAccess) return (this.halted = { kind: 'step-done' }); // that was the step
-      this.timeTravel.beforeStart(null); // a replay applies what was recorded here
+      if (this.timeTravel.beforeStart(null).resumedHeld) return (this.halted = { kind: 'step-done' }); // the step
       // A step executes the instruction, not an interrupt handler (QEMU's gdbstub steps with interrupts held too).
       this.interrupts.setDelivery(false);
       let outcome: StartOutcome;

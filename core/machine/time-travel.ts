@@ -46,6 +46,8 @@ export interface MachineParts {
   readonly config: MachineConfig;
   /** Drops the TLB and translated code (memory and translation registers changed behind unicorn's back). */
   readonly flushAll: () => void;
+  /** Applies a held trap's decision as a run or step starting now would (Machine.resume). */
+  readonly resumeHeld: () => HaltReason | null;
 }
 
 /** Builds the Machine's time travel. */
@@ -182,13 +184,17 @@ export class TimeTravel {
    * checkpoint when one is due, and returns where the run must stop next (the user's limit included), or a halt: the
    * replay reached the end of the recording.
    */
-  beforeStart(limit: bigint | null): { stopAt: bigint | null; halt: HaltReason | null } {
+  beforeStart(limit: bigint | null): { stopAt: bigint | null; halt: HaltReason | null; resumedHeld?: boolean } {
     const rec = this.rec;
     const { interrupts, runState } = this.m;
-    const timer = interrupts.nextEventIcount();
-    if (!rec) return { stopAt: min(limit, timer), halt: null };
-    if (rec.replaying) this.applyRecorded(rec);
-    else if (this.runReplays && runState.executed === rec.endIcount) {
+    if (!rec) return { stopAt: min(limit, interrupts.nextEventIcount()), halt: null };
+    if (rec.replaying) {
+      // The debugger changed the machine here while a trap was held: the run then went on by applying it (resume).
+      if (this.applyRecorded(rec) && this.m.hypervisor.heldTrap) {
+        const halt = this.m.resumeHeld();
+        return halt ? { stopAt: null, halt, resumedHeld: true } : { ...this.beforeStart(limit), resumedHeld: true };
+      }
+    } else if (this.runReplays && runState.executed === rec.endIcount) {
       this.runReplays = false;
       this.applyRecorded(rec); // what happened at the end live (a write, input typed there) happens again
       return { stopAt: null, halt: { kind: 'replay-end', at: 'end' } };
@@ -200,7 +206,7 @@ export class TimeTravel {
       rec.maybeCheckpoint(now - this.lastTick);
     }
     this.lastTick = now;
-    return { stopAt: min(min(limit, timer), rec.nextStop()), halt: null };
+    return { stopAt: min(min(limit, interrupts.nextEventIcount()), rec.nextStop()), halt: null };
   }
 
   /**
@@ -214,14 +220,18 @@ export class TimeTravel {
     rec?.advanceEnd();
   }
 
-  /** Restores the debugger's checkpoint at this position, if any, and applies the inputs recorded here. */
-  private applyRecorded(rec: Recording): void {
+  /**
+   * Restores the debugger's checkpoint at this position, if any (true if it did), and applies the inputs recorded
+   * here.
+   */
+  private applyRecorded(rec: Recording): boolean {
     const { interrupts, board } = this.m;
-    rec.atBarrier();
+    const barrier = rec.atBarrier();
     for (const input of rec.takeDueInputs()) {
       if (input.kind === 'console') board.uart.pushInput(input.bytes);
       else if (!interrupts.deliverRecorded()) this.diverged('the interrupt it took here is not pending');
     }
+    return barrier;
   }
 
   /** Takes a pending unmasked interrupt (the run stopped for it, or after WFI); a recording logs it. */

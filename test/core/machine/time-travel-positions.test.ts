@@ -7,7 +7,9 @@ import type { Machine } from '../../../core/machine/machine.js';
 import { xRegisterId } from '../../../core/unicorn/registers.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestPath } from '../../helpers/guests.js';
-import { guestMachine } from '../../helpers/machine.js';
+import { guestMachine, movq } from '../../helpers/machine.js';
+import { DEVICE, NORMAL } from '../../../core/stage2/stage2-attributes.js';
+import { Stage2PolicyBuilder } from '../../../core/stage2/stage2-policy.js';
 
 /** Echoes every received byte plus one and sums them in x4. */
 const ECHO = assemble(`
@@ -145,6 +147,45 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
       expect(live.length).to.be.greaterThan(5);
       expect(await seek(m, 0n)).to.equal(null);
       expect(await stops('power-off')).to.deep.equal(live);
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('replays through a write made while a trap was held (catch before) as the recorded run went on', async () => {
+    let calls = 0n;
+    const policy = new Stage2PolicyBuilder()
+      .allowRange(0n, 0x0f00_0000n, DEVICE)
+      .handleRange(0x0f00_0000n, 0x1000n, { read: () => ({ kind: 'value', value: ++calls }) }, 'counter')
+      .allowRange(0x4000_0000n, 0x4000_0000n, NORMAL)
+      .build();
+    // x5 accumulates what the handler returns; x6 counts reads; x9 is what the debugger writes.
+    const code = assemble(`${movq(1, 0x0f00_0000n)}
+    1: ldr x2, [x1]
+      add x5, x5, x2
+      add x6, x6, x9
+      b 1b`);
+    const { machine: m, events } = guestMachine(code, { policy });
+    const seqs = () => events.flatMap((e) => (e.kind === 'stage2-trap' ? [e.seq] : []));
+    try {
+      m.timeTravel.start({ intervalInsns: 1_000_000n });
+      m.hypervisor.stopRules = { stopBefore: (t) => t.seq === 30, stopAfter: () => false };
+      expect((await m.run()).kind).to.equal('trap-stop');
+      const held = m.instructionsExecuted;
+      m.hypervisor.stopRules = null;
+      m.uc.writeReg(xRegisterId(9), 1n);
+      m.timeTravel.noteExternalChange();
+      await runTo(m, held + 400n);
+      const live = [x(m, 5), x(m, 6), calls];
+      const liveSeqs = seqs().filter((q) => q >= 28);
+      expect(await seek(m, held - 10n)).to.equal(null);
+      const before = seqs().length;
+      expect((await m.run()).kind).to.equal('replay-end');
+      const heldAfter = m.hypervisor.heldTrap;
+      expect([x(m, 5), x(m, 6), calls], 'the replay computed what the run did').to.deep.equal(live);
+      // The same trap numbers (the held trap itself comes back with the write; it is not taken a second time).
+      expect(seqs().slice(before)).to.deep.equal(liveSeqs.filter((q) => q !== 30));
+      expect(heldAfter, 'nothing held after the replay').to.equal(null);
     } finally {
       await m.close();
     }

@@ -22,6 +22,7 @@ import type { Interrupts } from './interrupts.js';
 import type { MachineConfig } from './machine-config.js';
 import type { MachineEvents } from './machine-events.js';
 import { replayBoundary } from './replay-boundary.js';
+import { Pl031 } from '../devices/pl031.js';
 
 /** Default budget for checkpoints (monitor record start / serve --record-budget). */
 export const DEFAULT_RECORD_BUDGET = 512 * 1024 * 1024;
@@ -106,6 +107,7 @@ export class TimeTravel {
     this.divergence = null;
     const { uc, runState, board, interrupts, config } = this.m;
     interrupts.useInstructionClock(NS_PER_INSN);
+    this.holdRtc(true);
     this.rec = new Recording(
       {
         uc,
@@ -151,7 +153,13 @@ export class TimeTravel {
     rec.close();
     this.m.interrupts.setReplayHold(false);
     this.m.interrupts.useInstructionClock(null);
+    this.holdRtc(false);
     this.releaseHeldConsole();
+  }
+
+  /** The real-time clock reads the host's time: while recording it stands still (a replay reads what the run read). */
+  private holdRtc(on: boolean): void {
+    for (const d of this.m.board.devices) if (d instanceof Pl031) d.heldSeconds = on ? d.now() : null;
   }
 
   status(): (RecordingStatus & { divergence: string | null }) | null {

@@ -190,4 +190,28 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
       await m.close();
     }
   });
+
+  it('reads the same real-time clock (PL031) in a replay as in the recorded run, a second later', async () => {
+    const policy = new Stage2PolicyBuilder()
+      .allowRange(0n, 0x0f00_0000n, DEVICE)
+      .allowRange(0x4000_0000n, 0x4000_0000n, NORMAL)
+      .build();
+    // x5 = the RTC's seconds (RTCDR), read once at the start.
+    const code = assemble(`${movq(1, 0x0901_0000n)}
+      ldr w5, [x1]
+    1: add x6, x6, #1
+      b 1b`);
+    const { machine: m } = guestMachine(code, { policy });
+    try {
+      m.timeTravel.start({});
+      await runTo(m, 100n);
+      const live = x(m, 5);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      expect(await seek(m, 1n)).to.equal(null);
+      expect((await m.run()).kind).to.equal('replay-end');
+      expect(x(m, 5)).to.equal(live);
+    } finally {
+      await m.close();
+    }
+  });
 });

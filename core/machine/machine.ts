@@ -91,7 +91,7 @@ export class Machine {
     // tree describes what stage 2 lets the guest reach (a reset rebuilds the policy with the same layout).
     const view = guestView(firstPolicy, virtRegion('ram').base, config.ramSize);
     // What a replay prints was printed the first time: the console hears it once.
-    const console = { write: (b: Uint8Array) => this.timeTravel.replaying || config.console.write(b) };
+    const console = { write: (b: Uint8Array) => this.timeTravel.repeating || config.console.write(b) };
     this.board = new VirtBoard(
       this.uc,
       { ...config, view, console },
@@ -178,7 +178,7 @@ export class Machine {
 
   /** True while a recording replays (observers that keep a log of events should not log them twice). */
   get replaying(): boolean {
-    return this.events.silent || this.timeTravel.replaying;
+    return this.events.silent || this.timeTravel.repeating;
   }
 
   /**

@@ -101,6 +101,14 @@ export class TimeTravel {
     return this.rec?.replaying ?? false;
   }
 
+  /**
+   * True while what the guest does was done before (its output, its events): before the end of the recording, or in
+   * a run that started there (it stops at the end; inside a block its count runs ahead of the instruction).
+   */
+  get repeating(): boolean {
+    return this.runReplays || this.replaying;
+  }
+
   /** Starts recording here (the machine is stopped). */
   start(options: { budgetBytes?: number; intervalInsns?: bigint; intervalMs?: number } = {}): void {
     if (this.rec) return;

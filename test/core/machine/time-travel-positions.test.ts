@@ -214,4 +214,30 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
       await m.close();
     }
   });
+
+  it('prints nothing twice when the last instruction a replay runs before the end writes to the UART', async () => {
+    const code = assemble(`
+      movz x1, #0x0900, lsl #16
+      mov w2, #0x41
+    1: str w2, [x1]
+      add x3, x3, #1
+      add x3, x3, #1
+      add x3, x3, #1
+      b 1b`);
+    const { machine: m, console } = guestMachine(code);
+    try {
+      m.timeTravel.start({});
+      for (const end of [53n, 54n, 58n]) {
+        await runTo(m, end);
+        const printed = console();
+        for (const back of [2n, end - 1n, end - 3n]) {
+          expect(await seek(m, back)).to.equal(null);
+          expect((await m.run()).kind).to.equal('replay-end');
+          expect(console(), `back to ${back} and forward to ${end}`).to.equal(printed);
+        }
+      }
+    } finally {
+      await m.close();
+    }
+  });
 });

@@ -240,4 +240,60 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
       await m.close();
     }
   });
+
+  it('replays a wait in WFI that console input ended without waiting again (reverse-stepi stays fast)', async () => {
+    // UART receive interrupt (SPI 33) through the GIC, IRQs masked at the CPU: WFI ends when a byte arrives.
+    const code = assemble(`
+      ${movq(1, 0x080a_0000n)}
+      ldr w2, [x1, #0x14]
+      bic w2, w2, #2
+      str w2, [x1, #0x14]
+      ${movq(1, 0x0800_0000n)}
+      mov w2, #2
+      str w2, [x1, #0x84]
+      mov w2, #0xa0
+      add x3, x1, #0x400
+      strb w2, [x3, #33]
+      str w2, [x1, #0x104]
+      mov w2, #0x12
+      str w2, [x1]
+      mov x2, #7
+      msr S3_0_C12_C12_5, x2
+      isb
+      mov x2, #0xf0
+      msr S3_0_C4_C6_0, x2
+      mov x2, #1
+      msr S3_0_C12_C12_7, x2
+      isb
+      movz x1, #0x0900, lsl #16
+      mov w2, #0x10
+      str w2, [x1, #0x38]
+    1: wfi
+      ldr w3, [x1]
+      add x4, x4, x3
+      b 1b`);
+    const { machine: m } = guestMachine(code);
+    try {
+      m.timeTravel.start({});
+      for (const c of 'abc') {
+        const run = m.run();
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        m.consoleInput(new TextEncoder().encode(c));
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        m.requestStop('test');
+        expect((await run).kind).to.equal('stop-requested');
+      }
+      const live = x(m, 4);
+      expect(live > 0x61n).to.equal(true);
+      const end = m.instructionsExecuted;
+      const t0 = performance.now();
+      expect(await seek(m, 1n)).to.equal(null);
+      expect((await m.run()).kind).to.equal('replay-end');
+      expect(m.instructionsExecuted).to.equal(end);
+      expect(x(m, 4)).to.equal(live);
+      expect(performance.now() - t0, 'ms to replay three waits').to.be.below(150);
+    } finally {
+      await m.close();
+    }
+  });
 });

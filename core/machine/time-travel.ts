@@ -204,16 +204,18 @@ export class TimeTravel {
     const rec = this.rec;
     const { interrupts, runState } = this.m;
     if (!rec) return { stopAt: min(limit, interrupts.nextEventIcount()), halt: null };
-    if (rec.replaying) {
-      // The debugger changed the machine here while a trap was held: the run then went on by applying it (resume).
-      if (this.applyRecorded(rec) && this.m.hypervisor.heldTrap) {
-        const halt = this.m.resumeHeld();
-        return halt ? { stopAt: null, halt, resumedHeld: true } : { ...this.beforeStart(limit), resumedHeld: true };
-      }
-    } else if (this.runReplays && runState.executed === rec.endIcount) {
+    let resumedHeld = false;
+    while (rec.replaying) {
+      const at = runState.executed;
+      const applied = this.applyRecorded(rec, true);
+      resumedHeld ||= applied.resumedHeld;
+      if (applied.halt) return { stopAt: null, halt: applied.halt, resumedHeld };
+      if (!applied.resumedHeld || runState.executed === at) break; // (moved on: what was recorded there, too)
+    }
+    if (!rec.replaying && this.runReplays && runState.executed === rec.endIcount) {
       this.runReplays = false;
       this.applyRecorded(rec); // what happened at the end live (a write, input typed there) happens again
-      return { stopAt: null, halt: { kind: 'replay-end', at: 'end' } };
+      return { stopAt: null, halt: { kind: 'replay-end', at: 'end' }, resumedHeld };
     }
     interrupts.setReplayHold(rec.replaying);
     const now = performance.now();
@@ -222,7 +224,7 @@ export class TimeTravel {
       rec.maybeCheckpoint(now - this.lastTick);
     }
     this.lastTick = now;
-    return { stopAt: min(min(limit, interrupts.nextEventIcount()), rec.nextStop()), halt: null };
+    return { stopAt: min(min(limit, interrupts.nextEventIcount()), rec.nextStop()), halt: null, resumedHeld };
   }
 
   /**
@@ -237,17 +239,19 @@ export class TimeTravel {
   }
 
   /**
-   * Restores the debugger's checkpoint at this position, if any (true if it did), and applies the inputs recorded
-   * here.
+   * Restores the debugger's checkpoint at this position, if any, and applies the inputs recorded here. With
+   * `resumeHeld`, a trap held in that checkpoint is applied first, as the run that went on from there did (resume).
    */
-  private applyRecorded(rec: Recording): boolean {
-    const { interrupts, board } = this.m;
-    const barrier = rec.atBarrier();
+  private applyRecorded(rec: Recording, resumeHeld = false): { halt: HaltReason | null; resumedHeld: boolean } {
+    const { interrupts, board, hypervisor } = this.m;
+    const held = rec.atBarrier() && resumeHeld && hypervisor.heldTrap !== null;
+    const halt = held ? this.m.resumeHeld() : null;
+    if (halt) return { halt, resumedHeld: true };
     for (const input of rec.takeDueInputs()) {
       if (input.kind === 'console') board.uart.pushInput(input.bytes);
       else if (!interrupts.deliverRecorded()) this.diverged('the interrupt it took here is not pending');
     }
-    return barrier;
+    return { halt: null, resumedHeld: held };
   }
 
   /** Takes a pending unmasked interrupt (the run stopped for it, or after WFI); a recording logs it. */

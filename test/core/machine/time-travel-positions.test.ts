@@ -296,4 +296,47 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
       await m.close();
     }
   });
+
+  it('replays through a write made while a trap was held whose decision injects an abort (the count stays)', async () => {
+    const policy = new Stage2PolicyBuilder()
+      .allowRange(0n, 0x0f00_0000n, DEVICE)
+      .handleRange(0x0f00_0000n, 0x1000n, { read: () => ({ kind: 'fault' }) }, 'faulting')
+      .allowRange(0x4000_0000n, 0x4000_0000n, NORMAL)
+      .build();
+    // Every load aborts; the EL1 handler skips it (x8 counts aborts).
+    const code = assemble(`
+      adr x0, vectors
+      msr vbar_el1, x0
+      isb
+      ${movq(1, 0x0f00_0000n)}
+    1: ldr x2, [x1]
+      add x6, x6, x9
+      b 1b
+      .balign 2048
+    vectors:
+      .skip 0x200
+      mrs x7, elr_el1
+      add x7, x7, #4
+      msr elr_el1, x7
+      add x8, x8, #1
+      eret`);
+    const { machine: m } = guestMachine(code, { policy });
+    try {
+      m.timeTravel.start({ intervalInsns: 1_000_000n });
+      m.hypervisor.stopRules = { stopBefore: (t) => t.seq === 5, stopAfter: () => false };
+      expect((await m.run()).kind).to.equal('trap-stop');
+      const held = m.instructionsExecuted;
+      m.hypervisor.stopRules = null;
+      m.uc.writeReg(xRegisterId(9), 1n);
+      m.timeTravel.noteExternalChange();
+      await runTo(m, held + 200n);
+      const live = [x(m, 6), x(m, 8)];
+      expect(await seek(m, held - 3n)).to.equal(null);
+      expect((await m.run()).kind).to.equal('replay-end');
+      expect([x(m, 6), x(m, 8)]).to.deep.equal(live);
+      expect(m.hypervisor.heldTrap).to.equal(null);
+    } finally {
+      await m.close();
+    }
+  });
 });

@@ -12,6 +12,11 @@ export class Pl031 implements MmioDevice {
   readonly size = 0x1000n;
   private offsetSeconds = 0n;
   private regs = new Map<bigint, bigint>();
+  /**
+   * While a recording runs (core/replay), the clock stands at this second: a replay must read what the recorded run
+   * read, and the host clock has moved on since. null: the host clock.
+   */
+  heldSeconds: bigint | null = null;
 
   constructor(
     readonly base: bigint,
@@ -19,15 +24,20 @@ export class Pl031 implements MmioDevice {
   ) {}
 
   read(offset: bigint): bigint {
-    if (offset === RTCDR) return (this.nowSeconds() + this.offsetSeconds) & 0xffff_ffffn;
+    if (offset === RTCDR) return (this.now() + this.offsetSeconds) & 0xffff_ffffn;
     if (offset === RTCCR) return 1n;
     if (offset >= 0xfe0n && offset < 0x1000n) return PERIPH_CELL_ID[Number((offset - 0xfe0n) >> 2n)] ?? 0n;
     return this.regs.get(offset) ?? 0n;
   }
 
   write(offset: bigint, _width: number, value: bigint): void {
-    if (offset === RTCLR) this.offsetSeconds = (value & 0xffff_ffffn) - this.nowSeconds();
+    if (offset === RTCLR) this.offsetSeconds = (value & 0xffff_ffffn) - this.now();
     else this.regs.set(offset, value & 0xffff_ffffn);
+  }
+
+  /** The clock's seconds now (before the guest's offset). */
+  now(): bigint {
+    return this.heldSeconds ?? this.nowSeconds();
   }
 
   reset(): void {

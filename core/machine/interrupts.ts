@@ -209,6 +209,7 @@ export class Interrupts {
       this.timer.update();
       return;
     }
+    if (this.replayHold) return; // a replay: what ended this wait the first time comes from the log, at this count
     let ms = maxMs;
     if (next !== null) {
       const rs = this.deps.runState;

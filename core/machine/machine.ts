@@ -91,7 +91,7 @@ export class Machine {
     // tree describes what stage 2 lets the guest reach (a reset rebuilds the policy with the same layout).
     const view = guestView(firstPolicy, virtRegion('ram').base, config.ramSize);
     // What a replay prints was printed the first time: the console hears it once.
-    const console = { write: (b: Uint8Array) => this.timeTravel.replaying || config.console.write(b) };
+    const console = { write: (b: Uint8Array) => this.timeTravel.repeating || config.console.write(b) };
     this.board = new VirtBoard(
       this.uc,
       { ...config, view, console },
@@ -145,6 +145,7 @@ export class Machine {
     this.timeTravel = machineTimeTravel({
       ...{ uc, runState, board, el2, interrupts, hypervisor, events, breakpoints, config },
       watchpoints: { get: () => this.watchList, set: (list) => this.setWatchpoints(list) },
+      resumeHeld: () => this.resume().halt,
       flushAll: () => {
         this.flushTlb();
         this.uc.flushTranslationBlocks();
@@ -177,13 +178,12 @@ export class Machine {
 
   /** True while a recording replays (observers that keep a log of events should not log them twice). */
   get replaying(): boolean {
-    return this.events.silent || this.timeTravel.replaying;
+    return this.events.silent || this.timeTravel.repeating;
   }
 
   /**
    * Puts the machine in its power-on state: RAM and flash hold the image and the DTB and nothing else, devices and
-   * the EL2 model are reset with a freshly built stage-2 policy, and the CPU is at the entry at EL1h. Breakpoints and
-   * watchpoints stay.
+   * the EL2 model are reset with a new stage-2 policy, the CPU is at the entry at EL1h; breakpoints, watchpoints stay.
    */
   reset(): void {
     this.timeTravel.stop(); // instruction counts start again at zero: a recording cannot span a reset
@@ -316,12 +316,12 @@ export class Machine {
     if (this.isTerminal()) return this.halted!;
     if (this.activeRun) throw new Error('the machine is already running');
     const t0 = process.hrtime.bigint();
+    this.timeTravel.runStarting();
     try {
       const resumed = this.resume();
       if (resumed.halt) return (this.halted = resumed.halt);
       if (resumed.appliedHeldAccess) return (this.halted = { kind: 'step-done' }); // that was the step
-      this.timeTravel.runStarting();
-      this.timeTravel.beforeStart(null); // a replay applies what was recorded here
+      if (this.timeTravel.beforeStart(null).resumedHeld) return (this.halted = { kind: 'step-done' }); // the step
       // A step executes the instruction, not an interrupt handler (QEMU's gdbstub steps with interrupts held too).
       this.interrupts.setDelivery(false);
       let outcome: StartOutcome;
@@ -369,6 +369,7 @@ export class Machine {
       this.interrupts.poll();
       const next = this.timeTravel.beforeStart(limit);
       if (next.halt) return next.halt;
+      if (this.stopRequest !== null) return { kind: 'stop-requested', why: this.stopRequest }; // catch irq, replayed
       const outcome = this.starts.start(0, next.stopAt, deadline);
       if (outcome === 'slice-over') return null;
       if (outcome === 'wfi') return this.timeTravel.deliverInterrupt() ? null : 'wfi';

@@ -22,6 +22,7 @@ import type { Interrupts } from './interrupts.js';
 import type { MachineConfig } from './machine-config.js';
 import type { MachineEvents } from './machine-events.js';
 import { replayBoundary } from './replay-boundary.js';
+import { Pl031 } from '../devices/pl031.js';
 
 /** Default budget for checkpoints (monitor record start / serve --record-budget). */
 export const DEFAULT_RECORD_BUDGET = 512 * 1024 * 1024;
@@ -50,6 +51,8 @@ export interface MachineParts {
   readonly config: MachineConfig;
   /** Drops the TLB and translated code (memory and translation registers changed behind unicorn's back). */
   readonly flushAll: () => void;
+  /** Applies a held trap's decision as a run or step starting now would (Machine.resume). */
+  readonly resumeHeld: () => HaltReason | null;
 }
 
 /** Builds the Machine's time travel. */
@@ -102,12 +105,21 @@ export class TimeTravel {
     return this.rec?.replaying ?? false;
   }
 
+  /**
+   * True while what the guest does was done before (its output, its events): before the end of the recording, or in
+   * a run that started there (it stops at the end; inside a block its count runs ahead of the instruction).
+   */
+  get repeating(): boolean {
+    return this.runReplays || this.replaying;
+  }
+
   /** Starts recording here (the machine is stopped). */
   start(options: { budgetBytes?: number; intervalInsns?: bigint; intervalMs?: number } = {}): void {
     if (this.rec) return;
     this.divergence = null;
     const { uc, runState, board, interrupts, config } = this.m;
     interrupts.useInstructionClock(NS_PER_INSN);
+    this.holdRtc(true);
     this.rec = new Recording(
       {
         uc,
@@ -153,7 +165,13 @@ export class TimeTravel {
     rec.close();
     this.m.interrupts.setReplayHold(false);
     this.m.interrupts.useInstructionClock(null);
+    this.holdRtc(false);
     this.releaseHeldConsole();
+  }
+
+  /** The real-time clock reads the host's time: while recording it stands still (a replay reads what the run read). */
+  private holdRtc(on: boolean): void {
+    for (const d of this.m.board.devices) if (d instanceof Pl031) d.heldSeconds = on ? d.now() : null;
   }
 
   status(): (RecordingStatus & { divergence: string | null }) | null {
@@ -186,20 +204,22 @@ export class TimeTravel {
    * checkpoint when one is due, and returns where the run must stop next (the user's limit included), or a halt: the
    * replay reached the end of the recording.
    */
-  beforeStart(limit: bigint | null): { stopAt: bigint | null; halt: HaltReason | null } {
+  beforeStart(limit: bigint | null): { stopAt: bigint | null; halt: HaltReason | null; resumedHeld?: boolean } {
     const rec = this.rec;
-    const { interrupts, runState, board } = this.m;
-    const timer = interrupts.nextEventIcount();
-    if (!rec) return { stopAt: min(limit, timer), halt: null };
-    if (rec.replaying) {
-      rec.atBarrier();
-      for (const input of rec.takeDueInputs()) {
-        if (input.kind === 'console') board.uart.pushInput(input.bytes);
-        else if (!interrupts.deliverRecorded()) this.diverged('the interrupt it took here is not pending');
-      }
-    } else if (this.runReplays && runState.executed === rec.endIcount) {
+    const { interrupts, runState } = this.m;
+    if (!rec) return { stopAt: min(limit, interrupts.nextEventIcount()), halt: null };
+    let resumedHeld = false;
+    while (rec.replaying) {
+      const at = runState.executed;
+      const applied = this.applyRecorded(rec, true);
+      resumedHeld ||= applied.resumedHeld;
+      if (applied.halt) return { stopAt: null, halt: applied.halt, resumedHeld };
+      if (!applied.resumedHeld || runState.executed === at) break; // (moved on: what was recorded there, too)
+    }
+    if (!rec.replaying && this.runReplays && runState.executed === rec.endIcount) {
       this.runReplays = false;
-      return { stopAt: null, halt: { kind: 'replay-end', at: 'end' } };
+      this.applyRecorded(rec); // what happened at the end live (a write, input typed there) happens again
+      return { stopAt: null, halt: { kind: 'replay-end', at: 'end' }, resumedHeld };
     }
     interrupts.setReplayHold(rec.replaying);
     const now = performance.now();
@@ -208,12 +228,34 @@ export class TimeTravel {
       rec.maybeCheckpoint(now - this.lastTick);
     }
     this.lastTick = now;
-    return { stopAt: min(min(limit, timer), rec.nextStop()), halt: null };
+    return { stopAt: min(min(limit, interrupts.nextEventIcount()), rec.nextStop()), halt: null, resumedHeld };
   }
 
-  /** After a run or step: how far the guest got live. */
+  /**
+   * After a run or step: how far the guest got live. A replay that stopped at the end of the recording (a limit, a
+   * breakpoint there, a step onto it) applies what happened there live, as the run that goes on from there would.
+   */
   afterRun(): void {
-    this.rec?.advanceEnd();
+    const rec = this.rec;
+    if (rec && this.runReplays && this.m.runState.executed === rec.endIcount) this.applyRecorded(rec);
+    this.runReplays = false;
+    rec?.advanceEnd();
+  }
+
+  /**
+   * Restores the debugger's checkpoint at this position, if any, and applies the inputs recorded here. With
+   * `resumeHeld`, a trap held in that checkpoint is applied first, as the run that went on from there did (resume).
+   */
+  private applyRecorded(rec: Recording, resumeHeld = false): { halt: HaltReason | null; resumedHeld: boolean } {
+    const { interrupts, board, hypervisor } = this.m;
+    const held = rec.atBarrier() && resumeHeld && hypervisor.heldTrap !== null;
+    const halt = held ? this.m.resumeHeld() : null;
+    if (halt) return { halt, resumedHeld: true };
+    for (const input of rec.takeDueInputs()) {
+      if (input.kind === 'console') board.uart.pushInput(input.bytes);
+      else if (!interrupts.deliverRecorded()) this.diverged('the interrupt it took here is not pending');
+    }
+    return { halt: null, resumedHeld: held };
   }
 
   /** Takes a pending unmasked interrupt (the run stopped for it, or after WFI); a recording logs it. */
@@ -240,7 +282,10 @@ export class TimeTravel {
     if (!rec) throw new Error('no recording');
     rec.restoreAtOrBefore(icount);
     const executed = this.m.runState.executed;
-    if (executed >= icount) return null;
+    if (executed >= icount) {
+      if (executed === rec.endIcount) this.applyRecorded(rec); // input that came after the checkpoint at the end
+      return null;
+    }
     const halt = await this.quietly(() => run(icount - executed));
     return halt.kind === 'insn-limit' ? null : halt;
   }

@@ -33,9 +33,17 @@ export class IcountLog<T> {
     return lo;
   }
 
-  /** Moves the cursor to the first entry at or after `icount` (a checkpoint there was restored). */
-  rewind(icount: bigint): void {
-    this.cursor = this.lowerBound(Number(icount));
+  /** How many entries are logged at `icount` (the last count logged): a checkpoint made now comes after them. */
+  countAt(icount: bigint): number {
+    return this.counts.length - this.lowerBound(Number(icount));
+  }
+
+  /**
+   * Moves the cursor to the first entry at or after `icount` (a checkpoint there was restored), past the `applied`
+   * entries at `icount` that were logged before the checkpoint was made (its state has them already).
+   */
+  rewind(icount: bigint, applied = 0): void {
+    this.cursor = Math.min(this.lowerBound(Number(icount)) + applied, this.counts.length);
   }
 
   /** The entries at exactly `icount` a replay has not consumed, consuming them (earlier ones are skipped). */

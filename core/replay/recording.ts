@@ -52,6 +52,8 @@ interface Checkpoint {
   bytes: number;
   /** Made because the debugger changed the machine here: a replay reaching this point restores it. */
   readonly barrier: boolean;
+  /** Entries of each log (inputs, decisions, traps) at `icount` made before the checkpoint: its state has them. */
+  readonly logged: readonly number[];
 }
 
 /** What `monitor record status` reports. */
@@ -72,6 +74,7 @@ export class Recording {
   private readonly decisions = new IcountLog<Decision>();
   /** Stage-2 trap numbers (Stage2TrapEvent.seq) by where they happened. */
   private readonly traps = new IcountLog<number>();
+  private readonly logs: readonly IcountLog<unknown>[] = [this.inputs, this.decisions, this.traps];
   private readonly memory: MemoryShadow;
   private bytes = 0;
   private dropped = 0;
@@ -141,6 +144,7 @@ export class Recording {
       undo,
       bytes: 0,
       barrier,
+      logged: this.logs.map((log) => log.countAt(executed)),
     };
     cp.bytes = undoBytes(undo) + objects.size + 4096;
     this.checkpoints.push(cp);
@@ -157,7 +161,7 @@ export class Recording {
     next.bytes -= undoBytes(next.undo);
     next.undo = [];
     this.dropped++;
-    for (const log of [this.inputs, this.decisions, this.traps]) log.dropBefore(next.icount);
+    for (const log of this.logs) log.dropBefore(next.icount);
   }
 
   /**
@@ -172,7 +176,7 @@ export class Recording {
   private truncate(): void {
     const here = this.deps.executed;
     this.end = here;
-    for (const log of [this.inputs, this.decisions, this.traps]) log.truncateFrom(here);
+    for (const log of this.logs) log.truncateFrom(here);
     while (this.checkpoints.length > 1 && this.checkpoints[this.checkpoints.length - 1]!.icount > here) {
       const cp = this.checkpoints.pop()!;
       this.memory.apply(cp.undo, 'shadow'); // the shadow is the newest checkpoint's memory
@@ -255,7 +259,7 @@ export class Recording {
     cp.objects.restore();
     this.deps.executed = cp.icount;
     this.deps.restoreNative(cp.native);
-    for (const log of [this.inputs, this.decisions, this.traps]) log.rewind(cp.icount);
+    this.logs.forEach((log, i) => log.rewind(cp.icount, cp.logged[i]));
   }
 
   status(): RecordingStatus {

@@ -117,10 +117,22 @@ export class TimeTravel {
   start(options: { budgetBytes?: number; intervalInsns?: bigint; intervalMs?: number } = {}): void {
     if (this.rec) return;
     this.divergence = null;
-    const { uc, runState, board, interrupts, config } = this.m;
+    const { interrupts } = this.m;
     interrupts.useInstructionClock(NS_PER_INSN);
     this.holdRtc(true);
-    this.rec = new Recording(
+    try {
+      this.rec = this.newRecording(options);
+    } catch (e) {
+      // No memory for the shadow, say: the machine goes on as if recording had not been asked for.
+      interrupts.useInstructionClock(null);
+      this.holdRtc(false);
+      throw e;
+    }
+  }
+
+  private newRecording(options: { budgetBytes?: number; intervalInsns?: bigint; intervalMs?: number }): Recording {
+    const { uc, runState, board, config } = this.m;
+    return new Recording(
       {
         uc,
         regions: runState.hostRegions(),

@@ -57,6 +57,16 @@ export class IcountLog<T> {
     return out;
   }
 
+  /**
+   * The next entry at exactly `icount` a replay has not consumed, consuming only it (two traps at one count, an abort
+   * injected and its handler's first instruction trapping again, take a decision each).
+   */
+  takeOne(icount: bigint): T | undefined {
+    const n = Number(icount);
+    while (this.cursor < this.counts.length && this.counts[this.cursor]! < n) this.cursor++;
+    return this.counts[this.cursor] === n ? this.values[this.cursor++] : undefined;
+  }
+
   /** The count of the first entry not consumed, if it is after `icount`. */
   nextAfter(icount: bigint): bigint | null {
     const c = this.counts[this.cursor];

@@ -225,7 +225,7 @@ export class Recording {
 
   /** While replaying: the decision made at the current position the first time. */
   replayedDecision(): Decision | undefined {
-    return this.replaying ? this.decisions.take(this.deps.executed)[0] : undefined;
+    return this.replaying ? this.decisions.takeOne(this.deps.executed) : undefined;
   }
 
   /** Remembers where stage-2 trap `seq` happened (monitor record goto). */
@@ -238,9 +238,14 @@ export class Recording {
     return this.traps.countOf(seq, (s) => s);
   }
 
-  /** Puts the machine back at the newest checkpoint at or before `icount`; returns its position. */
+  /**
+   * Puts the machine back at the newest checkpoint at or before `icount`; returns its position. The machine "at N" is
+   * before the inputs logged at N (an interrupt taken there), so a checkpoint at `icount` made after such inputs is
+   * passed over for an earlier one, unless the debugger made it (its change is part of N).
+   */
   restoreAtOrBefore(icount: bigint): bigint {
-    let i = lastIndex(this.checkpoints, (cp) => cp.icount <= icount);
+    const before = (cp: Checkpoint) => cp.icount < icount || (cp.icount === icount && (cp.barrier || !cp.logged[0]));
+    let i = lastIndex(this.checkpoints, before);
     if (i < 0) i = 0;
     this.restore(i);
     return this.checkpoints[i]!.icount;

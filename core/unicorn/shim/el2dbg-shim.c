@@ -10,6 +10,7 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <time.h>
@@ -757,9 +758,28 @@ static int page_is_zero(const uint8_t *p) {
 }
 
 /**
+ * True when the host can swap (SwapTotal > 0 in /proc/meminfo, zram and zswap included): then a page mincore calls not
+ * resident may be swapped out rather than never touched, and the scan below must read it.
+ */
+static int host_swaps(void) {
+  static int known = 0, swaps = 1;
+  if (known) return swaps;
+  known = 1;
+  FILE *f = fopen("/proc/meminfo", "r");
+  if (!f) return swaps;
+  char line[128];
+  unsigned long long kb;
+  while (fgets(line, sizeof line, f))
+    if (sscanf(line, "SwapTotal: %llu kB", &kb) == 1) swaps = kb > 0;
+  fclose(f);
+  return swaps;
+}
+
+/**
  * Writes the index of each of the `pages` pages where `cur` and `shadow` differ into out (at most `max` of them) and
- * returns how many differ (more than `max`: call again with room for all). Pages the host never backed (mincore: not
- * resident) read as zero: they are not read at all, so a scan costs what the guest touched, not the size of its RAM.
+ * returns how many differ (more than `max`: call again with room for all). Without swap, pages the host never backed
+ * (mincore: not resident) read as zero: they are not read at all, so a scan costs what the guest touched, not the
+ * size of its RAM.
  */
 uint64_t el2dbg_pages_diff(const uint8_t *cur, const uint8_t *shadow, uint64_t pages, uint32_t *out, uint64_t max) {
   enum { CHUNK = 16384 };
@@ -768,7 +788,7 @@ uint64_t el2dbg_pages_diff(const uint8_t *cur, const uint8_t *shadow, uint64_t p
   for (uint64_t base = 0; base < pages; base += CHUNK) {
     uint64_t count = pages - base < CHUNK ? pages - base : CHUNK;
     size_t len = count * SNAP_PAGE;
-    int known = mincore((void *)(cur + base * SNAP_PAGE), len, in_cur) == 0 &&
+    int known = !host_swaps() && mincore((void *)(cur + base * SNAP_PAGE), len, in_cur) == 0 &&
                 mincore((void *)(shadow + base * SNAP_PAGE), len, in_shadow) == 0;
     for (uint64_t i = 0; i < count; i++) {
       const uint8_t *c = cur + (base + i) * SNAP_PAGE, *sh = shadow + (base + i) * SNAP_PAGE;

@@ -51,6 +51,24 @@ describe('time travel: inputs and writes at checkpoint and end positions', funct
     }
   });
 
+  it('goes back to where an interrupt was taken as before it, whether or not a checkpoint was made just after', async () => {
+    const { machine: m } = guestMachine(readFileSync(guestPath('irq')));
+    try {
+      checkpointEveryStart(m, 20n);
+      const taken: { at: bigint; pc: bigint }[] = [];
+      m.on((e) => void (e.kind === 'interrupt' && taken.push({ at: m.instructionsExecuted, pc: e.pc })));
+      expect((await m.run()).kind).to.equal('power-off');
+      const checkpoints = new Set(m.timeTravel.recording!.checkpointIcounts);
+      expect(taken.filter((t) => checkpoints.has(t.at)).length, 'checkpoints right after interrupts').to.be.above(0);
+      for (const t of taken) {
+        expect(await seek(m, t.at)).to.equal(null);
+        expect(m.pc, `at ${t.at}`).to.equal(t.pc); // the interrupted instruction, not the vector
+      }
+    } finally {
+      await m.close();
+    }
+  });
+
   it('does not push console input again when it restores a checkpoint made after it arrived', async () => {
     const { machine: m } = guestMachine(ECHO);
     try {

@@ -1,7 +1,7 @@
 import type { GicVersion } from '../../core/devices/interrupt-controller.js';
 import { parseImage } from '../../core/loader/image-loader.js';
 import type { InjectMode } from '../../core/el2/el2-state.js';
-import type { MachineEvent } from '../../core/el2/events.js';
+import type { HaltReason, MachineEvent } from '../../core/el2/events.js';
 import { Machine } from '../../core/machine/machine.js';
 import { buildRitmQemuPolicy } from '../../core/stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../../core/stage2/stage2-policy.js';
@@ -62,4 +62,14 @@ export function movq(n: number | string, v: bigint): string {
       )
       .join('\n') + '\n'
   );
+}
+
+/** Runs `m` to instruction count `n` exactly (or to a halt before it). */
+export function runTo(m: Machine, n: bigint): Promise<HaltReason> {
+  return m.run({ maxInsns: n - m.instructionsExecuted });
+}
+
+/** Puts `m` at instruction count `n` of its recording (what gdb's reverse commands do); null once there. */
+export function seek(m: Machine, n: bigint): Promise<HaltReason | null> {
+  return m.timeTravel.seek(n, (maxInsns) => m.run({ maxInsns }));
 }

@@ -7,7 +7,7 @@ import type { Machine } from '../../../core/machine/machine.js';
 import { xRegisterId } from '../../../core/unicorn/registers.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestPath } from '../../helpers/guests.js';
-import { guestMachine, movq } from '../../helpers/machine.js';
+import { guestMachine, movq, runTo, seek } from '../../helpers/machine.js';
 import { DEVICE, NORMAL } from '../../../core/stage2/stage2-attributes.js';
 import { Stage2PolicyBuilder } from '../../../core/stage2/stage2-policy.js';
 
@@ -22,8 +22,6 @@ const ECHO = assemble(`
   add x4, x4, x3
   b 1b`);
 
-const runTo = (m: Machine, n: bigint) => m.run({ maxInsns: n - m.instructionsExecuted });
-const seek = (m: Machine, n: bigint) => m.timeTravel.seek(n, (maxInsns) => m.run({ maxInsns }));
 const x = (m: Machine, n: number) => m.uc.readReg(xRegisterId(n));
 
 /** Periodic checkpoints whenever one is due, whatever the last one cost (they are timed otherwise). */

@@ -5,7 +5,6 @@
 import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import type { HaltReason } from '../../../core/el2/events.js';
 import type { Machine } from '../../../core/machine/machine.js';
 import { DEVICE, NORMAL } from '../../../core/stage2/stage2-attributes.js';
 import { Stage2PolicyBuilder } from '../../../core/stage2/stage2-policy.js';
@@ -14,7 +13,7 @@ import { UC_ARM64_REG } from '../../../core/unicorn/constants.js';
 import { xRegisterId } from '../../../core/unicorn/registers.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestPath } from '../../helpers/guests.js';
-import { guestMachine, movq } from '../../helpers/machine.js';
+import { guestMachine, movq, runTo, seek } from '../../helpers/machine.js';
 
 const RAM_BASE = 0x4000_0000n;
 
@@ -27,15 +26,6 @@ function fingerprint(m: Machine): string {
     h.update(`${m.uc.readSysReg(SYSREG[r]).toString(16)},`);
   h.update(m.uc.readMemory(RAM_BASE, 4 << 20));
   return `${h.digest('hex').slice(0, 20)} at ${m.instructionsExecuted}`;
-}
-
-/** Runs to instruction count `n` exactly (or a halt before it). */
-async function runTo(m: Machine, n: bigint): Promise<HaltReason> {
-  return m.run({ maxInsns: n - m.instructionsExecuted });
-}
-
-async function seek(m: Machine, n: bigint): Promise<HaltReason | null> {
-  return m.timeTravel.seek(n, (maxInsns) => m.run({ maxInsns }));
 }
 
 /**

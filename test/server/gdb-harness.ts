@@ -145,10 +145,14 @@ export function spawnGdb(commands: readonly string[], opts: { args?: readonly st
     ...(opts.args ?? []),
     ...commands.flatMap((c) => ['-ex', c]),
   ];
-  const child = trackProcess(spawn('gdb-multiarch', args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  // gdb's stdout and stderr share one pipe (`2>&1`, then `exec`: the pid stays gdb's), so the output reads in the order
+  // gdb wrote it, as on a terminal; two pipes read by two listeners interleave as the scheduler pleases, and a test
+  // comparing the order of a monitor reply (stderr) with a command's output (stdout) failed under load.
+  const child = trackProcess(
+    spawn('/bin/sh', ['-c', 'exec "$0" "$@" 2>&1', 'gdb-multiarch', ...args], { stdio: ['ignore', 'pipe', 'ignore'] }),
+  );
   const out = new OutputWatcher();
   child.stdout!.on('data', (d: Buffer) => out.append(d.toString('utf8')));
-  child.stderr!.on('data', (d: Buffer) => out.append(d.toString('utf8')));
   const exited = new Promise<{ code: number | null; output: string }>((resolve, reject) => {
     child.on('error', reject);
     child.on('close', (code) => resolve({ code, output: out.all }));

@@ -262,6 +262,7 @@ export class Machine {
 
   /** Sets the watchpoints (guest virtual ranges): a run stops before an instruction that accesses one. */
   setWatchpoints(list: readonly Watchpoint[]): void {
+    if (list.length === 0 && this.watchList.length === 0) return; // none before or after: no TLB flush, no garbage
     this.watchList = [...list];
     this.space.setWatchpoints(list);
     this.flushTlb();

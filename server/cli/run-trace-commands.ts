@@ -145,7 +145,7 @@ export function addMachineOptions(command: Command): Command {
     .option('--append <args>', 'with --kernel: the kernel command line (/chosen bootargs)')
     .option(
       '--cpu <model>',
-      `CPU model: ${CPU_MODELS.join(', ')} (default: cortex-a57 with --kernel, as RITM; max otherwise)`,
+      `CPU model: ${CPU_MODELS.join(', ')} (max: without SVE; default: cortex-a57 with --kernel, as RITM; max otherwise)`,
     )
     .option('--memory <size>', 'guest RAM size at 0x40000000 (K/M/G suffixes)', '1G')
     .option('--load-addr <addr>', 'where a raw binary is loaded and entered', `0x${DEFAULT_LOAD_ADDR.toString(16)}`)

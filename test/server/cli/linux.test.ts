@@ -67,4 +67,24 @@ describe('el2dbg run --kernel (Debian 6.1 cloud-arm64 + busybox initramfs, at a 
       session.type('\x01x');
     }
   });
+  it('boots with --cpu max: pointer authentication on (QEMU boot code enables), no SVE (unicorn cannot run it)', async () => {
+    // Before: ID_AA64PFR0_EL1 advertised SVE and the kernel died on ZCR_EL1 before its console; with SVE hidden,
+    // PAuth key accesses then aborted unicorn (SCR_EL3/HCR_EL2 left them trapped).
+    const session = ConsoleSession.el2dbgAtTerminal([
+      ...['run', '--kernel', join(LINUX, 'vmlinuz'), '--initrd', join(LINUX, 'initrd.cpio.gz'), '--cpu', 'max'],
+      ...['--append', 'console=ttyAMA0 panic=-1', '--policy', 'ritm'],
+    ]);
+    try {
+      await session.waitFor(PROMPT);
+      expect(session.output).to.match(/CPU features: detected: Address authentication/);
+      expect(session.output).to.not.match(/SVE/);
+      const features = await shell(session, 'grep -m1 Features /proc/cpuinfo');
+      expect(features).to.match(/\bpaca\b/);
+      expect(features).to.not.match(/\bsve\b/);
+      session.type('poweroff -f\r');
+      expect(await session.exited).to.equal(0);
+    } finally {
+      session.type('\x01x');
+    }
+  });
 });

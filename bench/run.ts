@@ -12,6 +12,7 @@ import { formatTable, writeResults, type BenchRow } from './table.js';
 import { benchTrapRate } from './trap-rate.js';
 import { benchTimeTravel } from './time-travel.js';
 import { benchUbootBoot } from './uboot-boot.js';
+import { benchLinuxBoot } from './linux-boot.js';
 
 const quick = process.argv.includes('--quick');
 const lib = loadUnicorn();
@@ -115,6 +116,17 @@ lower({
   reference: ref('QEMU 7.2', uboot.qemu),
   goal: '<= 2x QEMU (goal 1x)',
   met: uboot.el2dbg <= 2 * uboot.qemu,
+});
+
+say('Debian Linux to the initramfs /init line ...');
+const linux = await benchLinuxBoot();
+lower({
+  metric: 'Linux to /init',
+  unit: 's',
+  el2dbg: linux.el2dbg,
+  reference: ref('QEMU 7.2', linux.qemu),
+  goal: '<= 10x QEMU (goal 2x)',
+  met: linux.el2dbg <= 10 * linux.qemu,
 });
 
 say('gdb against el2dbg serve and QEMU -gdb ...');

@@ -12,9 +12,11 @@ import { formatTable, writeResults, type BenchRow } from './table.js';
 import { benchTrapRate } from './trap-rate.js';
 import { benchTimeTravel } from './time-travel.js';
 import { benchUbootBoot } from './uboot-boot.js';
+import { benchLinuxBoot } from './linux-boot.js';
 
 const quick = process.argv.includes('--quick');
-// `--only=trap,gdb`: only the named sections (guest, debug, store, trap, fills, ctrlc, uboot, gdb, travel, long).
+// `--only=trap,gdb`: only the named sections (guest, debug, store, trap, fills, ctrlc, uboot, linux, gdb, travel,
+// long).
 const only = process.argv
   .find((a) => a.startsWith('--only='))
   ?.slice('--only='.length)
@@ -134,6 +136,19 @@ if (want('uboot')) {
     reference: ref('QEMU 7.2', uboot.qemu),
     goal: '<= 2x QEMU (goal 1x)',
     met: uboot.el2dbg <= 2 * uboot.qemu,
+  });
+}
+
+if (want('linux')) {
+  say('Debian Linux to the initramfs /init line ...');
+  const linux = await benchLinuxBoot();
+  lower({
+    metric: 'Linux to /init',
+    unit: 's',
+    el2dbg: linux.el2dbg,
+    reference: ref('QEMU 7.2', linux.qemu),
+    goal: '<= 10x QEMU (goal 2x)',
+    met: linux.el2dbg <= 10 * linux.qemu,
   });
 }
 

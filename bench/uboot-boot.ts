@@ -7,13 +7,13 @@ import { projectRoot } from '../core/unicorn/library.js';
 const UBOOT = '/usr/lib/u-boot/qemu_arm64/u-boot.bin';
 const AUTOBOOT = 'Hit any key to stop autoboot';
 
-/** Wall seconds until `command` prints the autoboot line on stdout; the process group is killed then. */
-function secondsToAutoboot(command: string, args: readonly string[]): Promise<number> {
+/** Wall seconds until `command` prints `line` on stdout; the process group is killed then. */
+export function secondsToLine(command: string, args: readonly string[], line = AUTOBOOT): Promise<number> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'ignore'], detached: true });
     let out = '';
-    const timer = setTimeout(() => finish(new Error(`${command}: no autoboot line in 60 s`)), 60_000);
+    const timer = setTimeout(() => finish(new Error(`${command}: no '${line}' in 60 s`)), 60_000);
     const finish = (err: Error | null, s?: number) => {
       clearTimeout(timer);
       try {
@@ -27,10 +27,10 @@ function secondsToAutoboot(command: string, args: readonly string[]): Promise<nu
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (s: string) => {
       out += s;
-      if (out.includes(AUTOBOOT)) finish(null, (performance.now() - t0) / 1000);
+      if (out.includes(line)) finish(null, (performance.now() - t0) / 1000);
     });
     child.once('exit', () => {
-      if (!out.includes(AUTOBOOT)) finish(new Error(`${command} exited before the autoboot line`));
+      if (!out.includes(line)) finish(new Error(`${command} exited before '${line}'`));
     });
   });
 }
@@ -40,8 +40,8 @@ export async function benchUbootBoot(runs = 3): Promise<{ el2dbg: number; qemu: 
   const el2dbg = [process.execPath, join(projectRoot(), 'bin', 'el2dbg.js')] as const;
   let best = { el2dbg: Infinity, qemu: Infinity };
   for (let i = 0; i < runs; i++) {
-    const ours = await secondsToAutoboot(el2dbg[0], [el2dbg[1], 'run', '--firmware', 'u-boot', '--policy', 'ritm-pci']);
-    const qemu = await secondsToAutoboot('qemu-system-aarch64', [
+    const ours = await secondsToLine(el2dbg[0], [el2dbg[1], 'run', '--firmware', 'u-boot', '--policy', 'ritm-pci']);
+    const qemu = await secondsToLine('qemu-system-aarch64', [
       ...['-M', 'virt', '-cpu', 'cortex-a57', '-m', '1024', '-nic', 'none', '-nographic', '-bios', UBOOT],
     ]);
     best = { el2dbg: Math.min(best.el2dbg, ours), qemu: Math.min(best.qemu, qemu) };

@@ -68,6 +68,7 @@ export class BreakpointSet {
   clear(): void {
     for (const addr of this.code.keys()) this.machine.removeBreakpoint(addr);
     this.code.clear();
+    if (this.watches.size === 0) return; // every disconnect comes here: nothing to re-export or flush
     this.watches.clear();
     this.applyWatchpoints();
   }

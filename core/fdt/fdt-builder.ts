@@ -27,7 +27,12 @@ export type FdtErrorCode =
   | 'StringContainsNul'
   | 'CellOutOfRange'
   | 'U64OutOfRange'
-  | 'InvalidPhandle';
+  | 'InvalidPhandle'
+  // Reading a blob (fdt-parser.ts) and editing a user's tree (core/platform/user-device-tree.ts).
+  | 'BadMagic'
+  | 'Truncated'
+  | 'BadToken'
+  | 'BadCells';
 
 /** Thrown when a tree or value cannot be written as a valid DTB. */
 export class FdtError extends Error {

@@ -16,6 +16,7 @@ import { VIRT_VIRTIO_MMIO_SLOT_COUNT, VIRT_VIRTIO_MMIO_SLOT_SIZE, virtRegion } f
 import { UC_ARM64_REG, UC_PROT } from '../unicorn/constants.js';
 import type { NativeFillRange } from '../unicorn/run-state.js';
 import type { MemAccessType, UnicornEngine } from '../unicorn/engine.js';
+import { editUserDeviceTree } from '../platform/user-device-tree.js';
 import { FlashBanks, type BoardMemory, type FlashAccess, type FlashBackingStore } from './flash-banks.js';
 import type { GuestView } from './guest-view.js';
 
@@ -27,6 +28,8 @@ export interface BoardConfig {
   readonly bootargs?: string;
   /** Where an initrd was loaded (a --kernel boot): described in /chosen. */
   readonly initrd?: { readonly start: bigint; readonly end: bigint };
+  /** The user's device tree blob (--dtb): given to the guest with its memory node and /chosen filled as QEMU does. */
+  readonly dtb?: Uint8Array;
   /**
    * 'firmware': the image is firmware in flash entered as QEMU's -bios enters it (x0 = 0; it finds the DTB at the
    * start of RAM). 'image' (default): x0 = the DTB, as the Linux boot protocol and our guests expect.
@@ -161,18 +164,26 @@ export class VirtBoard {
     };
     const bootargs = config.bootargs ? { bootargs: config.bootargs } : {};
     const initrd = config.initrd ? { initrd: config.initrd } : {};
-    this.dtb = buildMachineDeviceTree({
+    const ram = {
       ramBase: this.ram.base,
       ramSize: this.ram.size,
-      cpus: 1,
-      ...bootargs,
-      ...initrd,
-      ...config.view,
-      gpio: config.boot !== 'firmware',
-      gic: this.gic.version,
-      // QEMU hands firmware its tree in a 1 MiB blob (free space to edit it in place); U-Boot's bdinfo shows the size.
-      ...(config.boot === 'firmware' ? { size: 1 << 20 } : {}),
-    });
+      ...(config.view && { ramRanges: config.view.ramRanges }),
+    };
+    const userTree = config.dtb && { ...ram, ...bootargs, ...initrd };
+    this.dtb = userTree
+      ? editUserDeviceTree(config.dtb!, userTree)
+      : buildMachineDeviceTree({
+          ramBase: this.ram.base,
+          ramSize: this.ram.size,
+          cpus: 1,
+          ...bootargs,
+          ...initrd,
+          ...config.view,
+          gpio: config.boot !== 'firmware',
+          gic: this.gic.version,
+          // QEMU hands firmware its tree in a 1 MiB blob (free space to edit in place); U-Boot's bdinfo shows the size.
+          ...(config.boot === 'firmware' ? { size: 1 << 20 } : {}),
+        });
     this.dtbAddress = this.chooseDtbAddress();
   }
 

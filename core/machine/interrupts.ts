@@ -22,6 +22,8 @@ import { IRQ_LINES, type RunState } from '../unicorn/run-state.js';
 const NS_PER_TICK = 16n;
 const PSTATE_F = 1n << 6n;
 const PSTATE_I = 1n << 7n;
+/** How long before a timer deadline a WFI stops trusting setTimeout (which fires up to ~1 ms late). */
+const PRECISE_MS = 2;
 
 /** What the interrupt logic works with. */
 export interface InterruptDeps {
@@ -38,6 +40,8 @@ export class Interrupts {
   readonly taken = new Map<number, number>();
   private pausedAt: bigint | null;
   private wake: (() => void) | null = null;
+  /** A wake came during the current waitForInterrupt (it ends the precise part too). */
+  private woken = false;
   private delivering = true;
   /** A recording is replaying: interrupts are taken where the log says, not where blocks happen to end. */
   private replayHold = false;
@@ -194,8 +198,8 @@ export class Interrupts {
   }
 
   /**
-   * A guest in WFI waits here until an interrupt line is up (masked or not, as WFI wakes), a timer fires, `signal`
-   * resolves (a stop request, console input), or `maxMs` passes.
+   * A guest in WFI waits here until an interrupt line is up (masked or not, as WFI wakes), a timer fires (to within
+   * tens of microseconds), interruptWait is called (a stop request, console input), or `maxMs` passes.
    */
   async waitForInterrupt(maxMs: number): Promise<void> {
     const { gic } = this.deps;
@@ -210,26 +214,38 @@ export class Interrupts {
       return;
     }
     if (this.replayHold) return; // a replay: what ended this wait the first time comes from the log, at this count
-    let ms = maxMs;
-    if (next !== null) {
-      const rs = this.deps.runState;
-      ms = Math.min(ms, Math.max(0, Number(this.deadlineNs(next) - rs.nowNs()) / 1e6));
-    }
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      const self = this; // eslint-disable-line @typescript-eslint/no-this-alias
-      function done() {
-        clearTimeout(timer);
-        if (self.wake === done) self.wake = null;
-        resolve();
-      }
-      this.wake = done;
-    });
+    const rs = this.deps.runState;
+    const deadline = next === null ? null : this.deadlineNs(next);
+    const ms = deadline === null ? maxMs : Math.min(maxMs, Math.max(0, Number(deadline - rs.nowNs()) / 1e6));
+    // setTimeout wakes up to ~1 ms late (a 1 ms tick took 1.5-2.2 ms): the timer sleeps to PRECISE_MS before a
+    // deadline, the rest passes in event-loop turns (a stop request or console input still ends it at once).
+    const precise = deadline !== null && ms < maxMs;
+    this.woken = false;
+    const coarse = precise ? ms - PRECISE_MS : ms;
+    if (coarse > 0 || !precise) await this.sleep(coarse); // setTimeout(0) is 1 ms: a near deadline needs none
+    while (precise && deadline !== null && !this.woken && rs.nowNs() < deadline)
+      await new Promise<void>((r) => setImmediate(r));
     this.timer.update();
+  }
+
+  /** Waits `ms` on a timer; a wake (interruptWait, an interrupt line going up) ends it sooner. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => finish(false), ms);
+      const finish = (woken: boolean) => {
+        clearTimeout(timer);
+        if (this.wake === wake) this.wake = null;
+        if (woken) this.woken = true;
+        resolve();
+      };
+      const wake = () => finish(true);
+      this.wake = wake;
+    });
   }
 
   /** Ends a wait in waitForInterrupt now (a stop request, console input). */
   interruptWait(): void {
+    this.woken = true;
     this.wake?.();
   }
 }

@@ -30,6 +30,8 @@ export interface MachineConfig {
   readonly bootargs?: string;
   /** Where the image's initrd segment is (a kernel boot): the device tree's /chosen describes it. */
   readonly initrd?: { readonly start: bigint; readonly end: bigint };
+  /** The user's device tree blob (--dtb), used instead of the generated one (memory node and /chosen filled in). */
+  readonly dtb?: Uint8Array;
   /** 'firmware': the image is entered as QEMU's -bios enters firmware (x0 = 0); default 'image' (x0 = the DTB). */
   readonly boot?: 'firmware' | 'image';
   /** Flash bank 1's initial contents and where its changes go (`--flash1 FILE`). */

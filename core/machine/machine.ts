@@ -19,14 +19,14 @@ import { guestView } from './guest-view.js';
 import { EngineStarts, type StartOutcome } from './engine-starts.js';
 import { GuestExceptions } from './guest-exceptions.js';
 import { Interrupts } from './interrupts.js';
-import { UC_CPU_OF } from './cpu-model.js';
+import { applyCpuModel, UC_CPU_OF } from './cpu-model.js';
 import { machineTimeTravel, type TimeTravel } from './time-travel.js';
 import { MachineEvents } from './machine-events.js';
 
-export { CPU_MODELS, type CpuModel } from './cpu-model.js';
-export type { MachineConfig } from './machine-config.js';
 import type { MachineConfig } from './machine-config.js';
 
+export { CPU_MODELS, type CpuModel } from './cpu-model.js';
+export type { MachineConfig } from './machine-config.js';
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 /** A guest in WFI with nothing due is looked at again this often (a stop request or an interrupt ends it sooner). */
 const IDLE_RECHECK_MS = 100;
@@ -83,6 +83,7 @@ export class Machine {
     this.uc = UnicornEngine.open(config.lib, UC_CPU_OF[config.cpu ?? 'max']);
     this.uc.setTlbType('virtual');
     this.runState = new RunState(this.uc);
+    applyCpuModel(this.uc, this.runState, config.cpu ?? 'max');
     this.nativeFill = new NativeFillControl(this.runState);
     const policy = config.policy;
     this.makePolicy = typeof policy === 'function' ? policy : () => policy ?? defaultPolicy(config.ramSize);
@@ -262,6 +263,7 @@ export class Machine {
 
   /** Sets the watchpoints (guest virtual ranges): a run stops before an instruction that accesses one. */
   setWatchpoints(list: readonly Watchpoint[]): void {
+    if (list.length === 0 && this.watchList.length === 0) return; // no change: no TLB flush, no garbage
     this.watchList = [...list];
     this.space.setWatchpoints(list);
     this.flushTlb();
@@ -272,10 +274,7 @@ export class Machine {
     return this.space.translate(va, access);
   }
 
-  /**
-   * Runs the guest until it halts, stops at a breakpoint/watchpoint/trap rule, a stop is requested, or `maxInsns`
-   * instructions have run (exactly that many).
-   */
+  /** Runs until the guest halts, a breakpoint/watchpoint/trap rule or a stop request, or `maxInsns` have run. */
   run(options: { maxInsns?: bigint } = {}): Promise<HaltReason> {
     if (this.activeRun) throw new Error('the machine is already running');
     if (this.closed || this.closing) throw new Error('the machine is closed');

@@ -45,8 +45,7 @@ const SLOT = {
 export const NATIVE_FILL_MAX_RANGES = 64;
 /** Host mappings the shim made (el2dbg_run.host_maps), three slots each. */
 const HOST_MAPS = 4;
-/** The slots after the host mappings (el2dbg_run.time_base_ns onwards). */
-const TAIL = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS;
+const TAIL = SLOT.fillRanges + 3 * NATIVE_FILL_MAX_RANGES + 3 * HOST_MAPS; // el2dbg_run.time_base_ns onwards
 const TAIL_SLOT = {
   timeBaseNs: TAIL,
   cntvoff: TAIL + 1,
@@ -55,7 +54,6 @@ const TAIL_SLOT = {
   sysregCb: TAIL + 4,
   sysregCalls: TAIL + 5,
 } as const;
-
 /** Bits of the interrupt lines the shim's block hook checks against PSTATE (el2dbg_run.irq_lines). */
 export const IRQ_LINES = { IRQ: 1n, FIQ: 2n } as const;
 /** ROM devices (el2dbg_run.romd: ROMD_MAX entries of ROMD_SLOTS slots; ROMD_ARRAY_MODE is the third). */
@@ -65,8 +63,9 @@ const ROMD_ARRAY_MODE = 2;
 const SLOT_ROMD = TAIL + 6;
 /** el2dbg_run.icount_ns, icount_origin, icount_time0, icount_now: the instruction clock of a recording. */
 const SLOT_ICOUNT = SLOT_ROMD + ROMD_SLOTS * ROM_DEVICE_MAX;
-const SLOTS = SLOT_ICOUNT + 4;
-
+/** el2dbg_run.mrs_answers: 4 pairs (SYSREG_KEY, value) an MRS reads instead of unicorn's register. */
+const SLOT_MRS = SLOT_ICOUNT + 4;
+const SLOTS = SLOT_MRS + 2 * 4;
 /** How a ROM device is mapped (el2dbg-shim.c ROMD_MAPPED_*). */
 export const ROMD_MAPPED = { NONE: 0, MEMORY: 1, MMIO: 2 } as const;
 export type RomdMapping = (typeof ROMD_MAPPED)[keyof typeof ROMD_MAPPED];
@@ -97,9 +96,7 @@ export interface NativeFillRange {
   readonly noFetch?: boolean;
 }
 /** FILL_RANGE_* flags of el2dbg-shim.c. */
-const FILL_RANGE_MEMORY = 1n;
-const FILL_RANGE_READ_ONLY = 2n;
-const FILL_RANGE_NO_FETCH = 4n;
+const [FILL_RANGE_MEMORY, FILL_RANGE_READ_ONLY, FILL_RANGE_NO_FETCH] = [1n, 2n, 4n];
 const NONE = 0xffff_ffff_ffff_ffffn;
 
 /** The shim's per-engine state, readable and writable from JS between (and during) runs without a call. */
@@ -119,6 +116,11 @@ export class RunState {
     const { lib, handle } = engine;
     const id = () => new BigUint64Array(1); // the block, TLBI, fill, MSR and MRS hooks' ids (not kept)
     check(lib, 'el2dbg_attach', lib.shim.el2dbg_attach(handle, this.block, id(), id(), id(), id(), id()));
+  }
+
+  /** Entry `i` (0-3) of the MRS answers: an MRS of `key` (SYSREG_KEY in the shim; 0: none) reads `value`. */
+  setMrsAnswer(i: number, key: number, value: bigint): void {
+    [this.v[SLOT_MRS + 2 * i], this.v[SLOT_MRS + 2 * i + 1]] = [BigInt(key), value];
   }
 
   /** CLOCK_MONOTONIC now, in ns: the clock of `timeBaseNs` and `eventNs`. */

@@ -6,6 +6,8 @@ import type { LoadedImage } from '../../core/loader/loaded-image.js';
 import type { FlashBackingStore } from '../../core/machine/flash-banks.js';
 import type { GicVersion } from '../../core/devices/interrupt-controller.js';
 import type { CpuModel, MachineConfig } from '../../core/machine/machine.js';
+import { FdtError } from '../../core/fdt/fdt-builder.js';
+import { editUserDeviceTree } from '../../core/platform/user-device-tree.js';
 import { VIRT_FLASH_BANK_COUNT, virtRegion } from '../../core/platform/virt-memory-map.js';
 import { CliError, EXIT } from './cli-error.js';
 import { loadGuestImage } from './load-guest.js';
@@ -87,6 +89,7 @@ export interface BootFlags {
   kernel?: string;
   initrd?: string;
   append?: string;
+  dtb?: string;
   cpu?: CpuModel;
   /** --gic; default: 2 with --firmware (QEMU's `-M virt`), 3 otherwise (RITM's machine, our guests' ICC_* use). */
   gic?: GicVersion;
@@ -100,7 +103,7 @@ export interface BootImage {
   /** An ELF with the firmware's symbols, when known (Debian's uboot.elf). */
   readonly symbols: string | null;
   /** What the machine needs to boot it (firmware entry, flash bank 1's file, a kernel's initrd and command line). */
-  readonly machine: Pick<MachineConfig, 'boot' | 'flash1' | 'initrd' | 'bootargs' | 'cpu' | 'gic'>;
+  readonly machine: Pick<MachineConfig, 'boot' | 'flash1' | 'initrd' | 'bootargs' | 'dtb' | 'cpu' | 'gic'>;
 }
 
 /**
@@ -154,6 +157,7 @@ async function loadKernel(
     if (e instanceof KernelImageError) throw new CliError(EXIT.BAD_ARGUMENTS, e.message, { cause: e });
     throw e;
   }
+  const dtb = opts.dtb !== undefined ? { dtb: await readUserDtb(opts.dtb, ramSize) } : {};
   return {
     image: placed.image,
     path: kernelPath,
@@ -163,6 +167,19 @@ async function loadKernel(
       ...machine,
       ...(placed.initrd ? { initrd: placed.initrd } : {}),
       ...(opts.append !== undefined ? { bootargs: opts.append } : {}),
+      ...dtb,
     },
   };
+}
+
+/** --dtb FILE, checked now (a usage error naming the file) by the edit the machine makes to it. */
+async function readUserDtb(path: string, ramSize: bigint): Promise<Uint8Array> {
+  const bytes = await readBootFile('--dtb', path);
+  try {
+    editUserDeviceTree(bytes, { ramBase: virtRegion('ram').base, ramSize });
+  } catch (e) {
+    if (e instanceof FdtError) throw new CliError(EXIT.BAD_ARGUMENTS, `--dtb ${path}: ${e.message}`, { cause: e });
+    throw e;
+  }
+  return bytes;
 }

@@ -30,6 +30,7 @@ interface RunFlags {
   kernel?: string;
   initrd?: string;
   append?: string;
+  dtb?: string;
   cpu?: string;
   gic?: string;
   memory: string;
@@ -60,11 +61,11 @@ function parseRunFlags(o: RunFlags, command: Command): RunOptions {
 }
 
 /**
- * --image, --firmware or --kernel (exactly one; --load-addr places a raw --image only; --initrd and --append go with
- * --kernel), --flash1 and --cpu. A usage error otherwise.
+ * --image, --firmware or --kernel (exactly one; --load-addr places a raw --image only; --initrd, --append and --dtb
+ * go with --kernel), --flash1 and --cpu. A usage error otherwise.
  */
 export function bootFlags(
-  o: Pick<RunFlags, 'image' | 'firmware' | 'flash1' | 'kernel' | 'initrd' | 'append' | 'cpu' | 'gic'>,
+  o: Pick<RunFlags, 'image' | 'firmware' | 'flash1' | 'kernel' | 'initrd' | 'append' | 'dtb' | 'cpu' | 'gic'>,
   command: Command,
   defaultImage?: string,
 ): BootFlags {
@@ -80,6 +81,7 @@ export function bootFlags(
     for (const [flag, value] of [
       ['--initrd', o.initrd],
       ['--append', o.append],
+      ['--dtb', o.dtb],
     ] as const)
       if (value !== undefined) throw new CliError(EXIT.BAD_ARGUMENTS, `${flag} goes with --kernel (a Linux Image)`);
   }
@@ -97,7 +99,8 @@ export function bootFlags(
   if (o.kernel !== undefined) {
     const initrd = o.initrd !== undefined ? { initrd: o.initrd } : {};
     const append = o.append !== undefined ? { append: o.append } : {};
-    return { image: o.kernel, kernel: o.kernel, ...initrd, ...append, ...common };
+    const dtb = o.dtb !== undefined ? { dtb: o.dtb } : {};
+    return { image: o.kernel, kernel: o.kernel, ...initrd, ...append, ...dtb, ...common };
   }
   const image = o.image ?? defaultImage;
   if (image === undefined)
@@ -154,8 +157,12 @@ export function addMachineOptions(command: Command): Command {
     .option('--initrd <file>', 'with --kernel: initial RAM disk, described in /chosen')
     .option('--append <args>', 'with --kernel: the kernel command line (/chosen bootargs)')
     .option(
+      '--dtb <file>',
+      "with --kernel: this device tree blob instead of the machine's (its memory node and /chosen filled in as QEMU does)",
+    )
+    .option(
       '--cpu <model>',
-      `CPU model: ${CPU_MODELS.join(', ')} (default: cortex-a57 with --kernel, as RITM; max otherwise)`,
+      `CPU model: ${CPU_MODELS.join(', ')} (max: without SVE; default: cortex-a57 with --kernel, as RITM; max otherwise)`,
     )
     .option(
       '--gic <2|3>',

@@ -112,6 +112,9 @@ typedef struct {
   uint64_t icount_origin;
   uint64_t icount_time0;
   uint64_t icount_now;
+  /* MRS answers for ID registers (a CPU model must not advertise what unicorn cannot run, e.g. SVE under `max`):
+     MRS_ANSWERS pairs of SYSREG_KEY (0: unused) and the value an MRS of it reads. */
+  uint64_t mrs_answers[2 * 4];
 } el2dbg_run;
 
 #define IRQ_LINE 1u
@@ -513,6 +516,11 @@ static uint32_t on_mrs(uc_engine *uc, uc_arm64_reg reg, const uc_arm64_cp_reg *c
   el2dbg_run *r = user;
   uint64_t v;
   uint32_t key = key_of(cp);
+  for (int i = 0; i < 4; i++) {
+    if (r->mrs_answers[2 * i] != key) continue;
+    if (reg != UC_ARM64_REG_XZR) reg_write(uc, reg, &r->mrs_answers[2 * i + 1]);
+    return 1;
+  }
   if (r->sysreg_cb && (key == KEY_CNTPCT_EL0 || key == KEY_CNTVCT_EL0)) {
     uint64_t count = r->icount_ns ? virtual_ns(r, exact_count(uc, r)) / TIMER_NS_PER_TICK : counter_now(r);
     v = count - (key == KEY_CNTVCT_EL0 ? r->cntvoff : 0);

@@ -3,9 +3,12 @@
 // and PSCI SYSTEM_OFF. scripts/fetch-linux brings the kernel and builds the initramfs (quick when already there).
 import { expect } from 'chai';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { encodeFdt, fdtNode, fdtProp, fdtString } from '../../../core/fdt/fdt-builder.js';
+import { decodeFdt } from '../../../core/fdt/fdt-parser.js';
+import { buildMachineDeviceTree } from '../../../core/platform/device-tree.js';
 import { runEl2dbg } from '../../helpers/cli.js';
 import { ConsoleSession } from '../../helpers/console-session.js';
 
@@ -116,6 +119,50 @@ describe('el2dbg run --kernel (Debian 6.1 cloud-arm64 + busybox initramfs, at a 
       expect(await session.exited).to.equal(0);
     } finally {
       session.type('\x01x');
+    }
+  });
+
+  it('boots with --cpu max: pointer authentication on (QEMU boot code enables), no SVE (unicorn cannot run it)', async () => {
+    // Before: ID_AA64PFR0_EL1 advertised SVE and the kernel died on ZCR_EL1 before its console; with SVE hidden,
+    // PAuth key accesses then aborted unicorn (SCR_EL3/HCR_EL2 left them trapped).
+    const session = ConsoleSession.el2dbgAtTerminal([
+      ...['run', '--kernel', join(LINUX, 'vmlinuz'), '--initrd', join(LINUX, 'initrd.cpio.gz'), '--cpu', 'max'],
+      ...['--append', 'console=ttyAMA0 panic=-1', '--policy', 'ritm'],
+    ]);
+    try {
+      await session.waitFor(PROMPT);
+      expect(session.output).to.match(/CPU features: detected: Address authentication/);
+      expect(session.output).to.not.match(/SVE/);
+      const features = await shell(session, 'grep -m1 Features /proc/cpuinfo');
+      expect(features).to.match(/\bpaca\b/);
+      expect(features).to.not.match(/\bsve\b/);
+      session.type('poweroff -f\r');
+      expect(await session.exited).to.equal(0);
+    } finally {
+      session.type('\x01x');
+    }
+  });
+  it('boots with --dtb: the user tree (its model line) with /chosen bootargs and initrd filled in as QEMU does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'linux-dtb-'));
+    const dtb = join(dir, 'user.dtb');
+    const { root, memReserve } = decodeFdt(
+      buildMachineDeviceTree({ ramBase: 0x4000_0000n, ramSize: 1n << 30n, cpus: 1, pcie: false }),
+    );
+    const props = [...root.props.filter((p) => p.name !== 'model'), fdtProp('model', fdtString('user tree for --dtb'))];
+    writeFileSync(dtb, encodeFdt(fdtNode('', props, root.children), { memReserve }));
+    const session = ConsoleSession.el2dbgAtTerminal([
+      ...['run', '--kernel', join(LINUX, 'vmlinuz'), '--initrd', join(LINUX, 'initrd.cpio.gz'), '--dtb', dtb],
+      ...['--append', 'console=ttyAMA0 panic=-1 el2dbg.dtbtest=1', '--policy', 'ritm'],
+    ]);
+    try {
+      await session.waitFor(PROMPT);
+      expect(session.output).to.match(/Machine model: user tree for --dtb/);
+      expect(await shell(session, 'cat /proc/cmdline')).to.match(/el2dbg\.dtbtest=1/);
+      session.type('poweroff -f\r');
+      expect(await session.exited).to.equal(0);
+    } finally {
+      session.type('\x01x');
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -116,13 +116,26 @@ export class EngineStarts {
     }
   }
 
-  /** The block hook stopped before a block that would pass the limit: the last few instructions one by one. */
+  /**
+   * The block hook stopped before the block that would pass the limit. A block runs straight on, so the instruction
+   * at which the count is reached is in it, a known number of instructions in: a one-shot breakpoint there ends the
+   * run exactly. unicorn's counted mode, used before, drops every translated block on the way in and again on the
+   * way out (~10 ms each time on a kernel: every exact stop of a seek or a reverse step paid it). Only when something
+   * ends the block early (an exception taken inside it) are the rest counted.
+   */
   private finishAtLimit(limit: bigint): HaltReason {
-    while (this.deps.runState.executed < limit) {
-      const outcome = this.start(Number(limit - this.deps.runState.executed), null, 0n);
+    const rs = this.deps.runState;
+    if (rs.executed < limit) {
+      const outcome = this.runUntil(this.pc() + 4n * (limit - rs.executed));
+      // A user's breakpoint on that very instruction does not fire: the count is reached before it (as counted).
+      const atLimit = outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && rs.executed === limit;
+      if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && !atLimit) return outcome;
+    }
+    while (rs.executed < limit) {
+      const outcome = this.start(Number(limit - rs.executed), null, 0n);
       if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi') return outcome;
     }
-    return { kind: 'insn-limit', executed: this.deps.runState.executed };
+    return { kind: 'insn-limit', executed: rs.executed };
   }
 
   /** `pc`: where the start ended (the engine's PC, read once by start()). */
@@ -185,27 +198,42 @@ export class EngineStarts {
   }
 
   /**
-   * Runs the load or store at `pc` alone without leaving free-running translation: a one-shot code hook on the next
-   * instruction (a counted start would drop every translated block, twice).
+   * Runs the load or store at `pc` alone without leaving free-running translation (a counted start would drop every
+   * translated block, twice).
    */
   private runOneAccess(pc: bigint): StartOutcome {
-    const next = pc + 4n;
-    const hook = this.deps.runState.addBreakpoint(next);
-    this.deps.space.probing = true; // translating `next` for the cache removal must not count as the guest's fault
+    this.deps.runState.skipBreakpointOnce(null);
+    return this.runUntil(pc + 4n);
+  }
+
+  /**
+   * Runs from the PC until `target` with a one-shot code hook there (its translation dropped first, so the hook is
+   * in it); reaching it is not a stop (null) unless the user has a breakpoint there too.
+   */
+  private runUntil(target: bigint): StartOutcome {
+    const hook = this.deps.runState.addBreakpoint(target);
+    this.dropTranslation(target);
     try {
-      this.deps.uc.removeCache(next, next + 4n);
-    } finally {
-      this.deps.space.probing = false;
-    }
-    try {
-      this.deps.runState.skipBreakpointOnce(null);
       const outcome = this.start(0, null, 0n);
       if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && outcome.kind === 'breakpoint') {
-        if (outcome.pc === next && !this.deps.isBreakpoint(next)) return null;
+        if (outcome.pc === target && !this.deps.isBreakpoint(target)) return null;
       }
       return outcome;
     } finally {
       this.deps.uc.hooks.deleteHook(hook);
+      // unicorn 2.1.4 compiles the only code hook as a direct call into the block and does not drop that block when
+      // the hook is deleted: without this, the deleted hook stops the guest at `target` every time it passes.
+      this.dropTranslation(target);
+    }
+  }
+
+  /** Drops the translated code of the instruction at `va` (the next run translates it again). */
+  private dropTranslation(va: bigint): void {
+    this.deps.space.probing = true; // translating `va` for the cache removal must not count as the guest's fault
+    try {
+      this.deps.uc.removeCache(va, va + 4n);
+    } finally {
+      this.deps.space.probing = false;
     }
   }
 }

@@ -45,24 +45,27 @@ export class BreakpointHooks {
   }
 
   /**
-   * Adds and deletes hooks for the addresses that changed since the last call. Returns true if one was added: the
-   * caller then drops every translated block, because a hook only reaches code translated after it was added (a
-   * deleted hook is skipped by blocks that still call it, so removing one needs no flush).
+   * Adds and deletes hooks for the addresses that changed since the last call. Returns true if one was added or
+   * deleted: the caller then drops every translated block. A hook only reaches code translated after it was added;
+   * and unicorn 2.1.4 compiles the only code hook there is as a direct call into the block, which stays there when
+   * the hook is deleted (the guest stopped again at the one breakpoint gdb had just removed). gdb removes its
+   * breakpoints at every stop and inserts them again on resuming: that nets out here and costs no flush.
    */
   apply(): boolean {
-    let added = false;
+    let changed = false;
     for (const address of this.changed) {
       const hook = this.installed.get(address);
       const want = this.wanted.has(address);
       if (want && hook === undefined) {
         this.installed.set(address, this.run.addBreakpoint(address));
-        added = true;
+        changed = true;
       } else if (!want && hook !== undefined) {
         this.uc.hooks.deleteHook(hook);
         this.installed.delete(address);
+        changed = true;
       }
     }
     this.changed.clear();
-    return added;
+    return changed;
   }
 }

@@ -101,6 +101,21 @@ describe('server: gdb-multiarch sessions against the demo guest', function () {
     expect(out).to.include(`$3 = ${hex(symbol(server, 'compute'))}`);
   });
 
+  it('a deleted breakpoint stops the guest no more: continue runs to the end of the demo', async () => {
+    // read_filtered runs several times; with its breakpoint gone (the only code hook there was), continue must run
+    // on to the guest's power-off, not stop there again with a SIGTRAP gdb cannot explain.
+    const out = await runGdb(server.port, [
+      'set var *(long *)&demo_max_iterations = 3',
+      'break read_filtered',
+      'continue',
+      'delete',
+      'continue',
+    ]);
+    expect(out.match(/Breakpoint 1, read_filtered/g), out).to.have.length(1);
+    expect(out).to.not.match(/SIGTRAP/);
+    expect(out).to.match(/\[Inferior 1 \(Remote target\) exited normally\]/);
+  });
+
   it('steps: stepi, nexti over a call, finish out of a function', async () => {
     const readFiltered = symbol(server, 'read_filtered');
     const out = await runGdb(server.port, [

@@ -129,6 +129,22 @@ describe('core/machine: guests run end to end in unicorn', function () {
     expect(m.uc.readReg(UC_ARM64_REG.X2)).to.equal(1_000_001n);
   });
 
+  it('a removed breakpoint no longer stops the guest, also when it was the only one', async () => {
+    // unicorn 2.1.4 compiles a lone code hook as a direct call into the block and leaves it there when the hook is
+    // deleted: the machine must drop that code, or the guest stops again where there is no breakpoint.
+    const { m } = track(machineFor(assemble('1: add x1, x1, #1\n add x2, x2, #1\n b 1b')));
+    m.addBreakpoint(0x4008_0004n);
+    expect(await m.run({ maxInsns: 100n })).to.deep.equal({ kind: 'breakpoint', pc: 0x4008_0004n });
+    m.removeBreakpoint(0x4008_0004n);
+    expect(await m.run({ maxInsns: 100n })).to.deep.equal({ kind: 'insn-limit', executed: 101n });
+    expect(m.pc).to.equal(0x4008_0008n); // 33 loops and two instructions
+    // Two hooks (called through unicorn's helper, not directly): the one at the PC lets the resume pass.
+    m.setBreakpoints([0x4008_0000n, 0x4008_0008n]);
+    expect(await m.run({ maxInsns: 100n })).to.deep.equal({ kind: 'breakpoint', pc: 0x4008_0000n });
+    m.setBreakpoints([]);
+    expect(await m.run({ maxInsns: 100n })).to.deep.equal({ kind: 'insn-limit', executed: 202n });
+  });
+
   it('ends exact-count runs without dropping translated code, and leaves no stop behind at the counts it ended on', async () => {
     // A limit inside a block used to be finished in unicorn's counted mode, which drops every translated block on the
     // way in and out (~10 ms a time on a kernel: each seek and reverse step paid it). Now a one-shot hook ends it; the

@@ -119,17 +119,23 @@ export class EngineStarts {
   /**
    * The block hook stopped before the block that would pass the limit. A block runs straight on, so the instruction
    * at which the count is reached is in it, a known number of instructions in: a one-shot breakpoint there ends the
-   * run exactly. unicorn's counted mode, used before, drops every translated block on the way in and again on the
-   * way out (~10 ms each time on a kernel: every exact stop of a seek or a reverse step paid it). Only when something
-   * ends the block early (an exception taken inside it) are the rest counted.
+   * run exactly, and again after a trapped access the EL2 model emulated inside the block (the guest is still on
+   * that straight line: it has executed exactly the instructions between). unicorn's counted mode, used before,
+   * drops every translated block on the way in and again on the way out (~10 ms each time on a kernel: every exact
+   * stop of a seek or a reverse step paid it); it finishes only what left the line (an exception, an interrupt).
    */
   private finishAtLimit(limit: bigint): HaltReason {
     const rs = this.deps.runState;
-    if (rs.executed < limit) {
-      const outcome = this.runUntil(this.pc() + 4n * (limit - rs.executed));
-      // A user's breakpoint on that very instruction does not fire: the count is reached before it (as counted).
-      const atLimit = outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && rs.executed === limit;
-      if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && !atLimit) return outcome;
+    const [from, base] = [this.pc(), rs.executed];
+    const target = from + 4n * (limit - base);
+    for (;;) {
+      const pc = this.pc();
+      if (rs.executed >= limit || pc < from || pc >= target || (pc - from) / 4n !== rs.executed - base) break;
+      const outcome = this.runUntil(target);
+      if (outcome === null || outcome === 'slice-over' || outcome === 'wfi') continue;
+      // A user's breakpoint on the instruction at the limit does not fire: the count is reached first (as counted).
+      if (outcome.kind === 'breakpoint' && outcome.pc === target && rs.executed === limit) break;
+      return outcome;
     }
     while (rs.executed < limit) {
       const outcome = this.start(Number(limit - rs.executed), null, 0n);

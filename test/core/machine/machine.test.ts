@@ -8,6 +8,7 @@ import { UC_ARM64_REG } from '../../../core/unicorn/constants.js';
 import { loadUnicorn } from '../../../core/unicorn/library.js';
 import { assemble } from '../../helpers/asm.js';
 import { guestPath } from '../../helpers/guests.js';
+import { guestMachine, movq } from '../../helpers/machine.js';
 
 const lib = loadUnicorn();
 const RAM = { base: 0x4000_0000n, size: 0x4000_0000n };
@@ -166,6 +167,38 @@ describe('core/machine: guests run end to end in unicorn', function () {
     // Four instructions an iteration: x1 counts the iterations begun, x3 those whose third add ran.
     expect(m.uc.readReg(UC_ARM64_REG.X1)).to.equal((executed + 3n) / 4n);
     expect(m.uc.readReg(UC_ARM64_REG.X3)).to.equal((executed + 1n) / 4n);
+  });
+
+  it('stops exactly after trapped accesses inside the last block, as an uninterrupted run, without dropping code', async () => {
+    // Loads from RITM's filtered page trap to the EL2 model, which emulates them in the middle of a block: an exact
+    // stop just after one must still end with the one-shot hook (not counted mode) and match a run that never stopped.
+    const loop = assemble(
+      `${movq(1, 0x0f00_0000n)}1: ldr x3, [x1]\n add x4, x4, #1\n ldr x5, [x1, #16]\n add x6, x6, x5\n` +
+        ' ldr x7, [x1, #16]\n add x6, x6, x7\n b 1b',
+    );
+    const stepped = guestMachine(loop);
+    const straight = guestMachine(loop);
+    machines.push(stepped.machine, straight.machine);
+    const m = stepped.machine;
+    const flush = m.uc.flushTranslationBlocks.bind(m.uc);
+    let flushes = 0;
+    m.uc.flushTranslationBlocks = () => {
+      flushes++;
+      flush();
+    };
+    let executed = 0n;
+    for (let i = 0; i < 300; i++) {
+      const n = BigInt(1 + ((i * 7) % 11));
+      executed += n;
+      expect(await m.run({ maxInsns: n })).to.deep.equal({ kind: 'insn-limit', executed });
+    }
+    expect(flushes, 'translation flushes').to.equal(0);
+    expect(await straight.machine.run({ maxInsns: executed })).to.deep.equal({ kind: 'insn-limit', executed });
+    for (const r of ['X3', 'X4', 'X5', 'X6', 'X7', 'PC'] as const) {
+      expect(m.uc.readReg(UC_ARM64_REG[r]), r).to.equal(straight.machine.uc.readReg(UC_ARM64_REG[r]));
+    }
+    expect(m.uc.readReg(UC_ARM64_REG.X3)).to.equal(0xfeedfacecafebeefn); // the trapped loads were emulated
+    expect(m.uc.readReg(UC_ARM64_REG.X6) > 0n).to.equal(true);
   });
 
   it('delivers an undefined instruction to the guest vector (EC 0x00, ELR on the instruction)', async () => {

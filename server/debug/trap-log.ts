@@ -14,8 +14,15 @@ export class TrapLog {
 
   constructor(private capacity = 256) {}
 
-  /** Records a trap (its decision arrives with `decide`). */
+  /**
+   * Records a trap (its decision arrives with `decide`). The log holds one history: a trap numbered at or below the
+   * last one logged means the history was rewritten from there (a write in the past of a recording forgets what
+   * followed; a reset starts again at 1), so the entries from that number on are dropped first, and a number is
+   * never shown twice.
+   */
   record(trap: Stage2TrapEvent): void {
+    const last = this.last();
+    if (last && trap.seq <= last.trap.seq) this.forgetFrom(trap.seq);
     const entry = { trap };
     if (this.entries.length < this.capacity) this.entries.push(entry);
     else {
@@ -29,6 +36,11 @@ export class TrapLog {
     const e = this.last();
     if (e && e.trap.seq === seq) e.decision = decision;
     else for (const x of this.entries) if (x.trap.seq === seq) x.decision = decision;
+  }
+
+  private forgetFrom(seq: number): void {
+    this.entries = this.recent(this.entries.length).filter((e) => e.trap.seq < seq);
+    this.start = 0;
   }
 
   /** The most recent entry. */

@@ -97,4 +97,18 @@ describe('debug/trap-log: the ring buffer behind monitor stage2 log', () => {
     expect(log.recent(10).map((e) => e.trap.seq)).to.deep.equal([5, 6]);
     expect(log.size).to.equal(2);
   });
+
+  it('holds one history: traps renumbered after a rewrite replace the forgotten ones, none shown twice', () => {
+    const log = new TrapLog(4);
+    for (let i = 1; i <= 6; i++) log.record(trap({ seq: i })); // wraps: 3..6
+    // Back to the moment after trap 4, a register written (the recording forgets 5 and 6), on: a new 5.
+    log.record(trap({ seq: 5, pc: 0x1234n }));
+    expect(log.recent(10).map((e) => e.trap.seq)).to.deep.equal([3, 4, 5]);
+    expect(log.last()!.trap.pc).to.equal(0x1234n);
+    log.record(trap({ seq: 6 }));
+    log.record(trap({ seq: 7 }));
+    expect(log.recent(10).map((e) => e.trap.seq)).to.deep.equal([4, 5, 6, 7]);
+    log.record(trap({ seq: 1 })); // a reset numbers from 1 again
+    expect(log.recent(10).map((e) => e.trap.seq)).to.deep.equal([1]);
+  });
 });

@@ -15,13 +15,10 @@ import { fuzzServer } from '../test/helpers/rsp-fuzz.js';
 const SPIN = '1: add x1, x1, #1\n b 1b';
 
 async function startServe(elf: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(
-    process.execPath,
-    [join(projectRoot(), 'bin/el2dbg.js'), 'serve', '--port', '0', '--image', elf],
-    {
-      stdio: ['ignore', 'pipe', 'ignore'],
-    },
-  );
+  // The bin file itself, as `npx el2dbg` runs it: its shebang carries the V8 options users get.
+  const child = spawn(join(projectRoot(), 'bin/el2dbg.js'), ['serve', '--port', '0', '--image', elf], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (d: Buffer) => {

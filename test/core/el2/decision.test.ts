@@ -29,6 +29,27 @@ describe('core/el2 decision: RITM dispatch of a stage-2 data abort', () => {
     expect(abortSyndrome(0x93dc_8047n)).to.deep.include({ srt: 28, write: true });
   });
 
+  it('keeps one syndrome object per ESR, and at most 4096 of them (the cache starts over when full)', () => {
+    // The trap path decodes each ESR once: the same object comes back for the same ESR. Fresh ESRs (ISS2 bits set,
+    // so no other test uses them) fill the cache: the 4096th entry still fits, the next insertion starts it over.
+    const sentinel = 0x7_0000_0000n | 0x93d3_8007n;
+    let fresh = 0x8_0000_0000n;
+    const first = abortSyndrome(sentinel);
+    expect(abortSyndrome(sentinel)).to.equal(first);
+    let before = first;
+    let inserted = 0;
+    while (abortSyndrome(sentinel) === before && inserted++ < 10_000) abortSyndrome(fresh++);
+    expect(inserted, 'a full cache starts over').to.be.below(10_000);
+    // Just started over: the fresh ESR that did it and the sentinel, 2 entries. 4094 more fill it exactly.
+    before = abortSyndrome(sentinel);
+    for (let i = 0; i < 4094; i++) abortSyndrome(fresh++);
+    expect(abortSyndrome(sentinel), 'still cached at 4096 entries').to.equal(before);
+    abortSyndrome(fresh++);
+    const after = abortSyndrome(sentinel);
+    expect(after, 'started over at the 4097th').to.not.equal(before);
+    expect(after).to.deep.equal(before);
+  });
+
   it('injects without calling anything when ISV = 0', () => {
     let called = false;
     const p = policyWith({ read: () => ((called = true), { kind: 'value', value: 1n }) });

@@ -20,6 +20,8 @@ export type StartOutcome = HaltReason | 'slice-over' | 'wfi' | null;
 
 /** WFI (Arm ARM C6.2.397): unicorn ends uc_emu_start after it with PC past it. */
 const WFI = 0xd503207f;
+/** How long runUntil may run at most (it ends within one block: this only bounds a missed hook). */
+const ONE_SHOT_DEADLINE_NS = 50_000_000n;
 
 /** What the starts work with: the engine, the shared run state, the address space, exception delivery. */
 export interface EngineStartsDeps {
@@ -48,6 +50,8 @@ export class EngineStarts {
   private inStart = false;
   /** unicorn's instruction-count hook is in the translated code (the last start was a counted one). */
   private countMode = false;
+  /** runUntil's code hook while its start runs. */
+  private oneShot: { hook: bigint; target: bigint } | null = null;
 
   constructor(private readonly deps: EngineStartsDeps) {
     const { uc, space } = deps;
@@ -80,6 +84,7 @@ export class EngineStarts {
       failure = e;
     } finally {
       this.inStart = false;
+      this.removeOneShot();
     }
     const end = this.pc();
     this.deps.runState.settle(end);
@@ -140,6 +145,10 @@ export class EngineStarts {
     while (rs.executed < limit) {
       const outcome = this.start(Number(limit - rs.executed), null, 0n);
       if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi') return outcome;
+    }
+    if (rs.executed > limit) {
+      const description = `internal error: the run was to stop at instruction ${limit} and reached ${rs.executed}`;
+      return { kind: 'emulator-error', pc: this.pc(), description };
     }
     return { kind: 'insn-limit', executed: rs.executed };
   }
@@ -217,20 +226,29 @@ export class EngineStarts {
    * in it); reaching it is not a stop (null) unless the user has a breakpoint there too.
    */
   private runUntil(target: bigint): StartOutcome {
-    const hook = this.deps.runState.addBreakpoint(target);
+    this.oneShot = { hook: this.deps.runState.addBreakpoint(target), target };
     this.dropTranslation(target);
-    try {
-      const outcome = this.start(0, null, 0n);
-      if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && outcome.kind === 'breakpoint') {
-        if (outcome.pc === target && !this.deps.isBreakpoint(target)) return null;
-      }
-      return outcome;
-    } finally {
-      this.deps.uc.hooks.deleteHook(hook);
-      // unicorn 2.1.4 compiles the only code hook as a direct call into the block and does not drop that block when
-      // the hook is deleted: without this, the deleted hook stops the guest at `target` every time it passes.
-      this.dropTranslation(target);
+    // A deadline in case the hook is ever missed: the run then stops in a few blocks instead of running on.
+    const outcome = this.start(0, null, process.hrtime.bigint() + ONE_SHOT_DEADLINE_NS);
+    if (outcome !== null && outcome !== 'slice-over' && outcome !== 'wfi' && outcome.kind === 'breakpoint') {
+      if (outcome.pc === target && !this.deps.isBreakpoint(target)) return null;
     }
+    return outcome;
+  }
+
+  /**
+   * Right after the engine stopped, before the stop is handled: deletes runUntil's hook and drops the code it was
+   * compiled into. unicorn 2.1.4 compiles the only code hook as a direct call and keeps that block when the hook is
+   * deleted (the guest would stop at `target` every time it passes); the drop translates `target` through the MMU
+   * state of now, which is still the one the block ran in (an exception or interrupt is only taken afterwards: from
+   * EL1, an EL0 page may not translate for execution and the drop would do nothing).
+   */
+  private removeOneShot(): void {
+    if (this.oneShot === null) return;
+    const { hook, target } = this.oneShot;
+    this.oneShot = null;
+    this.deps.uc.hooks.deleteHook(hook);
+    this.dropTranslation(target);
   }
 
   /** Drops the translated code of the instruction at `va` (the next run translates it again). */

@@ -3,7 +3,10 @@
 // `virt,gic-version=3 -cpu cortex-a57`, in the same run (best of `runs`, each process ended at the line).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { projectRoot } from '../core/unicorn/library.js';
+import { Machine } from '../core/machine/machine.js';
+import { projectRoot, type UnicornLibrary } from '../core/unicorn/library.js';
+import { loadBootImage } from '../server/cli/firmware.js';
+import { buildMachineConfigFromOptions } from '../server/cli/machine-options.js';
 import { secondsToLine } from './uboot-boot.js';
 
 /** What the initramfs's /init prints first (scripts/fetch-linux builds it). */
@@ -32,4 +35,46 @@ export async function benchLinuxBoot(runs = 2): Promise<{ el2dbg: number; qemu: 
     best = { el2dbg: Math.min(best.el2dbg, ours), qemu: Math.min(best.qemu, qemu) };
   }
   return best;
+}
+
+/**
+ * TLB fills on one boot to /init, in-process (the same machine `run --kernel ... --policy ritm` builds): how many,
+ * how many went to the TypeScript fill, and the boot's wall seconds.
+ */
+export async function linuxBootFills(lib: UnicornLibrary): Promise<{ fills: number; passed: number; seconds: number }> {
+  const root = projectRoot();
+  const ramSize = 1n << 30n;
+  const boot = await loadBootImage(
+    {
+      kernel: join(root, '.deps', 'linux', 'vmlinuz'),
+      initrd: join(root, '.deps', 'linux', 'initrd.cpio.gz'),
+      append: 'console=ttyAMA0',
+      image: '',
+      loadAddr: 0n,
+    },
+    ramSize,
+  );
+  const setup = await buildMachineConfigFromOptions(lib, boot.image, ramSize, {
+    policy: 'ritm',
+    inject: 'ritm',
+    handlerTimeoutMs: 0,
+  });
+  let out = '';
+  // Stopped at the line: past it the shell idles in WFI, where instructions come slowly.
+  const write = (b: Uint8Array) => {
+    out += Buffer.from(b).toString('latin1');
+    if (out.includes(INIT_LINE)) machine.requestStop('/init reached');
+  };
+  const machine = new Machine({ ...setup.config, ...boot.machine, console: { write } });
+  try {
+    const t0 = process.hrtime.bigint();
+    const halt = await machine.run();
+    if (halt.kind !== 'stop-requested') throw new Error(`the boot stopped: ${halt.kind}`);
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    const { native, passed } = machine.nativeFill.state;
+    return { fills: Number(native + passed), passed: Number(passed), seconds };
+  } finally {
+    await machine.close();
+    await setup.closePolicy();
+  }
 }

@@ -44,7 +44,7 @@ describe('core/el2 decision: RITM dispatch of a stage-2 data abort', () => {
     before = abortSyndrome(sentinel);
     for (let i = 0; i < 4094; i++) abortSyndrome(fresh++);
     expect(abortSyndrome(sentinel), 'still cached at 4096 entries').to.equal(before);
-    abortSyndrome(fresh++);
+    abortSyndrome(fresh);
     const after = abortSyndrome(sentinel);
     expect(after, 'started over at the 4097th').to.not.equal(before);
     expect(after).to.deep.equal(before);

@@ -41,6 +41,24 @@ describe('server/breakpoint-set: Z/z semantics', () => {
     expect(calls.filter((c) => c.startsWith('remove'))).to.have.length(1);
   });
 
+  it('clear (detach, disconnect) removes every breakpoint and watchpoint, and re-exports watchpoints only if any', () => {
+    const { machine, calls, watches } = recordingMachine();
+    const set = new BreakpointSet(machine);
+    set.insert('swbreak', 0x4008_0000n, 4);
+    set.insert('hwbreak', 0x4008_0010n, 4);
+    set.clear(); // no watchpoints: the machine's watch list is not touched (a disconnect must not flush the TLB)
+    expect(calls.filter((c) => c.startsWith('remove')).sort()).to.deep.equal(['remove 40080000', 'remove 40080010']);
+    expect(watches).to.deep.equal([]);
+    expect(set.breakpointAt(0x4008_0000n)).to.equal(null);
+    set.insert('watch', 0x4010_0000n, 8);
+    set.insert('rwatch', 0x4010_0100n, 4);
+    expect(watches.at(-1)).to.have.length(2);
+    set.clear();
+    expect(watches.at(-1)).to.deep.equal([]);
+    set.insert('awatch', 0x4010_0200n, 4); // the cleared ones do not come back with the next one
+    expect(watches.at(-1)).to.deep.equal([{ addr: 0x4010_0200n, length: 4, kind: 'access', space: 'va' }]);
+  });
+
   it('accepts a 1-byte watchpoint and rejects a length of 0 or less', () => {
     const { machine, watches } = recordingMachine();
     const set = new BreakpointSet(machine);

@@ -94,6 +94,9 @@ describe('el2dbg serve (the real CLI, in a child process)', function () {
     const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
     expect(argv).to.include('--max-semi-space-size=2');
     expect(argv).to.include('serve');
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
   });
 
   it('--firmware u-boot: halted at 0x0 with x0 = 0; continue, Ctrl-C, monitor uboot; a second gdb finds it there', async () => {

@@ -142,6 +142,10 @@ export function spawnGdb(commands: readonly string[], opts: { args?: readonly st
     'set pagination off',
     '-ex',
     'set confirm off',
+    // gdb waits 2 s for a reply by default; a server started through `target remote | ...` on a loaded machine can take
+    // longer to answer the first packet, and gdb then pairs the late reply with its next packet.
+    '-ex',
+    'set remotetimeout 30',
     ...(opts.args ?? []),
     ...commands.flatMap((c) => ['-ex', c]),
   ];

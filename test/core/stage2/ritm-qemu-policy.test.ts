@@ -3,7 +3,7 @@
 import { expect } from 'chai';
 import { DEVICE, NORMAL } from '../../../core/stage2/stage2-attributes.js';
 import { Stage2PolicyError } from '../../../core/stage2/stage2-errors.js';
-import { buildAllowAllPolicy, buildRitmQemuPolicy } from '../../../core/stage2/ritm-qemu-policy.js';
+import { buildAllowAllPolicy, buildRitmPciPolicy, buildRitmQemuPolicy } from '../../../core/stage2/ritm-qemu-policy.js';
 import { Stage2PolicyBuilder, type Stage2Policy } from '../../../core/stage2/stage2-policy.js';
 
 const GiB = 1n << 30n;
@@ -163,5 +163,31 @@ describe('buildAllowAllPolicy', () => {
       [0x4000_0000n, 0x8000_0000n],
       [0x40_1000_0000n, 0x40_2000_0000n],
     ]);
+  });
+});
+
+describe('buildRitmPciPolicy', () => {
+  function pciPolicy(ramSize: bigint): Stage2Policy {
+    const b = new Stage2PolicyBuilder();
+    buildRitmPciPolicy(b, ramSize);
+    return b.build();
+  }
+
+  it("maps the machine's RAM (not more) below 4 GiB, RITM's window left out, and the high PCIe windows", () => {
+    const small = pciPolicy(GiB);
+    expect(small.allowedRanges.map((r) => [r.base, r.end, r.attrs])).to.deep.equal([
+      [0n, 0x0f00_0000n, DEVICE],
+      [0x0f00_1000n, 0x4000_0000n, DEVICE],
+      [0x4000_0000n, 0x4700_0000n, NORMAL],
+      [0x4740_0000n, 0x8000_0000n, NORMAL],
+      [0x40_1000_0000n, 0x40_2000_0000n, DEVICE],
+      [0x80_0000_0000n, 0x100_0000_0000n, DEVICE],
+    ]);
+    expect(faultDfsc(small, 0x8000_0000n)).to.not.equal('mapped'); // no RAM there on a 1 GiB machine
+    // 4 GiB of RAM ends at 0x1_4000_0000: RITM's later policy stops at 4 GiB of address space.
+    const big = pciPolicy(4n * GiB);
+    expect(faultDfsc(big, 0xffff_f000n)).to.equal('mapped');
+    expect(faultDfsc(big, 0x1_0000_0000n)).to.not.equal('mapped');
+    expect(faultDfsc(big, 0x40_1000_0000n)).to.equal('mapped');
   });
 });

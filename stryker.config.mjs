@@ -15,7 +15,12 @@ const groups = {
       'dist/test/core/el2/**/*.test.js',
     ],
   },
-  stage2: { mutate: ['core/stage2/**/*.ts'], spec: ['dist/test/core/stage2/**/*.test.js'] },
+  stage2: {
+    // policy-module.ts loads files (imports, .ts transpiling): the CLI tests cover it through a child el2dbg, and no
+    // wrong bit in it is a wrong stage-2 answer; the policy, its rules and its tables are what is scored here.
+    mutate: ['core/stage2/**/*.ts', '!core/stage2/policy-module.ts'],
+    spec: ['dist/test/core/stage2/**/*.test.js'],
+  },
   el2: {
     mutate: ['core/el2/decision.ts', 'core/el2/trap-frame.ts', 'core/el2/mmio-value.ts'],
     spec: ['dist/test/core/el2/**/*.test.js'],

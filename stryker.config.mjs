@@ -16,8 +16,8 @@ const groups = {
     ],
   },
   stage2: {
-    // policy-module.ts loads files (imports, .ts transpiling): the CLI tests cover it through a child el2dbg, and no
-    // wrong bit in it is a wrong stage-2 answer; the policy, its rules and its tables are what is scored here.
+    // policy-module.ts loads files (imports, .ts transpiling; test/core/stage2/policy-module.test.ts and the CLI
+    // tests check it): no wrong bit in it is a wrong stage-2 answer. The policy, its rules and tables are scored.
     mutate: ['core/stage2/**/*.ts', '!core/stage2/policy-module.ts'],
     spec: ['dist/test/core/stage2/**/*.test.js'],
   },

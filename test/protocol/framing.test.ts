@@ -25,6 +25,21 @@ function feedAll(decoder: PacketDecoder, chunks: Uint8Array[]): DecoderEvent[] {
   return chunks.flatMap((c) => decoder.feed(c));
 }
 
+describe('protocol/framing: encodePacket of a view into a larger buffer', () => {
+  it('frames a payload at any byte offset as it frames a copy (the checksum reads 4-byte words only when aligned)', () => {
+    const buffer = new Uint8Array(300).map((_, i) => 0x30 + ((i * 7) % 40)); // no byte that needs escaping
+    for (const offset of [0, 1, 2, 3, 4, 5]) {
+      for (const length of [10, 63, 64, 100, 257]) {
+        const view = buffer.subarray(offset, offset + length);
+        expect(encodePacket(view), `offset ${offset}, ${length} bytes`).to.deep.equal(encodePacket(view.slice()));
+        const sum = view.reduce((a, b) => (a + b) & 0xff, 0);
+        const framed = encodePacket(view);
+        expect(String.fromCharCode(...framed.subarray(-2))).to.equal(sum.toString(16).padStart(2, '0'));
+      }
+    }
+  });
+});
+
 describe('protocol/framing: PacketDecoder', () => {
   it('decodes a packet, acks, nacks and an interrupt outside a packet', () => {
     expect(decode(`+${frame('g')}-\x03${frame('m0,4')}`)).to.deep.equal([

@@ -232,6 +232,8 @@ describe('protocol/packets: unknown and malformed', () => {
     ['Hgp1.-2', 'H', 'BadThreadId', 'thread'],
     ['Tp', 'T', 'BadThreadId', 'thread'],
     ['qMemoryRegionInfo', 'qMemoryRegionInfo', 'MissingField', 'addr'],
+    ['qMemoryRegionInfo:zz', 'qMemoryRegionInfo', 'BadHexNumber', 'addr'],
+    ['qWatchpointSupportInfo:1', 'qWatchpointSupportInfo', 'TrailingCharacters', 'arguments'],
     ['vCont', 'vCont', 'MissingField', 'actions'],
     ['vCont;x', 'vCont', 'BadValue', 'action'],
     ['vCont;c5', 'vCont', 'TrailingCharacters', 'arguments'],

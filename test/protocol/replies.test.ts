@@ -129,6 +129,14 @@ describe('protocol/replies: stop replies', () => {
     );
   });
 
+  it('replaylog at either end of a recording (the GDB manual, "Stop Reply Packets")', () => {
+    for (const at of ['begin', 'end'] as const) {
+      expect(text(encodeStopReply({ kind: 'signal', signal: 5, reason: { kind: 'replaylog', at } }))).to.equal(
+        `T05replaylog:${at};`,
+      );
+    }
+  });
+
   it('thread ids without a pid, and all/any', () => {
     expect(text(encodeStopReply({ kind: 'signal', signal: 2, thread: { tid: 0x1c } }))).to.equal('T02thread:1c;');
     expect(text(encodeStopReply({ kind: 'signal', signal: 2, thread: { pid: 'all', tid: 'any' } }))).to.equal(

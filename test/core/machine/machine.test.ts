@@ -21,6 +21,17 @@ function machineFor(bytes: Uint8Array, options: { name?: string; sliceMs?: numbe
   return { m, text: () => Buffer.from(out).toString('latin1') };
 }
 
+/** Counts the machine's full translation flushes from now on. */
+function countFlushes(m: Machine): () => number {
+  const flush = m.uc.flushTranslationBlocks.bind(m.uc);
+  let flushes = 0;
+  m.uc.flushTranslationBlocks = () => {
+    flushes++;
+    flush();
+  };
+  return () => flushes;
+}
+
 /**
  * Guest code that installs `vectors`, points TTBR0 at `l0` (T0SZ=16, so the walk starts at level 0), links
  * l0[0] -> l1, maps l1[1] (VA 0x40000000..) as a 1 GiB identity block over RAM, and turns the MMU on. The
@@ -152,18 +163,13 @@ describe('core/machine: guests run end to end in unicorn', function () {
     // hook's code must go with it, or the guest stops there again the next time it passes (unicorn 2.1.4 keeps a
     // deleted hook's direct call in the block).
     const { m } = track(machineFor(assemble('1: add x1, x1, #1\n add x2, x2, #1\n add x3, x3, #1\n b 1b')));
-    const flush = m.uc.flushTranslationBlocks.bind(m.uc);
-    let flushes = 0;
-    m.uc.flushTranslationBlocks = () => {
-      flushes++;
-      flush();
-    };
+    const flushes = countFlushes(m);
     let executed = 0n;
     for (const n of [1_000_001n, 1_000_002n, 1_000_003n, 4n, 4n, 4n, 999_999n]) {
       executed += n;
       expect(await m.run({ maxInsns: n })).to.deep.equal({ kind: 'insn-limit', executed });
     }
-    expect(flushes, 'translation flushes').to.equal(0);
+    expect(flushes(), 'translation flushes').to.equal(0);
     // Four instructions an iteration: x1 counts the iterations begun, x3 those whose third add ran.
     expect(m.uc.readReg(UC_ARM64_REG.X1)).to.equal((executed + 3n) / 4n);
     expect(m.uc.readReg(UC_ARM64_REG.X3)).to.equal((executed + 1n) / 4n);
@@ -180,19 +186,14 @@ describe('core/machine: guests run end to end in unicorn', function () {
     const straight = guestMachine(loop);
     machines.push(stepped.machine, straight.machine);
     const m = stepped.machine;
-    const flush = m.uc.flushTranslationBlocks.bind(m.uc);
-    let flushes = 0;
-    m.uc.flushTranslationBlocks = () => {
-      flushes++;
-      flush();
-    };
+    const flushes = countFlushes(m);
     let executed = 0n;
     for (let i = 0; i < 300; i++) {
       const n = BigInt(1 + ((i * 7) % 11));
       executed += n;
       expect(await m.run({ maxInsns: n })).to.deep.equal({ kind: 'insn-limit', executed });
     }
-    expect(flushes, 'translation flushes').to.equal(0);
+    expect(flushes(), 'translation flushes').to.equal(0);
     expect(await straight.machine.run({ maxInsns: executed })).to.deep.equal({ kind: 'insn-limit', executed });
     for (const r of ['X3', 'X4', 'X5', 'X6', 'X7', 'PC'] as const) {
       expect(m.uc.readReg(UC_ARM64_REG[r]), r).to.equal(straight.machine.uc.readReg(UC_ARM64_REG[r]));

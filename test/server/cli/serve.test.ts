@@ -20,13 +20,10 @@ interface ServeProcess {
   readonly exited: Promise<number | null>;
 }
 
-function spawnServe(args: string[]): ServeProcess {
-  const child = trackProcess(
-    spawn(process.execPath, [BIN, 'serve', ...args], {
-      cwd: projectRoot(),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
+/** `el2dbg serve ARGS` under this node, or `bin` starts the bin file itself, as `npx el2dbg` does (its shebang). */
+function spawnServe(args: string[], opts: { bin?: boolean } = {}): ServeProcess {
+  const [command, argv] = opts.bin ? [BIN, ['serve', ...args]] : [process.execPath, [BIN, 'serve', ...args]];
+  const child = trackProcess(spawn(command, argv, { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (m: RegExpMatchArray) => void }[] = [];
@@ -82,21 +79,14 @@ describe('el2dbg serve (the real CLI, in a child process)', function () {
 
   it('run as `npx el2dbg` runs it (the bin file), node gets the young-generation bound that keeps RSS flat', async () => {
     // Through the shebang: V8's semi-spaces stay at 2 MiB (RSS over 3000 connect cycles: +6.7 MiB, not +16 MiB).
-    const child = trackProcess(
-      spawn(BIN, ['serve', '--port', '0'], { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'pipe'] }),
-    );
-    children.push(child);
-    let out = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => (out += d.toString()) && /Listening on port/.test(out) && resolve());
-      child.once('close', () => reject(new Error(`serve exited: ${out}`)));
-    });
-    const argv = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+    const serve = spawnServe(['--port', '0'], { bin: true });
+    children.push(serve.child);
+    await serve.line(/^Listening on port \d+$/m);
+    const argv = readFileSync(`/proc/${serve.child.pid}/cmdline`, 'utf8').split('\0');
     expect(argv).to.include('--max-semi-space-size=2');
     expect(argv).to.include('serve');
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
+    serve.child.kill('SIGTERM');
+    await serve.exited;
   });
 
   it('--firmware u-boot: halted at 0x0 with x0 = 0; continue, Ctrl-C, monitor uboot; a second gdb finds it there', async () => {
